@@ -1,0 +1,140 @@
+// Package auth owns credentials: password hashes, API keys and the other
+// secrets users present.
+package auth
+
+import (
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Argon2id parameters. Django's defaults (m=102400 KiB, t=2, p=8) would make
+// every log-in cost 100 MiB; these follow RFC 9106's second recommended
+// option, scaled to a small server.
+const (
+	argonTime    = 2
+	argonMemory  = 64 * 1024
+	argonThreads = 2
+	argonKeyLen  = 32
+)
+
+// HashPassword returns an argon2id hash in Django's encoding
+// ("argon2$argon2id$v=19$m=…,t=…,p=…$salt$hash"), so a database imported from
+// upstream and one written by Overdue hold the same kind of strings.
+func HashPassword(password string) (string, error) {
+	if password == "" {
+		return "", errors.New("the password must not be empty")
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("read random salt: %w", err)
+	}
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("argon2$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s",
+		argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+}
+
+// CheckPassword reports whether password matches encoded, which may be an
+// Overdue/Django argon2id hash or an imported Django pbkdf2_sha256 hash.
+// Unusable hashes (Django's "!…") never match.
+func CheckPassword(encoded, password string) bool {
+	switch {
+	case strings.HasPrefix(encoded, "argon2$argon2id$"):
+		return checkArgon2(encoded, password)
+	case strings.HasPrefix(encoded, "pbkdf2_sha256$"):
+		return checkPBKDF2(encoded, password)
+	}
+	return false
+}
+
+func checkArgon2(encoded, password string) bool {
+	// argon2 $ argon2id $ v=19 $ m=..,t=..,p=.. $ salt $ hash
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[2] != "v=19" {
+		return false
+	}
+	var m, t, p uint64
+	for _, kv := range strings.Split(parts[3], ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			return false
+		}
+		switch k {
+		case "m":
+			m = n
+		case "t":
+			t = n
+		case "p":
+			p = n
+		}
+	}
+	// Refuse absurd parameters from a tampered row instead of allocating them.
+	if m == 0 || m > 1<<20 || t == 0 || t > 16 || p == 0 || p > 64 {
+		return false
+	}
+	enc := base64.RawStdEncoding
+	salt, err1 := enc.DecodeString(parts[4])
+	want, err2 := enc.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 128 {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, uint32(t), uint32(m), uint8(p), uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+func checkPBKDF2(encoded, password string) bool {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 4 {
+		return false
+	}
+	iter, err := strconv.Atoi(parts[1])
+	if err != nil || iter < 1 || iter > 10_000_000 {
+		return false
+	}
+	want, err := base64.StdEncoding.DecodeString(parts[3])
+	if err != nil || len(want) == 0 {
+		return false
+	}
+	got, err := pbkdf2.Key(sha256.New, password, []byte(parts[2]), iter, len(want))
+	if err != nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// UnusablePassword is stored for accounts that sign in by other means
+// (magic links) until they set a password; it matches nothing.
+func UnusablePassword() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	return "!" + hex.EncodeToString(b)
+}
+
+// NewToken returns a URL-safe random token of n bytes of entropy, the shape
+// of upstream's token_urlsafe(n): 24 bytes give 32 characters, 16 give 22.
+func NewToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // unreachable on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashAPIKey is how API keys are stored: only their SHA-256 digest, so a
+// leaked database does not leak working keys. Lookups by digest compare no
+// secret bytes in variable time.
+func HashAPIKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,195 @@
+// Package model holds the plain structs shared by every layer. It imports
+// neither net/http nor database/sql: the pure packages (schedule, ping) work
+// on these types without a database or a server.
+package model
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Stored check statuses. "grace" and "started" are derived, never stored.
+const (
+	StatusNew     = "new"
+	StatusUp      = "up"
+	StatusDown    = "down"
+	StatusPaused  = "paused"
+	StatusGrace   = "grace"
+	StatusStarted = "started"
+)
+
+// Schedule kinds.
+const (
+	KindSimple     = "simple"
+	KindCron       = "cron"
+	KindOnCalendar = "oncalendar"
+)
+
+// Ping kinds as upstream stores them; success is the empty string (NULL upstream).
+const (
+	PingSuccess = ""
+	PingStart   = "start"
+	PingFail    = "fail"
+	PingLog     = "log"
+	PingIgnored = "ign"
+)
+
+// User is an account. Password holds an encoded hash (argon2id, or an imported
+// Django pbkdf2 hash), never the password itself.
+type User struct {
+	ID          int64
+	Email       string
+	Password    string
+	IsSuperuser bool
+	Created     time.Time
+	// PingLogLimit is how many pings are kept per check owned by this user.
+	PingLogLimit int
+	// CheckLimit counts checks across every project the user owns.
+	CheckLimit int
+}
+
+// Project groups checks, channels and API keys. Keys are stored as given by
+// upstream's importer; new API keys are stored as SHA-256 hashes (APIKeyHash).
+type Project struct {
+	ID      int64
+	Code    string // UUID
+	Name    string
+	OwnerID int64
+	// APIKey and APIKeyReadonly hold SHA-256 hex digests of the keys, or "".
+	APIKey         string
+	APIKeyReadonly string
+	// PingKey is the public key of slug ping URLs (22 url-safe chars).
+	PingKey   string
+	ShowSlugs bool
+	BadgeKey  string
+	Created   time.Time
+}
+
+// Check is one monitored job.
+type Check struct {
+	ID        int64
+	Code      string // the ping UUID, canonical lowercase
+	ProjectID int64
+	Name      string
+	Slug      string
+	Tags      string
+	Desc      string
+	Created   time.Time
+
+	Kind     string        // simple, cron, oncalendar
+	Timeout  time.Duration // simple kind only
+	Grace    time.Duration
+	Schedule string
+	TZ       string
+
+	FilterSubject     bool
+	FilterBody        bool
+	FilterHTTPBody    bool
+	FilterDefaultFail bool
+	StartKw           string
+	SuccessKw         string
+	FailureKw         string
+	Methods           string // "" or "POST"
+	ManualResume      bool
+	BadgeKey          string
+
+	Status              string
+	NPings              int64
+	LastPing            *time.Time
+	LastStart           *time.Time
+	LastStartRID        string // "" when NULL
+	LastDuration        *time.Duration
+	HasConfirmationLink bool
+	// AlertAfter is when the alert engine must look at the check again; nil
+	// when the check can't go down on its own.
+	AlertAfter *time.Time
+}
+
+// Ping is one recorded request or email.
+type Ping struct {
+	ID         int64
+	CheckID    int64
+	N          int64
+	Created    time.Time
+	Kind       string // see the Ping* constants
+	Scheme     string
+	RemoteAddr string
+	Method     string
+	UA         string
+	Body       []byte
+	RID        string // "" when NULL
+	ExitStatus *int
+}
+
+// Flip is a status change that may notify channels.
+type Flip struct {
+	ID        int64
+	CheckID   int64
+	Created   time.Time
+	OldStatus string
+	NewStatus string
+	// Reason is "" (ping), "fail" (a failure ping) or "timeout" (went down by time).
+	Reason    string
+	Processed *time.Time
+}
+
+// Channel is one integration (email address, webhook, Slack, ...).
+type Channel struct {
+	ID            int64
+	Code          string // UUID
+	ProjectID     int64
+	Name          string
+	Kind          string
+	Value         string // kind-specific configuration, usually JSON
+	Created       time.Time
+	EmailVerified bool
+	Disabled      bool
+	LastError     string
+	LastNotify    *time.Time
+	// LastNotifyDuration is how long the last send took.
+	LastNotifyDuration *time.Duration
+}
+
+// Notification is one outbox row: a message to one channel about one flip.
+type Notification struct {
+	ID          int64
+	Code        string // UUID
+	CheckID     int64
+	ChannelID   int64
+	FlipID      *int64
+	CheckStatus string
+	Created     time.Time
+	// Status is "queued", "sending", "sent" or "failed".
+	Status     string
+	Attempts   int
+	NextTry    time.Time
+	LeaseUntil *time.Time
+	Error      string
+	Duration   *time.Duration
+}
+
+// Upstream's defaults for a new check.
+const (
+	DefaultTimeout  = 24 * time.Hour
+	DefaultGrace    = time.Hour
+	DefaultSchedule = "* * * * *"
+	DefaultTZ       = "UTC"
+)
+
+// NewCheck returns a check with upstream's defaults (simple kind, a period of
+// one day, one hour of grace) and fresh random UUIDs for its ping URL and badge.
+func NewCheck(projectID int64, now time.Time) Check {
+	return Check{
+		Code:      uuid.NewString(),
+		ProjectID: projectID,
+		Created:   now.UTC(),
+		Kind:      KindSimple,
+		Timeout:   DefaultTimeout,
+		Grace:     DefaultGrace,
+		Schedule:  DefaultSchedule,
+		TZ:        DefaultTZ,
+		BadgeKey:  uuid.NewString(),
+		Status:    StatusNew,
+	}
+}
