@@ -1,0 +1,429 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/auth"
+	"github.com/overdue/overdue/internal/config"
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/schedule"
+	"github.com/overdue/overdue/internal/server"
+	"github.com/overdue/overdue/internal/store"
+)
+
+// Exit statuses, as DESIGN.md §5 fixes them.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// env is everything a command may touch outside its arguments, so tests run
+// commands in-process with their own environment and buffers.
+type env struct {
+	getenv config.Env
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	// onListen, if set, is told the bound address once serve listens.
+	onListen func(net.Addr)
+}
+
+const usageText = `Usage: overdue <command> [flags]
+
+Commands:
+  serve [--listen ADDR] [--roles web]          run the server (migrates the schema first)
+  migrate                                       bring the database schema up to date
+  createsuperuser --email E [--password P]      create an administrator (prompts for the password)
+  project create --owner EMAIL --name NAME [--json]
+                                                create a project (and its owner if missing)
+  schedule preview [--kind cron|oncalendar] [--tz ZONE] [--after RFC3339] [-n N] [--] EXPR
+                                                print the next fire times of a schedule
+  version                                       print the version
+
+Configuration comes from environment variables with Healthchecks' names
+(DB, DB_NAME, SITE_ROOT, PING_BODY_LIMIT, ...); see README.md.
+`
+
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usageText)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, e)
+	case "migrate":
+		return cmdMigrate(ctx, rest, e)
+	case "createsuperuser":
+		return cmdCreateSuperuser(ctx, rest, e)
+	case "project":
+		if len(rest) == 0 || rest[0] != "create" {
+			fmt.Fprintln(e.stderr, "overdue project: expected the subcommand \"create\"")
+			fmt.Fprint(e.stderr, usageText)
+			return exitUsage
+		}
+		return cmdProjectCreate(ctx, rest[1:], e)
+	case "schedule":
+		if len(rest) == 0 || rest[0] != "preview" {
+			fmt.Fprintln(e.stderr, "overdue schedule: expected the subcommand \"preview\"")
+			fmt.Fprint(e.stderr, usageText)
+			return exitUsage
+		}
+		return schedule.RunPreviewCommand(rest[1:], time.Now(), e.stdout, e.stderr)
+	case "version", "--version":
+		fmt.Fprintln(e.stdout, "overdue", version())
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(e.stdout, usageText)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "overdue: unknown command %q\n", cmd)
+	fmt.Fprint(e.stderr, usageText)
+	return exitUsage
+}
+
+// version is the module version stamped by the Go toolchain, with the VCS
+// revision when built from a checkout.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v
+}
+
+// newFlags makes a flag set whose errors print usage and map to exit 2.
+func newFlags(name string, e env) *flag.FlagSet {
+	fs := flag.NewFlagSet("overdue "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// parseFlags parses and rejects leftover positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) bool {
+	if err := fs.Parse(args); err != nil {
+		return false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return false
+	}
+	return true
+}
+
+func loadConfig(e env) (config.Config, bool) {
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue: %v.\n", strings.TrimSuffix(err.Error(), "."))
+		return config.Config{}, false
+	}
+	return cfg, true
+}
+
+func storeConfig(c config.Config) store.Config {
+	return store.Config{
+		Engine: c.DB, Path: c.DBName, Name: c.DBName, Host: c.DBHost, Port: c.DBPort,
+		User: c.DBUser, Password: c.DBPassword, SSLMode: c.DBSSLMode,
+	}
+}
+
+// openStore opens and migrates the database named by the configuration.
+func openStore(ctx context.Context, cfg config.Config, e env) (*store.Store, bool) {
+	st, err := store.Open(ctx, storeConfig(cfg))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue: cannot open the database (DB=%s): %v.\n", cfg.DB, err)
+		return nil, false
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		fmt.Fprintf(e.stderr, "overdue: cannot migrate the database schema: %v.\n", err)
+		return nil, false
+	}
+	return st, true
+}
+
+func cmdMigrate(ctx context.Context, args []string, e env) int {
+	fs := newFlags("migrate", e)
+	if !parseFlags(fs, args) {
+		return exitUsage
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitError
+	}
+	st, ok := openStore(ctx, cfg, e)
+	if !ok {
+		return exitError
+	}
+	defer st.Close()
+	fmt.Fprintln(e.stdout, "The database schema is up to date.")
+	return exitOK
+}
+
+func cmdServe(ctx context.Context, args []string, e env) int {
+	fs := newFlags("serve", e)
+	listen := fs.String("listen", "127.0.0.1:8000", "address to listen on")
+	roles := fs.String("roles", "web", "comma-separated roles to run: web")
+	if !parseFlags(fs, args) {
+		return exitUsage
+	}
+	for _, r := range strings.Split(*roles, ",") {
+		switch strings.TrimSpace(r) {
+		case "web":
+		default:
+			fmt.Fprintf(e.stderr, "overdue serve: unknown role %q (this version has: web)\n", r)
+			return exitUsage
+		}
+	}
+	if _, _, err := net.SplitHostPort(*listen); err != nil {
+		fmt.Fprintf(e.stderr, "overdue serve: --listen must be host:port, such as 127.0.0.1:8000, not %q\n", *listen)
+		return exitUsage
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitError
+	}
+	log := newLogger(cfg, e.stderr)
+	st, ok := openStore(ctx, cfg, e)
+	if !ok {
+		return exitError
+	}
+	defer st.Close()
+
+	cache := schedule.NewCache(10_000)
+	alertAfter := func(c *model.Check) *time.Time {
+		_, at, err := schedule.Evaluate(c, cache, time.Now())
+		if err != nil {
+			// A schedule that no longer parses must not block the ping; the
+			// check simply has no deadline until it is fixed.
+			log.Warn("cannot evaluate schedule", "check", c.Code, "err", err)
+			return nil
+		}
+		return at
+	}
+	keep := cfg.PingLogLimit
+	pruner := ping.NewPruner(st, ping.PrunerOptions{
+		Keep:   func(context.Context, int64) (int, error) { return keep, nil },
+		Logger: log,
+	})
+	writer := ping.NewWriter(st, ping.WriterOptions{
+		AlertAfter: alertAfter,
+		Logger:     log,
+		OnCommit:   pruner.Observe,
+	})
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	writerDone := make(chan error, 1)
+	go func() { writerDone <- writer.Run(bg) }()
+	go pruner.Run(bg)
+
+	h := server.Handler(server.Options{
+		BasePath:    cfg.BasePath,
+		HostAllowed: cfg.HostAllowed,
+		Log:         log,
+		Pings:       api.NewPings(st, writer, cfg.PingBodyLimit, nil, log),
+		Ready:       st.Ping,
+	})
+	err := server.Serve(ctx, *listen, h, log, func(addr net.Addr) {
+		// Logged after binding so that --listen 127.0.0.1:0 reports the real port.
+		log.Info("overdue listening", "addr", addr.String(), "site_root", cfg.SiteRoot, "db", cfg.DB, "version", version())
+		if e.onListen != nil {
+			e.onListen(addr)
+		}
+	})
+	// The HTTP server has stopped taking pings; let the writer drain what it
+	// holds before the database closes.
+	stopBG()
+	if werr := <-writerDone; werr != nil && !errors.Is(werr, context.Canceled) {
+		log.Error("ping writer", "err", werr)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if cfg.Debug {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func cmdCreateSuperuser(ctx context.Context, args []string, e env) int {
+	fs := newFlags("createsuperuser", e)
+	email := fs.String("email", "", "the administrator's email address (required)")
+	password := fs.String("password", "", "the password (prompted for when absent)")
+	if !parseFlags(fs, args) {
+		return exitUsage
+	}
+	if !validEmail(*email) {
+		fmt.Fprintf(e.stderr, "overdue createsuperuser: --email must be an email address such as alice@example.org, not %q\n", *email)
+		return exitUsage
+	}
+	pw := *password
+	if pw == "" {
+		fmt.Fprint(e.stderr, "Password: ")
+		line, err := bufio.NewReader(io.LimitReader(e.stdin, 4096)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			fmt.Fprintf(e.stderr, "overdue createsuperuser: cannot read the password: %v.\n", err)
+			return exitError
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	}
+	if len(pw) < 8 {
+		fmt.Fprintln(e.stderr, "overdue createsuperuser: the password must be at least 8 characters long.")
+		return exitError
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitError
+	}
+	st, ok := openStore(ctx, cfg, e)
+	if !ok {
+		return exitError
+	}
+	defer st.Close()
+	hash, err := auth.HashPassword(pw)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue createsuperuser: %v.\n", err)
+		return exitError
+	}
+	u := model.User{Email: *email, Password: hash, IsSuperuser: true, CheckLimit: defaultCheckLimit, PingLogLimit: cfg.PingLogLimit}
+	if err := st.CreateUser(ctx, &u); err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			fmt.Fprintf(e.stderr, "overdue createsuperuser: a user with the email %s already exists.\n", *email)
+		} else {
+			fmt.Fprintf(e.stderr, "overdue createsuperuser: %v.\n", err)
+		}
+		return exitError
+	}
+	// Upstream gives every new account a first project.
+	if _, _, err := createProject(ctx, st, u.ID, "My Project"); err != nil {
+		fmt.Fprintf(e.stderr, "overdue createsuperuser: %v.\n", err)
+		return exitError
+	}
+	fmt.Fprintf(e.stdout, "Superuser %s created.\n", *email)
+	return exitOK
+}
+
+// defaultCheckLimit is upstream's limit when payments are off.
+const defaultCheckLimit = 10000
+
+// projectKeys are the secrets shown once at creation; only hashes of the API
+// keys are stored.
+type projectKeys struct {
+	UUID           string `json:"uuid"`
+	Name           string `json:"name"`
+	APIKey         string `json:"api_key"`
+	APIKeyReadonly string `json:"api_key_readonly"`
+	PingKey        string `json:"ping_key"`
+}
+
+func createProject(ctx context.Context, st *store.Store, ownerID int64, name string) (model.Project, projectKeys, error) {
+	keys := projectKeys{
+		UUID: uuid.NewString(), Name: name,
+		// Upstream's current key shape: a read-write "hcw_" or read-only "hcr_"
+		// prefix and 28 random characters, 32 in all, as its API demands.
+		APIKey: "hcw_" + auth.NewToken(21), APIKeyReadonly: "hcr_" + auth.NewToken(21), PingKey: auth.NewToken(16),
+	}
+	p := model.Project{
+		Code: keys.UUID, Name: name, OwnerID: ownerID,
+		APIKey: auth.HashAPIKey(keys.APIKey), APIKeyReadonly: auth.HashAPIKey(keys.APIKeyReadonly),
+		PingKey: keys.PingKey, BadgeKey: uuid.NewString(), Created: time.Now().UTC(),
+	}
+	if err := st.CreateProject(ctx, &p); err != nil {
+		return model.Project{}, projectKeys{}, fmt.Errorf("create project: %w", err)
+	}
+	return p, keys, nil
+}
+
+func cmdProjectCreate(ctx context.Context, args []string, e env) int {
+	fs := newFlags("project create", e)
+	owner := fs.String("owner", "", "the owner's email address (created when missing)")
+	name := fs.String("name", "", "the project's name")
+	asJSON := fs.Bool("json", false, "print the project and its keys as JSON")
+	if !parseFlags(fs, args) {
+		return exitUsage
+	}
+	if !validEmail(*owner) {
+		fmt.Fprintf(e.stderr, "overdue project create: --owner must be an email address such as alice@example.org, not %q\n", *owner)
+		return exitUsage
+	}
+	if strings.TrimSpace(*name) == "" || len(*name) > 200 {
+		fmt.Fprintln(e.stderr, "overdue project create: --name is required and must be at most 200 characters")
+		return exitUsage
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitError
+	}
+	st, ok := openStore(ctx, cfg, e)
+	if !ok {
+		return exitError
+	}
+	defer st.Close()
+	u, err := st.UserByEmail(ctx, *owner)
+	if errors.Is(err, store.ErrNotFound) {
+		u = model.User{Email: *owner, Password: auth.UnusablePassword(), CheckLimit: defaultCheckLimit, PingLogLimit: cfg.PingLogLimit}
+		err = st.CreateUser(ctx, &u)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue project create: cannot find or create the owner: %v.\n", err)
+		return exitError
+	}
+	_, keys, err := createProject(ctx, st, u.ID, *name)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue project create: %v.\n", err)
+		return exitError
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(keys)
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "Project %q created.\nUUID:              %s\nAPI key:           %s\nRead-only API key: %s\nPing key:          %s\n",
+		keys.Name, keys.UUID, keys.APIKey, keys.APIKeyReadonly, keys.PingKey)
+	return exitOK
+}
+
+// validEmail is a deliberately loose syntax check: one @, something on both
+// sides, no spaces or control characters.
+func validEmail(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || len(s) > 254 {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}

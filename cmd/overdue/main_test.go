@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/overdue/overdue/internal/store"
+)
+
+// TestMain lets a test start this very binary as `overdue` in a child process
+// (OVERDUE_RUN_MAIN=1), so the crash test can kill -9 a real server without a
+// separate build step.
+func TestMain(m *testing.M) {
+	if os.Getenv("OVERDUE_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func mapEnv(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// runCmd runs a command in-process with its own environment.
+func runCmd(t *testing.T, vars map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, env{getenv: mapEnv(vars), stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb})
+	return code, out.String(), errb.String()
+}
+
+func sqliteEnv(t *testing.T) map[string]string {
+	return map[string]string{"DB_NAME": filepath.Join(t.TempDir(), "hc.sqlite")}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := [][]string{
+		{},
+		{"frobnicate"},
+		{"serve", "--no-such-flag"},
+		{"serve", "extra-arg"},
+		{"serve", "--listen", "not-an-address"},
+		{"serve", "--roles", "web,teleport"},
+		{"migrate", "--x"},
+		{"createsuperuser"},
+		{"createsuperuser", "--email", "not-an-email"},
+		{"project"},
+		{"project", "delete"},
+		{"project", "create", "--name", "x"},
+		{"project", "create", "--owner", "a@b.c"},
+		{"project", "create", "--owner", "a@b.c", "--name", strings.Repeat("x", 201)},
+		{"schedule"},
+		{"schedule", "preview"},
+	}
+	for _, args := range cases {
+		code, _, stderr := runCmd(t, sqliteEnv(t), "", args...)
+		if code != exitUsage {
+			t.Errorf("overdue %q: exit %d, want %d (stderr %q)", args, code, exitUsage, stderr)
+		}
+		if stderr == "" {
+			t.Errorf("overdue %q: no usage message on stderr", args)
+		}
+	}
+}
+
+func TestBadConfigurationStopsBeforeWriting(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "hc.sqlite")
+	cases := []struct {
+		vars map[string]string
+		want string
+	}{
+		{map[string]string{"DB": "oracle", "DB_NAME": dbPath}, `DB must be sqlite, postgres, mysql or mariadb, not "oracle"`},
+		{map[string]string{"PING_BODY_LIMIT": "abc", "DB_NAME": dbPath}, `PING_BODY_LIMIT must be`},
+		{map[string]string{"DEBUG": "yes", "DB_NAME": dbPath}, `DEBUG must be True or False`},
+	}
+	for _, tc := range cases {
+		for _, cmd := range [][]string{{"serve", "--listen", "127.0.0.1:0"}, {"migrate"}} {
+			code, _, stderr := runCmd(t, tc.vars, "", cmd...)
+			if code != exitError || !strings.Contains(stderr, tc.want) {
+				t.Errorf("%v with %v: exit %d stderr %q, want exit 1 and %q", cmd, tc.vars, code, stderr, tc.want)
+			}
+			if strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("%v: error is not one sentence on one line: %q", cmd, stderr)
+			}
+		}
+	}
+	if _, err := os.Stat(dbPath); !os.IsNotExist(err) {
+		t.Errorf("a database file was written despite the bad configuration (stat err %v)", err)
+	}
+}
+
+func TestUnreachableDatabase(t *testing.T) {
+	// A port nothing listens on: connection refused at once.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	for _, db := range []string{"postgres", "mysql"} {
+		code, _, stderr := runCmd(t, map[string]string{"DB": db, "DB_HOST": "127.0.0.1", "DB_PORT": port, "DB_SSLMODE": "disable"}, "", "migrate")
+		if code != exitError || !strings.Contains(stderr, "cannot open the database (DB="+db+")") {
+			t.Errorf("DB=%s on a closed port: exit %d stderr %q", db, code, stderr)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := runCmd(t, nil, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "overdue ") {
+		t.Errorf("version: exit %d out %q", code, out)
+	}
+}
+
+func TestCreateSuperuserAndProject(t *testing.T) {
+	vars := sqliteEnv(t)
+	code, _, stderr := runCmd(t, vars, "", "createsuperuser", "--email", "admin@example.org", "--password", "short")
+	if code != exitError || !strings.Contains(stderr, "at least 8 characters") {
+		t.Errorf("short password: exit %d stderr %q", code, stderr)
+	}
+	code, out, stderr := runCmd(t, vars, "s3cret-pass\n", "createsuperuser", "--email", "admin@example.org")
+	if code != 0 {
+		t.Fatalf("createsuperuser: exit %d stderr %q", code, stderr)
+	}
+	if !strings.Contains(out, "admin@example.org") {
+		t.Errorf("createsuperuser printed %q", out)
+	}
+	code, _, stderr = runCmd(t, vars, "", "createsuperuser", "--email", "admin@example.org", "--password", "another-pass")
+	if code != exitError || !strings.Contains(stderr, "already exists") {
+		t.Errorf("duplicate superuser: exit %d stderr %q", code, stderr)
+	}
+
+	code, out, stderr = runCmd(t, vars, "", "project", "create", "--owner", "new@example.org", "--name", "Servers", "--json")
+	if code != 0 {
+		t.Fatalf("project create: exit %d stderr %q", code, stderr)
+	}
+	var keys map[string]string
+	if err := json.Unmarshal([]byte(out), &keys); err != nil {
+		t.Fatalf("project create --json printed %q: %v", out, err)
+	}
+	for _, k := range []string{"uuid", "name", "api_key", "api_key_readonly", "ping_key"} {
+		if keys[k] == "" {
+			t.Errorf("--json output lacks %q: %v", k, keys)
+		}
+	}
+	if len(keys["api_key"]) != 32 || len(keys["ping_key"]) != 22 || keys["name"] != "Servers" {
+		t.Errorf("unexpected keys %v", keys)
+	}
+
+	st, err := store.Open(context.Background(), store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := st.ProjectByPingKey(context.Background(), keys["ping_key"])
+	if err != nil || p.Code != keys["uuid"] {
+		t.Fatalf("project not stored: %+v %v", p, err)
+	}
+	if p.APIKey == keys["api_key"] {
+		t.Error("the API key is stored in plain text")
+	}
+	if _, ro, err := st.ProjectByAPIKey(context.Background(), p.APIKeyReadonly); err != nil || !ro {
+		t.Errorf("read-only key lookup: ro=%v err=%v", ro, err)
+	}
+}
+
+// serveChild starts `overdue serve` as a child process and returns its base URL.
+func serveChild(t *testing.T, vars map[string]string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "serve", "--listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "OVERDUE_RUN_MAIN=1")
+	for k, v := range vars {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			if i := strings.Index(line, "addr="); i >= 0 && strings.Contains(line, "listening") {
+				f := strings.Fields(line[i+5:])
+				select {
+				case addr <- f[0]:
+				default:
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case a := <-addr:
+		return cmd, "http://" + a
+	case <-time.After(60 * time.Second):
+		t.Fatal("overdue serve did not start listening within 60 s")
+	}
+	return nil, ""
+}
+
+// TestAcknowledgedPingsSurviveKill9 proves the group-commit promise: every
+// ping answered 200 is in the database after the server is killed with
+// SIGKILL in the middle of a load.
+func TestAcknowledgedPingsSurviveKill9(t *testing.T) {
+	vars := sqliteEnv(t)
+	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "a@example.org", "--name", "P", "--json")
+	if code != 0 {
+		t.Fatalf("project create: %s", stderr)
+	}
+	var keys map[string]string
+	_ = json.Unmarshal([]byte(out), &keys)
+
+	cmd, base := serveChild(t, vars)
+	client := &http.Client{Timeout: 10 * time.Second}
+	slugs := []string{"a", "b", "c", "d"}
+	for _, s := range slugs {
+		resp, err := client.Get(base + "/ping/" + keys["ping_key"] + "/" + s + "?create=1")
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create %s: %v %v", s, resp, err)
+		}
+		resp.Body.Close()
+	}
+	var acked [4]atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				k := (w + i) % len(slugs)
+				resp, err := client.Post(base+"/ping/"+keys["ping_key"]+"/"+slugs[k], "text/plain", strings.NewReader("run"))
+				if err != nil {
+					return // the server is gone
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 && string(body) == "OK" {
+					acked[k].Add(1)
+				}
+			}
+		}(w)
+	}
+	// Let a few hundred pings through, then kill without warning.
+	deadline := time.Now().Add(30 * time.Second)
+	for acked[0].Load()+acked[1].Load()+acked[2].Load()+acked[3].Load() < 300 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
+	_ = cmd.Wait()
+
+	st, err := store.Open(context.Background(), store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := st.ProjectByPingKey(context.Background(), keys["ping_key"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := int64(0)
+	for i, s := range slugs {
+		checks, err := st.ChecksBySlug(context.Background(), p.ID, s)
+		if err != nil || len(checks) != 1 {
+			t.Fatalf("slug %s: %v %v", s, checks, err)
+		}
+		// n_pings counts the creating ping too.
+		if got, want := checks[0].NPings-1, acked[i].Load(); got < want {
+			t.Errorf("check %s: %d pings stored, but %d were acknowledged", s, got, want)
+		}
+		total += acked[i].Load()
+	}
+	if total < 300 {
+		t.Errorf("only %d pings were acknowledged before the kill; the test did not load the server", total)
+	}
+}

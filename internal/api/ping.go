@@ -1,0 +1,488 @@
+// Package api serves the machine-facing HTTP surface: ping URLs, the
+// management API, badges and metrics, with upstream Healthchecks' URLs,
+// status codes and bodies.
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/store"
+)
+
+// uploadCap is Django's DATA_UPLOAD_MAX_MEMORY_SIZE: upstream refuses larger
+// request bodies with 400 instead of truncating them.
+const uploadCap = 2621440
+
+// PingStore is what the ping endpoints read; *store.Store implements it.
+type PingStore interface {
+	CheckByCode(ctx context.Context, code string) (model.Check, error)
+	ProjectByPingKey(ctx context.Context, key string) (model.Project, error)
+	ChecksBySlug(ctx context.Context, projectID int64, slug string) ([]model.Check, error)
+	CountChecksOwnedBy(ctx context.Context, userID int64) (int, error)
+	UserByID(ctx context.Context, id int64) (model.User, error)
+	CreateCheck(ctx context.Context, c *model.Check, assignAllChannels bool) error
+}
+
+// PingSubmitter records a ping durably; *ping.Writer implements it.
+type PingSubmitter interface {
+	Submit(ctx context.Context, r ping.Request) (ping.Result, error)
+}
+
+// Pings serves /ping/... . Create it with NewPings.
+type Pings struct {
+	store  PingStore
+	writer PingSubmitter
+	// bodyLimit is PING_BODY_LIMIT; -1 stores whole bodies.
+	bodyLimit int
+	now       func() time.Time
+	log       *slog.Logger
+	ids       *codeCache
+}
+
+// NewPings builds the ping handler.
+func NewPings(s PingStore, w PingSubmitter, bodyLimit int, now func() time.Time, log *slog.Logger) *Pings {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Pings{store: s, writer: w, bodyLimit: bodyLimit, now: now, log: log, ids: newCodeCache(100_000)}
+}
+
+// codeCache maps check UUIDs to row ids so the hot path skips a query. It
+// holds only positive answers: a UUID is never reused, and a deleted check is
+// noticed by the writer (ping.ErrCheckGone) and evicted.
+type codeCache struct {
+	mu  sync.RWMutex
+	max int
+	m   map[string]int64
+}
+
+func newCodeCache(max int) *codeCache { return &codeCache{max: max, m: make(map[string]int64)} }
+
+func (c *codeCache) get(code string) (int64, bool) {
+	c.mu.RLock()
+	id, ok := c.m[code]
+	c.mu.RUnlock()
+	return id, ok
+}
+
+func (c *codeCache) put(code string, id int64) {
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		// Wholesale reset keeps the bound without LRU bookkeeping on the hot path.
+		c.m = make(map[string]int64)
+	}
+	c.m[code] = id
+	c.mu.Unlock()
+}
+
+func (c *codeCache) drop(code string) {
+	c.mu.Lock()
+	delete(c.m, code)
+	c.mu.Unlock()
+}
+
+// route is what a /ping/ path means.
+type route struct {
+	code       string // UUID form
+	pingKey    string // slug form
+	slug       string
+	action     ping.Action
+	exitStatus *int
+	tooLarge   bool // an exit status above 255
+}
+
+// parsePingPath reads the part after "/ping/" the way upstream's URL
+// patterns do: the UUID patterns first (lowercase canonical UUIDs only),
+// then the slug patterns ([-a-zA-Z0-9_]+ for both key and slug). ok=false
+// means no pattern matched (404).
+func parsePingPath(rest string) (rt route, ok bool) {
+	parts := strings.Split(rest, "/")
+	if isCanonicalUUID(parts[0]) {
+		switch {
+		case len(parts) == 1 || (len(parts) == 2 && parts[1] == ""):
+			return route{code: parts[0], action: ping.Action("success")}, true
+		case len(parts) == 2:
+			if a, ok := actionOf(parts[1]); ok {
+				return route{code: parts[0], action: a}, true
+			}
+			if rt, ok := exitRoute(parts[1]); ok {
+				rt.code = parts[0]
+				return rt, true
+			}
+		}
+	}
+	if len(parts) < 2 || len(parts) > 3 || !isSlugToken(parts[0]) || !isSlugToken(parts[1]) {
+		return route{}, false
+	}
+	rt = route{pingKey: parts[0], slug: parts[1], action: ping.Action("success")}
+	if len(parts) == 2 {
+		return rt, true
+	}
+	if a, ok := actionOf(parts[2]); ok {
+		rt.action = a
+		return rt, true
+	}
+	if er, ok := exitRoute(parts[2]); ok {
+		er.pingKey, er.slug = rt.pingKey, rt.slug
+		return er, true
+	}
+	return route{}, false
+}
+
+func actionOf(s string) (ping.Action, bool) {
+	switch s {
+	case "start", "fail", "log":
+		return ping.Action(s), true
+	}
+	return "", false
+}
+
+// exitRoute reads an exit status segment ([0-9]+, any length, as Django's int
+// converter). Numbers above 255 are flagged rather than rejected here because
+// upstream answers them with 400 only after the check lookup.
+func exitRoute(s string) (route, bool) {
+	if s == "" {
+		return route{}, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return route{}, false
+		}
+	}
+	trimmed := strings.TrimLeft(s, "0")
+	if len(trimmed) > 3 {
+		return route{action: ping.Action("fail"), tooLarge: true}, true
+	}
+	n, _ := strconv.Atoi("0" + trimmed)
+	if n > 255 {
+		return route{action: ping.Action("fail"), tooLarge: true}, true
+	}
+	action := ping.Action("success")
+	if n > 0 {
+		action = ping.Action("fail")
+	}
+	return route{action: action, exitStatus: &n}, true
+}
+
+func isCanonicalUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isSlugToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ServeHTTP handles every method on /ping/...; the router strips the prefix
+// up to and including "/ping/".
+func (p *Pings) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, "/ping/")
+	rt, ok := parsePingPath(rest)
+	if !ok {
+		neverCache(w)
+		plain(w, http.StatusNotFound, "not found")
+		return
+	}
+	if rt.code != "" {
+		neverCache(w)
+		p.pingByCode(w, r, rt)
+		return
+	}
+	p.pingBySlug(w, r, rt)
+}
+
+func (p *Pings) pingByCode(w http.ResponseWriter, r *http.Request, rt route) {
+	id, ok := p.ids.get(rt.code)
+	if !ok {
+		c, err := p.store.CheckByCode(r.Context(), rt.code)
+		if errors.Is(err, store.ErrNotFound) {
+			plain(w, http.StatusNotFound, "not found")
+			return
+		}
+		if err != nil {
+			p.fail(w, r, "look up check", err)
+			return
+		}
+		id = c.ID
+		p.ids.put(rt.code, id)
+	}
+	status, body := p.record(r, id, rt)
+	if status == http.StatusNotFound {
+		p.ids.drop(rt.code)
+	}
+	p.reply(w, status, body)
+}
+
+func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
+	if rt.slug != strings.ToLower(rt.slug) {
+		plain(w, http.StatusBadRequest, "invalid url format")
+		return
+	}
+	ctx := r.Context()
+	proj, err := p.store.ProjectByPingKey(ctx, rt.pingKey)
+	if errors.Is(err, store.ErrNotFound) {
+		plain(w, http.StatusNotFound, "not found")
+		return
+	}
+	if err != nil {
+		p.fail(w, r, "look up project", err)
+		return
+	}
+	checks, err := p.store.ChecksBySlug(ctx, proj.ID, rt.slug)
+	if err != nil {
+		p.fail(w, r, "look up slug", err)
+		return
+	}
+	created := false
+	var id int64
+	switch len(checks) {
+	case 0:
+		if lastValue(r, "create") != "1" {
+			plain(w, http.StatusNotFound, "not found")
+			return
+		}
+		c, status, err := p.provision(ctx, proj, rt.slug)
+		if err != nil {
+			p.fail(w, r, "create check", err)
+			return
+		}
+		if status != 0 {
+			plain(w, status, "not found")
+			return
+		}
+		id, created = c.ID, true
+	case 1:
+		id = checks[0].ID
+	default:
+		plain(w, http.StatusConflict, "ambiguous slug")
+		return
+	}
+	neverCache(w)
+	status, body := p.record(r, id, rt)
+	if status == http.StatusOK && created {
+		status, body = http.StatusCreated, "Created"
+	}
+	p.reply(w, status, body)
+}
+
+// provision creates a check for ?create=1 with upstream's defaults and every
+// channel of the project attached. The owner may reach twice the check limit
+// this way (upstream's rule); beyond that the answer is 404.
+func (p *Pings) provision(ctx context.Context, proj model.Project, slug string) (model.Check, int, error) {
+	owner, err := p.store.UserByID(ctx, proj.OwnerID)
+	if err != nil {
+		return model.Check{}, 0, err
+	}
+	used, err := p.store.CountChecksOwnedBy(ctx, owner.ID)
+	if err != nil {
+		return model.Check{}, 0, err
+	}
+	if owner.CheckLimit > 0 && used >= 2*owner.CheckLimit {
+		return model.Check{}, http.StatusNotFound, nil
+	}
+	c := model.NewCheck(proj.ID, p.now())
+	c.Name, c.Slug = slug, slug
+	if err := p.store.CreateCheck(ctx, &c, true); err != nil {
+		return model.Check{}, 0, err
+	}
+	return c, 0, nil
+}
+
+// record validates the rest of the request in upstream's order (exit status,
+// body size, rid) and hands the ping to the writer. It returns the status and
+// body to answer with.
+func (p *Pings) record(r *http.Request, checkID int64, rt route) (int, string) {
+	if rt.tooLarge {
+		return http.StatusBadRequest, "invalid url format"
+	}
+	body, err := p.readBody(r)
+	if err != nil {
+		return http.StatusBadRequest, "request body too large"
+	}
+	rid := ""
+	if vals, ok := r.URL.Query()["rid"]; ok {
+		v := vals[len(vals)-1]
+		if !isUUIDAnyCase(v) {
+			return http.StatusBadRequest, "invalid uuid format"
+		}
+		rid = strings.ToLower(v)
+	}
+	ev := ping.Event{
+		Action:     rt.action,
+		ExitStatus: rt.exitStatus,
+		RID:        rid,
+		Body:       body,
+		Method:     truncate(r.Method, 10),
+		Scheme:     truncate(headerOr(r, "X-Forwarded-Proto", "http"), 10),
+		RemoteAddr: remoteAddr(r),
+		UA:         truncate(r.Header.Get("User-Agent"), 200),
+	}
+	res, err := p.writer.Submit(r.Context(), ping.Request{CheckID: checkID, Event: ev})
+	if err == nil {
+		err = res.Err
+	}
+	switch {
+	case err == nil:
+		return http.StatusOK, "OK"
+	case errors.Is(err, ping.ErrCheckGone):
+		return http.StatusNotFound, "not found"
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads this answer.
+		return http.StatusServiceUnavailable, "try again"
+	default:
+		p.log.Error("ping not recorded", "check_id", checkID, "err", err)
+		return http.StatusServiceUnavailable, "try again"
+	}
+}
+
+// readBody reads at most the upload cap; a longer body is refused whole
+// (upstream's 400), a body within the cap is truncated to PING_BODY_LIMIT.
+func (p *Pings) readBody(r *http.Request) ([]byte, error) {
+	limit := int64(uploadCap)
+	if p.bodyLimit > uploadCap {
+		limit = int64(p.bodyLimit)
+	}
+	if r.ContentLength > limit {
+		return nil, errors.New("body over the upload cap")
+	}
+	if r.Body == nil || r.ContentLength == 0 {
+		return []byte{}, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errors.New("body over the upload cap")
+	}
+	if p.bodyLimit >= 0 && len(b) > p.bodyLimit {
+		b = b[:p.bodyLimit]
+	}
+	return b, nil
+}
+
+func (p *Pings) reply(w http.ResponseWriter, status int, body string) {
+	if status == http.StatusOK || status == http.StatusCreated {
+		if p.bodyLimit >= 0 {
+			w.Header().Set("Ping-Body-Limit", strconv.Itoa(p.bodyLimit))
+		}
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+	}
+	plain(w, status, body)
+}
+
+func (p *Pings) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	p.log.Error("ping: "+what, "path", r.URL.Path, "err", err)
+	plain(w, http.StatusServiceUnavailable, "try again")
+}
+
+// remoteAddr is the first X-Forwarded-For item as upstream takes it (not
+// trimmed), else the peer address; an "a.b.c.d:port" value loses its port.
+func remoteAddr(r *http.Request) string {
+	addr := r.RemoteAddr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		addr = h
+	}
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		addr, _, _ = strings.Cut(xff, ",")
+	}
+	if net.ParseIP(addr) == nil {
+		if parts := strings.Split(addr, "."); len(parts) == 4 && strings.Contains(parts[3], ":") {
+			addr, _, _ = strings.Cut(addr, ":")
+		}
+	}
+	return truncate(addr, 45)
+}
+
+func isUUIDAnyCase(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-'
+}
+
+func lastValue(r *http.Request, key string) string {
+	vals := r.URL.Query()[key]
+	if len(vals) == 0 {
+		return ""
+	}
+	return vals[len(vals)-1]
+}
+
+func headerOr(r *http.Request, name, def string) string {
+	if v, ok := r.Header[http.CanonicalHeaderKey(name)]; ok && len(v) > 0 {
+		return v[0]
+	}
+	return def
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Cut on a rune boundary so the stored text stays valid UTF-8.
+	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
+
+// neverCache sets the headers of Django's never_cache decorator.
+func neverCache(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private")
+	h.Set("Expires", time.Now().UTC().Format(http.TimeFormat))
+}
+
+// plain writes a short body with Django's default content type, which is
+// what upstream's ping endpoints send.
+func plain(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}

@@ -1,0 +1,302 @@
+package ping
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/overdue/overdue/internal/model"
+)
+
+// Committer runs one transaction over a set of checks. ApplyPings locks and
+// loads the checks that still exist (ids that vanished are simply absent
+// from the map), calls fn, then writes back every check in the map and
+// inserts the returned pings and flips, all in one transaction. fn may be
+// called again if the store retries the transaction; it derives everything
+// from the map it is given, so a retry is safe.
+type Committer interface {
+	ApplyPings(ctx context.Context, checkIDs []int64, fn func(checks map[int64]*model.Check) ([]model.Ping, []model.Flip, error)) error
+}
+
+// Request asks the writer to record one ping.
+type Request struct {
+	CheckID int64
+	Event   Event
+}
+
+// Result is what recording a ping did. Err is ErrCheckGone when the check
+// was deleted before the ping's transaction; nothing was written then.
+type Result struct {
+	Check model.Check
+	Ping  model.Ping
+	Flip  *model.Flip
+	Err   error
+}
+
+// Errors a Submit can return besides the committer's and the context's.
+var (
+	ErrCheckGone    = errors.New("check no longer exists")
+	ErrWriterClosed = errors.New("ping writer is shut down")
+)
+
+// WriterOptions configure a Writer. AlertAfter is required.
+type WriterOptions struct {
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// AlertAfter computes a check's going-down time (schedule.GoingDownAfter).
+	AlertAfter func(*model.Check) *time.Time
+	// MaxBatch caps the pings per transaction; 500 when zero or less.
+	MaxBatch int
+	// QueueSize caps the pings waiting for a transaction; Submit blocks
+	// when it is full, which pushes back on clients instead of growing
+	// memory without bound. 8×MaxBatch when zero or less.
+	QueueSize int
+	Logger    *slog.Logger
+	// OnCommit is called on the writer goroutine after every committed
+	// batch, once the submitters were released. It must not block: it is
+	// meant for handing work off (Pruner.Observe, waking the alert engine).
+	OnCommit func([]Result)
+}
+
+const defaultMaxBatch = 500
+
+// Writer records pings with group commit: a single goroutine (Run) takes
+// every request queued while the previous transaction ran, up to MaxBatch,
+// and records them in one transaction, so one commit (one fsync) serves
+// many pings. It never waits for a batch to fill: under light load every
+// ping is its own transaction, without added latency.
+type Writer struct {
+	c          Committer
+	now        func() time.Time
+	alertAfter func(*model.Check) *time.Time
+	maxBatch   int
+	log        *slog.Logger
+	onCommit   func([]Result)
+
+	// slots bounds the queue; a Submit holds one slot from enqueueing until
+	// Run takes its request.
+	slots  chan struct{}
+	wake   chan struct{} // capacity 1: "the queue may be non-empty"
+	closed chan struct{} // closed when Run stops accepting requests
+
+	mu      sync.Mutex
+	queue   []*pending
+	stopped bool
+
+	running atomic.Bool
+	// last is the previous batch's timestamp, touched only by Run; it keeps
+	// Created non-decreasing if the wall clock steps back.
+	last time.Time
+}
+
+// Request states: a queued request is either taken by a batch or
+// cancelled by its submitter, whichever happens first.
+const (
+	stateQueued int32 = iota
+	stateTaken
+	stateCancelled
+)
+
+type pending struct {
+	req   Request
+	state atomic.Int32
+	done  chan outcome // capacity 1, so Run never blocks on a gone submitter
+}
+
+type outcome struct {
+	res Result
+	err error
+}
+
+// NewWriter returns a Writer; call Run to start it.
+func NewWriter(c Committer, opts WriterOptions) *Writer {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = defaultMaxBatch
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 8 * opts.MaxBatch
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Writer{
+		c:          c,
+		now:        opts.Now,
+		alertAfter: opts.AlertAfter,
+		maxBatch:   opts.MaxBatch,
+		log:        opts.Logger,
+		onCommit:   opts.OnCommit,
+		slots:      make(chan struct{}, opts.QueueSize),
+		wake:       make(chan struct{}, 1),
+		closed:     make(chan struct{}),
+	}
+}
+
+// Submit queues r and waits until the batch holding it committed. A
+// request whose ctx ends while it is still queued is dropped unwritten;
+// once its batch has started it is written, but Submit returns ctx's error
+// without waiting. When the check no longer exists, Submit returns a
+// Result whose Err is ErrCheckGone, and that error.
+func (w *Writer) Submit(ctx context.Context, r Request) (Result, error) {
+	if err := r.Event.Validate(); err != nil {
+		return Result{}, fmt.Errorf("ping for check %d: %w", r.CheckID, err)
+	}
+	select {
+	case w.slots <- struct{}{}:
+	case <-w.closed:
+		return Result{}, ErrWriterClosed
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+	p := &pending{req: r, done: make(chan outcome, 1)}
+	w.mu.Lock()
+	if w.stopped {
+		w.mu.Unlock()
+		<-w.slots
+		return Result{}, ErrWriterClosed
+	}
+	w.queue = append(w.queue, p)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+
+	select {
+	case o := <-p.done:
+		return o.res, o.err
+	case <-ctx.Done():
+		// Either we withdraw the request before a batch takes it, or it is
+		// being written and only the answer is lost.
+		p.state.CompareAndSwap(stateQueued, stateCancelled)
+		return Result{}, ctx.Err()
+	}
+}
+
+// Run is the writer loop. It returns after ctx is done and every request
+// queued by then was recorded (or failed). Transactions run with ctx's
+// values but without its cancellation, so shutdown never aborts a batch
+// whose submitters are waiting. Run must be called once.
+func (w *Writer) Run(ctx context.Context) error {
+	if w.alertAfter == nil {
+		return errors.New("ping writer: WriterOptions.AlertAfter is required")
+	}
+	if !w.running.CompareAndSwap(false, true) {
+		return errors.New("ping writer: Run called twice")
+	}
+	txCtx := context.WithoutCancel(ctx)
+	for {
+		select {
+		case <-w.wake:
+			for {
+				batch := w.take(w.maxBatch)
+				if len(batch) == 0 {
+					break
+				}
+				w.commit(txCtx, batch)
+			}
+		case <-ctx.Done():
+			w.mu.Lock()
+			w.stopped = true
+			close(w.closed)
+			w.mu.Unlock()
+			for {
+				batch := w.take(w.maxBatch)
+				if len(batch) == 0 {
+					return nil
+				}
+				w.commit(txCtx, batch)
+			}
+		}
+	}
+}
+
+// take removes up to n requests from the queue, skipping withdrawn ones.
+func (w *Writer) take(n int) []*pending {
+	w.mu.Lock()
+	k := min(n, len(w.queue))
+	got := w.queue[:k:k]
+	rest := w.queue[k:]
+	if len(rest) == 0 {
+		rest = nil // let the backing array go once drained
+	}
+	w.queue = rest
+	w.mu.Unlock()
+
+	batch := got[:0:0]
+	for _, p := range got {
+		<-w.slots
+		if p.state.CompareAndSwap(stateQueued, stateTaken) {
+			batch = append(batch, p)
+		}
+	}
+	// If every request in got was withdrawn, keep going while the queue
+	// still has some: an empty return means "queue empty" to the caller.
+	if len(batch) == 0 && len(got) > 0 {
+		return w.take(n)
+	}
+	return batch
+}
+
+// commit records one batch and answers its submitters.
+func (w *Writer) commit(ctx context.Context, batch []*pending) {
+	now := w.now().UTC().Truncate(time.Microsecond) // the databases keep microseconds
+	if now.Before(w.last) {
+		now = w.last
+	}
+	w.last = now
+
+	ids := make([]int64, 0, len(batch))
+	seen := make(map[int64]struct{}, len(batch))
+	for _, p := range batch {
+		if _, ok := seen[p.req.CheckID]; !ok {
+			seen[p.req.CheckID] = struct{}{}
+			ids = append(ids, p.req.CheckID)
+		}
+	}
+
+	results := make([]Result, len(batch))
+	fn := func(checks map[int64]*model.Check) ([]model.Ping, []model.Flip, error) {
+		// Start from scratch on every call: the store may retry.
+		pings := make([]model.Ping, 0, len(batch))
+		var flips []model.Flip
+		for i, p := range batch {
+			c, ok := checks[p.req.CheckID]
+			if !ok || c == nil {
+				results[i] = Result{Err: ErrCheckGone}
+				continue
+			}
+			// Pings of one check chain: each sees the previous one's effect.
+			nc, np, nf := Apply(*c, p.req.Event, now, w.alertAfter)
+			*c = nc
+			pings = append(pings, np)
+			if nf != nil {
+				flips = append(flips, *nf)
+			}
+			results[i] = Result{Check: nc, Ping: np, Flip: nf}
+		}
+		return pings, flips, nil
+	}
+
+	if err := w.c.ApplyPings(ctx, ids, fn); err != nil {
+		err = fmt.Errorf("recording %d pings: %w", len(batch), err)
+		w.log.Error("ping batch failed", "pings", len(batch), "checks", len(ids), "err", err)
+		for _, p := range batch {
+			p.done <- outcome{err: err}
+		}
+		return
+	}
+	for i, p := range batch {
+		p.done <- outcome{res: results[i], err: results[i].Err}
+	}
+	if w.onCommit != nil {
+		w.onCommit(results)
+	}
+}

@@ -1,0 +1,127 @@
+package cron
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+)
+
+// corpusCase is one line of testdata/cases-public.jsonl (see the README next
+// to the shared copy for the format).
+type corpusCase struct {
+	ID    string   `json:"id"`
+	Kind  string   `json:"kind"`
+	Expr  string   `json:"expr"`
+	Valid bool     `json:"valid"`
+	TZ    string   `json:"tz"`
+	After string   `json:"after"`
+	Next  []string `json:"next"`
+	Iter  []string `json:"iter"`
+	Note  string   `json:"note"`
+}
+
+func loadCronCases(tb testing.TB, path string) []corpusCase {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatalf("open corpus: %v", err)
+	}
+	defer f.Close()
+	var out []corpusCase
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var c corpusCase
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			tb.Fatalf("corpus line %q: %v", sc.Text(), err)
+		}
+		if c.Kind == "cron" {
+			out = append(out, c)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatalf("read corpus: %v", err)
+	}
+	return out
+}
+
+// TestCorpus checks every cron case: the validity verdict, and the chain of
+// next fire times produced by feeding each result back as the new "after".
+// The "iter" field only differs from the chain for multi-line OnCalendar
+// schedules, so the chain is what Next must reproduce.
+func TestCorpus(t *testing.T) {
+	cases := loadCronCases(t, "testdata/cases-public.jsonl")
+	if len(cases) != 2200 {
+		t.Fatalf("expected 2200 cron cases, got %d", len(cases))
+	}
+	runCases(t, cases)
+}
+
+// TestExtraCorpus runs a further file in the same format, named by
+// CRON_EXTRA_CORPUS (for example one generated from upstream's library).
+func TestExtraCorpus(t *testing.T) {
+	path := os.Getenv("CRON_EXTRA_CORPUS")
+	if path == "" {
+		t.Skip("CRON_EXTRA_CORPUS not set")
+	}
+	runCases(t, loadCronCases(t, path))
+}
+
+func runCases(t *testing.T, cases []corpusCase) {
+	t.Helper()
+	locs := map[string]*time.Location{}
+	failures := 0
+	for _, c := range cases {
+		e, err := Parse(c.Expr)
+		if (err == nil) != c.Valid {
+			failures++
+			t.Errorf("%s %q: valid=%v, Parse error=%v (%s)", c.ID, c.Expr, c.Valid, err, c.Note)
+			continue
+		}
+		if !c.Valid {
+			continue
+		}
+		loc, ok := locs[c.TZ]
+		if !ok {
+			loc, err = time.LoadLocation(c.TZ)
+			if err != nil {
+				t.Fatalf("%s: load zone %q: %v", c.ID, c.TZ, err)
+			}
+			locs[c.TZ] = loc
+		}
+		after, err := time.Parse(time.RFC3339, c.After)
+		if err != nil {
+			t.Fatalf("%s: bad after %q: %v", c.ID, c.After, err)
+		}
+		var got []string
+		for range c.Next {
+			n, ok := e.Next(after, loc)
+			if !ok {
+				break
+			}
+			got = append(got, n.Format(time.RFC3339))
+			after = n
+		}
+		if !equalStrings(got, c.Next) {
+			failures++
+			t.Errorf("%s %q tz=%s after=%s:\n got  %v\n want %v (%s)", c.ID, c.Expr, c.TZ, c.After, got, c.Next, c.Note)
+		}
+	}
+	if failures > 0 {
+		t.Logf("%d of %d cron cases failed", failures, len(cases))
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

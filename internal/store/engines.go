@@ -1,0 +1,168 @@
+package store
+
+import (
+	"database/sql"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+func openSQLite(cfg Config) (*Store, error) {
+	path := cfg.Path
+	if path == "" {
+		path = cfg.Name
+	}
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: no database file given")
+	}
+	// The writer and reader pools must see the same database, which an
+	// in-memory one is not; '?' would end the file name in the DSN.
+	if strings.Contains(path, "?") || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: %q is not a usable database file name", path)
+	}
+	sync := "NORMAL"
+	if cfg.SQLiteSynchronousFull {
+		sync = "FULL"
+	}
+	common := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")"
+	// _txlock=immediate takes the write lock at BEGIN, so a transaction can't
+	// read, then fail to upgrade to a writer with "database is locked".
+	w, err := sql.Open("sqlite", common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+
+	r, err := sql.Open("sqlite", common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	n := cfg.MaxOpenConns
+	if n <= 0 {
+		n = 4
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{engine: "sqlite", d: dialectSQLite, r: r, w: w, where: "sqlite database " + path}, nil
+}
+
+func openPostgres(cfg Config) (*Store, error) {
+	dsn := cfg.DSN
+	if dsn == "" {
+		dsn = postgresDSN(cfg)
+	}
+	pc, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message may quote the DSN, password included; don't repeat it.
+		return nil, fmt.Errorf("postgres: invalid connection settings")
+	}
+	where := fmt.Sprintf("postgres database %q at %s", pc.Database, net.JoinHostPort(pc.Host, fmt.Sprint(pc.Port)))
+	db := stdlib.OpenDB(*pc)
+	n := cfg.MaxOpenConns
+	if n <= 0 {
+		n = 20
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{engine: "postgres", d: dialectPostgres, r: db, w: db, where: where}, nil
+}
+
+// postgresDSN builds a key=value connection string from the separate fields;
+// empty fields are left to libpq's defaults (e.g. the local socket).
+func postgresDSN(cfg Config) string {
+	var parts []string
+	add := func(k, v string) {
+		if v == "" {
+			return
+		}
+		v = strings.ReplaceAll(v, `\`, `\\`)
+		v = strings.ReplaceAll(v, `'`, `\'`)
+		parts = append(parts, k+"='"+v+"'")
+	}
+	add("host", cfg.Host)
+	add("port", cfg.Port)
+	add("dbname", cfg.Name)
+	add("user", cfg.User)
+	add("password", cfg.Password)
+	add("sslmode", cfg.SSLMode)
+	return strings.Join(parts, " ")
+}
+
+func openMySQL(cfg Config) (*Store, error) {
+	mc := mysql.NewConfig()
+	if cfg.DSN != "" {
+		var err error
+		if mc, err = mysql.ParseDSN(cfg.DSN); err != nil {
+			return nil, fmt.Errorf("mysql: invalid DSN: %w", err)
+		}
+	} else {
+		host, port := cfg.Host, cfg.Port
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		if port == "" {
+			port = "3306"
+		}
+		mc.Net = "tcp"
+		mc.Addr = net.JoinHostPort(host, port)
+		mc.User = cfg.User
+		mc.Passwd = cfg.Password
+		mc.DBName = cfg.Name
+		if cfg.SSLMode == "require" || cfg.SSLMode == "verify-ca" || cfg.SSLMode == "verify-full" {
+			mc.TLSConfig = "true"
+			if cfg.SSLMode == "require" {
+				mc.TLSConfig = "skip-verify"
+			}
+		}
+	}
+	if err := applyMySQLSettings(mc); err != nil {
+		return nil, fmt.Errorf("mysql: %w", err)
+	}
+	where := fmt.Sprintf("mysql database %q at %s", mc.DBName, mc.Addr)
+	conn, err := mysql.NewConnector(mc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	db := sql.OpenDB(conn)
+	n := cfg.MaxOpenConns
+	if n <= 0 {
+		n = 20
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	// Below MySQL's default wait_timeout, so the pool never hands out a
+	// connection the server already closed.
+	db.SetConnMaxLifetime(30 * time.Minute)
+	return &Store{engine: "mysql", d: dialectMySQL, r: db, w: db, where: where}, nil
+}
+
+// applyMySQLSettings forces what the schema relies on: DATETIME values read
+// as time.Time in UTC, 4-byte UTF-8, and a UTC session time zone.
+func applyMySQLSettings(mc *mysql.Config) error {
+	mc.ParseTime = true
+	mc.Loc = time.UTC
+	// Saves a prepare round trip per statement; safe with utf8mb4.
+	mc.InterpolateParams = true
+	// Count matched rows, not changed ones, so that an UPDATE writing the
+	// values a row already has is not mistaken for a missing row.
+	mc.ClientFoundRows = true
+	if mc.Params == nil {
+		mc.Params = map[string]string{}
+	}
+	mc.Params["time_zone"] = "'+00:00'"
+	// utf8mb4_bin matches the tables' collation, so string literals compare
+	// byte for byte there too.
+	return mc.Apply(mysql.Charset("utf8mb4", "utf8mb4_bin"))
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The project's test command (README: "Run the tests"). On a fresh Debian
+# machine it installs what the tests need, starts PostgreSQL and MariaDB when
+# they are down, and runs vet, staticcheck and the race-enabled test suite on
+# all three database engines.
+#
+#   scripts/test.sh            everything, all engines (what CI runs)
+#   scripts/test.sh --sqlite   SQLite only, no database servers needed
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+engines=all
+if [[ "${1:-}" == "--sqlite" ]]; then engines=sqlite; shift; fi
+
+export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH)/bin"
+STATICCHECK_VERSION=2026.2.2
+
+if ! command -v staticcheck >/dev/null || [[ "$(staticcheck -version 2>/dev/null)" != *"$STATICCHECK_VERSION"* ]]; then
+  echo "== installing staticcheck $STATICCHECK_VERSION"
+  (cd /tmp && GOFLAGS= go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION")
+fi
+
+if [[ "$engines" == all ]]; then
+  echo "== starting databases"
+  scripts/start-databases.sh
+  export OVERDUE_TEST_POSTGRES="${OVERDUE_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
+  export OVERDUE_TEST_MYSQL="${OVERDUE_TEST_MYSQL:-root@tcp(127.0.0.1:3306)/test}"
+else
+  unset OVERDUE_TEST_POSTGRES OVERDUE_TEST_MYSQL
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [[ -n "$unformatted" ]]; then echo "gofmt would change: $unformatted"; exit 1; fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== staticcheck"
+staticcheck ./...
+
+echo "== go build (static, no cgo)"
+CGO_ENABLED=0 go build -o /dev/null ./cmd/overdue
+
+echo "== go test -race"
+go test -race -count=1 -timeout 20m "$@" ./...
