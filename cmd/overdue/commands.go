@@ -213,6 +213,10 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	defer st.Close()
+	if err := ensureSecretKey(ctx, st, &cfg); err != nil {
+		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+		return exitError
+	}
 
 	cache := schedule.NewCache(10_000)
 	alertAfter := func(c *model.Check) *time.Time {
@@ -265,6 +269,21 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// ensureSecretKey fills in SECRET_KEY when the operator set none: a random
+// key is generated once and kept in the database, so badge signatures and
+// tokens stay valid across restarts and agree between instances.
+func ensureSecretKey(ctx context.Context, st *store.Store, cfg *config.Config) error {
+	if cfg.SecretKey != "" {
+		return nil
+	}
+	key, err := st.SettingOrInit(ctx, "secret_key", auth.NewToken(40))
+	if err != nil {
+		return fmt.Errorf("cannot load the generated SECRET_KEY: %w", err)
+	}
+	cfg.SecretKey = key
+	return nil
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

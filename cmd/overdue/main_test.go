@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/overdue/overdue/internal/config"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -304,5 +305,40 @@ func TestAcknowledgedPingsSurviveKill9(t *testing.T) {
 	}
 	if total < 300 {
 		t.Errorf("only %d pings were acknowledged before the kill; the test did not load the server", total)
+	}
+}
+
+func TestGeneratedSecretKeyIsPersisted(t *testing.T) {
+	vars := sqliteEnv(t)
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var a, b config.Config
+	if err := ensureSecretKey(ctx, st, &a); err != nil || len(a.SecretKey) < 40 {
+		t.Fatalf("first start: key %q err %v", a.SecretKey, err)
+	}
+	if err := ensureSecretKey(ctx, st, &b); err != nil || b.SecretKey != a.SecretKey {
+		t.Fatalf("second start got key %q, want the stored %q (err %v)", b.SecretKey, a.SecretKey, err)
+	}
+	own := config.Config{SecretKey: "operator-set"}
+	if err := ensureSecretKey(ctx, st, &own); err != nil || own.SecretKey != "operator-set" {
+		t.Errorf("an operator's SECRET_KEY was replaced by %q", own.SecretKey)
+	}
+}
+
+func TestSchedulePreviewCommand(t *testing.T) {
+	code, out, stderr := runCmd(t, nil, "", "schedule", "preview", "--tz", "Europe/Riga", "--after", "2026-03-29T00:00:00Z", "-n", "3", "30 3 * * *")
+	if want := "2026-03-29T01:00:00Z\n2026-03-30T00:30:00Z\n2026-03-31T00:30:00Z\n"; code != 0 || out != want {
+		t.Errorf("preview: exit %d out %q stderr %q, want %q", code, out, stderr, want)
+	}
+	code, _, stderr = runCmd(t, nil, "", "schedule", "preview", "0 0 30 2 *")
+	if code != exitError || !strings.Contains(stderr, "never matches") {
+		t.Errorf("impossible date: exit %d stderr %q", code, stderr)
 	}
 }

@@ -6,7 +6,7 @@ import (
 )
 
 func BenchmarkParse(b *testing.B) {
-	for _, expr := range []string{"Mon..Fri *-*-* 09:00", "*:0/15", "daily", "Mon 12:00 Europe/Riga"} {
+	for _, expr := range []string{"Mon..Fri *-*-* 09:00", "*:0/15", "daily", "Mon 12:00 Europe/Riga", "Sat 12:00\n*-*~1 09:30\nMon..Fri 08:00"} {
 		b.Run(expr, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -15,6 +15,17 @@ func BenchmarkParse(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkParseNever is the worst case: a schedule that never occurs is
+// searched all the way to 2200 before it is rejected.
+func BenchmarkParseNever(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("Fri *-02-30 *:*:*"); err == nil {
+			b.Fatal("accepted")
+		}
 	}
 }
 

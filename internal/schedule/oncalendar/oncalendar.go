@@ -30,7 +30,11 @@ type Schedule struct {
 // at most 4 whitespace-separated tokens per line, every line parses, at least
 // one occurrence after 2000-01-01T00:00Z before year 2200).
 func Parse(expr string) (*Schedule, error) {
-	raw := strings.Split(pyStrip(expr), "\n")
+	stripped := pyStrip(expr)
+	if stripped == "" {
+		return nil, errors.New("the schedule is empty")
+	}
+	raw := strings.Split(stripped, "\n")
 	where := func(i int) string {
 		if len(raw) == 1 {
 			return ""

@@ -3,6 +3,7 @@ package oncalendar
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -72,6 +73,7 @@ func TestParseRejects(t *testing.T) {
 		{"*-*-~1", "bad date"},
 		{"1:2:3:4", "bad time"},
 		{"Mon Tue 12:00", `unexpected "Tue"`},
+		{"Mon Tue", `unexpected "Tue"`},
 		{"Mon *-*-* 12:00 UTC extra", "5 fields, at most 4"},
 		{"12:00 Mars/Base", `unknown time zone "Mars/Base"`},
 		{"12:00 Local", `unknown time zone "Local"`},
@@ -163,6 +165,10 @@ func TestNext(t *testing.T) {
 			[]string{"2024-10-27T00:30:00Z", "2024-10-28T01:30:00Z"}},
 		{"repeated hour is not repeated for steps", "*:0/30", "Europe/Riga", "2024-10-27T00:15:00Z",
 			[]string{"2024-10-27T00:30:00Z", "2024-10-27T02:00:00Z"}},
+		{"per-second schedule jumps over the whole gap", "*:*:0/30", "Europe/Riga", "2024-03-31T00:59:30Z",
+			[]string{"2024-03-31T01:00:00Z", "2024-03-31T01:00:30Z"}},
+		{"year end beyond the zone file's last transition", "Sun 12~1", "Antarctica/Troll", "2051-12-31T00:00:00Z",
+			[]string{"2056-12-31T00:00:00Z", "2062-12-31T00:00:00Z"}},
 		{"second pass restarts from the same wall time", "*:0/30", "Europe/Riga", "2024-10-27T01:15:00Z",
 			[]string{"2024-10-27T00:30:00Z"}},
 		// New York, fall 2024-11-03 02:00 EDT -> 01:00 EST. Lines are compared
@@ -212,6 +218,33 @@ func TestNextNeverDue(t *testing.T) {
 	}
 	if got, ok := s.Next(mustTime(t, "2199-12-31T12:00:00Z"), nil); ok {
 		t.Fatalf("got %v, want never due at the 2200 limit", got)
+	}
+}
+
+func TestConcurrentNext(t *testing.T) {
+	s, err := Parse("*:0/7\n12:00 Europe/Riga")
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := mustLoad(t, "America/New_York")
+	after := mustTime(t, "2024-11-03T05:00:00Z")
+	want, _ := s.Next(after, loc)
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				if got, _ := s.Next(after, loc); !got.Equal(want) {
+					errs <- got.String()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("concurrent Next gave %s, want %s", e, want)
 	}
 }
 

@@ -432,6 +432,16 @@ func (zl zoneLoader) load(name string) *time.Location {
 	return loc
 }
 
+// looksLikeZone only shapes error messages: a token that cannot be a
+// weekday or a time is reported as an unknown zone.
+func looksLikeZone(tok string) bool {
+	if strings.IndexByte("0123456789*", tok[0]) >= 0 || strings.ContainsAny(tok, ",.:") {
+		return false
+	}
+	_, err := weekdayValue(tok)
+	return err != nil
+}
+
 // parseLine parses one line, including an optional trailing zone.
 func parseLine(raw string, zl zoneLoader) (spec, error) {
 	expr := pyStrip(raw)
@@ -446,7 +456,7 @@ func parseLine(raw string, zl zoneLoader) (spec, error) {
 		if head, last, ok := pyRSplit1(expr); ok {
 			if z := zl.load(last); z != nil {
 				expr, zone = head, z
-			} else if strings.IndexByte("0123456789*", last[0]) < 0 {
+			} else if looksLikeZone(last) {
 				zoneCandidate, headCandidate = last, head
 			}
 		}
