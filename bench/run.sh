@@ -51,10 +51,16 @@ for engine in $ENGINES; do
   esac
   "$out/seed" "${seedargs[@]}" -checks 1000 -base http://127.0.0.1:8098 >"$out/urls.txt"
   sed 's#http://127.0.0.1:8098#http://127.0.0.1:8099#' "$out/urls.txt" >"$out/bare-urls.txt"
+  first_url=$(head -1 "$out/urls.txt")
+  t0=$(date +%s%N)
   env "${envs[@]}" "$out/overdue" serve --listen 127.0.0.1:8098 2>"$out/serve.log" &
   pid=$!
-  for _ in $(seq 100); do curl -fs -o /dev/null http://127.0.0.1:8098/healthz && break; sleep 0.1; done
+  # Start-up to first answered ping: poll every 5 ms until a ping gets 200.
+  for _ in $(seq 2000); do curl -fs -o /dev/null "$first_url" && break; sleep 0.005; done
+  t1=$(date +%s%N)
+  sleep 2
   echo "== $engine ($(wc -l <"$out/urls.txt") checks, wrk -t$THREADS -d$DURATION)"
+  echo "start-up to first answered ping: $(( (t1 - t0) / 1000000 )) ms; idle RSS: $(ps -o rss= -p $pid) KiB"
   for conc in 8 64; do
     wrk_run http://127.0.0.1:8099 "$out/bare-urls.txt" "$conc" "$out/bare.txt"
     base_rps=$(awk '/Requests\/sec/ {print $2}' "$out/bare.txt")

@@ -153,3 +153,24 @@ func (s *Store) DeleteCheck(ctx context.Context, id int64) error {
 	}
 	return mustAffect(res, fmt.Sprintf("delete check %d", id))
 }
+
+// DueChecks returns up to limit checks whose alert_after is at or before
+// now and that are not down, earliest first: the alert engine's scan.
+func (s *Store) DueChecks(ctx context.Context, now time.Time, limit int) ([]model.Check, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("due checks: limit must be positive, got %d", limit)
+	}
+	return s.queryChecks(ctx, s.r, "due checks",
+		"SELECT "+checkCols+" FROM checks WHERE alert_after <= ? AND status <> 'down' ORDER BY alert_after, id LIMIT ?", s.ts(now), limit)
+}
+
+// NextAlertAfter returns the earliest alert_after of the checks that are not
+// down, or nil when no check can go down on its own.
+func (s *Store) NextAlertAfter(ctx context.Context) (*time.Time, error) {
+	var t *time.Time
+	err := s.r.QueryRowContext(ctx, "SELECT MIN(alert_after) FROM checks WHERE status <> 'down'").Scan(nullTimeScan{&t})
+	if err != nil {
+		return nil, fmt.Errorf("next alert_after: %w", err)
+	}
+	return t, nil
+}

@@ -787,3 +787,54 @@ func TestOpenErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDueChecks(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		if next, err := st.NextAlertAfter(ctx); err != nil || next != nil {
+			t.Errorf("NextAlertAfter on no checks = %v, %v; want nil", next, err)
+		}
+		at := func(d time.Duration) *time.Time { v := t0.Add(d); return &v }
+		specs := []struct {
+			name   string
+			status string
+			after  *time.Time
+		}{
+			{"due-late", model.StatusUp, at(-time.Second)},
+			{"due-exact", model.StatusUp, at(0)},
+			{"due-early", model.StatusNew, at(-time.Hour)},
+			{"future", model.StatusUp, at(time.Microsecond)},
+			{"already-down", model.StatusDown, at(-2 * time.Hour)},
+			{"never", model.StatusPaused, nil},
+		}
+		for _, sp := range specs {
+			c := model.NewCheck(f.project.ID, t0)
+			c.Name, c.Status, c.AlertAfter = sp.name, sp.status, sp.after
+			if err := st.CreateCheck(ctx, &c, false); err != nil {
+				t.Fatalf("CreateCheck: %v", err)
+			}
+		}
+		due, err := st.DueChecks(ctx, t0, 10)
+		if err != nil {
+			t.Fatalf("DueChecks: %v", err)
+		}
+		var names []string
+		for _, c := range due {
+			names = append(names, c.Name)
+		}
+		if got, want := strings.Join(names, ","), "due-early,due-late,due-exact"; got != want {
+			t.Errorf("DueChecks = %s, want %s", got, want)
+		}
+		if two, err := st.DueChecks(ctx, t0, 2); err != nil || len(two) != 2 {
+			t.Errorf("DueChecks limit 2 = %d, %v", len(two), err)
+		}
+		if _, err := st.DueChecks(ctx, t0, 0); err == nil {
+			t.Error("DueChecks with limit 0 succeeded")
+		}
+		next, err := st.NextAlertAfter(ctx)
+		if err != nil || next == nil || !next.Equal(t0us().Add(-time.Hour)) {
+			t.Errorf("NextAlertAfter = %v, %v; want %v", next, err, t0us().Add(-time.Hour))
+		}
+	})
+}
