@@ -59,7 +59,7 @@ func TestTokensAndKeys(t *testing.T) {
 	if got := len(NewToken(16)); got != 22 {
 		t.Errorf("NewToken(16) has %d chars, want 22 like upstream's ping keys", got)
 	}
-	if NewToken(16) == NewToken(16) {
+	if a, b := NewToken(16), NewToken(16); a == b {
 		t.Error("tokens repeat")
 	}
 	if HashAPIKey("abc") != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
