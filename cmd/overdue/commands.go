@@ -219,16 +219,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	}
 
 	cache := schedule.NewCache(10_000)
-	alertAfter := func(c *model.Check) *time.Time {
-		_, at, err := schedule.Evaluate(c, cache, time.Now())
-		if err != nil {
-			// A schedule that no longer parses must not block the ping; the
-			// check simply has no deadline until it is fixed.
-			log.Warn("cannot evaluate schedule", "check", c.Code, "err", err)
-			return nil
-		}
-		return at
-	}
+	alertAfter := ping.ScheduleAlertAfter(cache, log)
 	keep := cfg.PingLogLimit
 	pruner := ping.NewPruner(st, ping.PrunerOptions{
 		Keep:   func(context.Context, int64) (int, error) { return keep, nil },

@@ -43,10 +43,7 @@ func newPingEnv(t *testing.T, engine, basePath string, bodyLimit int) *pingEnv {
 		t.Fatal(err)
 	}
 	cache := schedule.NewCache(100)
-	w := ping.NewWriter(st, ping.WriterOptions{AlertAfter: func(c *model.Check) *time.Time {
-		_, at, _ := schedule.Evaluate(c, cache, time.Now())
-		return at
-	}})
+	w := ping.NewWriter(st, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(cache, nil)})
 	wctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = w.Run(wctx); close(done) }()

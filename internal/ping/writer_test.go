@@ -426,8 +426,8 @@ func TestWriterDrainsOnShutdown(t *testing.T) {
 		}
 	}
 	txs, _, checks, _, _ := m.snapshot()
-	if checks[1].NPings != 3 || checks[2].NPings != 3 || txs != 4 {
-		t.Errorf("n_pings %d and %d in %d transactions, want 3, 3, 4", checks[1].NPings, checks[2].NPings, txs)
+	if checks[1].NPings != 4 || checks[2].NPings != 2 || txs != 4 {
+		t.Errorf("n_pings %d and %d in %d transactions, want 4, 2, 4", checks[1].NPings, checks[2].NPings, txs)
 	}
 	if len(committed) != 6 {
 		t.Errorf("OnCommit saw %d results, want 6", len(committed))
@@ -465,6 +465,10 @@ func TestWriterRejectsBadInput(t *testing.T) {
 		t.Error("Run without AlertAfter succeeded")
 	}
 	h := startWriter(t, newMemStore(1), WriterOptions{})
+	// A committed ping proves the first Run is under way.
+	if _, err := h.w.Submit(t.Context(), Request{CheckID: 1, Event: success}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := h.w.Submit(t.Context(), Request{CheckID: 1, Event: Event{Action: "pause"}}); !errors.Is(err, ErrInvalidEvent) {
 		t.Errorf("unknown action: %v, want ErrInvalidEvent", err)
 	}
