@@ -151,6 +151,17 @@ func storeConfig(c config.Config) store.Config {
 	}
 }
 
+// openConfigured loads the configuration and opens the database it names;
+// on failure the reason is already on stderr.
+func openConfigured(ctx context.Context, e env) (config.Config, *store.Store, bool) {
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return config.Config{}, nil, false
+	}
+	st, ok := openStore(ctx, cfg, e)
+	return cfg, st, ok
+}
+
 // openStore opens and migrates the database named by the configuration.
 func openStore(ctx context.Context, cfg config.Config, e env) (*store.Store, bool) {
 	st, err := store.Open(ctx, storeConfig(cfg))
@@ -171,11 +182,7 @@ func cmdMigrate(ctx context.Context, args []string, e env) int {
 	if !parseFlags(fs, args) {
 		return exitUsage
 	}
-	cfg, ok := loadConfig(e)
-	if !ok {
-		return exitError
-	}
-	st, ok := openStore(ctx, cfg, e)
+	_, st, ok := openConfigured(ctx, e)
 	if !ok {
 		return exitError
 	}
@@ -310,11 +317,7 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "overdue createsuperuser: the password must be at least 8 characters long.")
 		return exitError
 	}
-	cfg, ok := loadConfig(e)
-	if !ok {
-		return exitError
-	}
-	st, ok := openStore(ctx, cfg, e)
+	cfg, st, ok := openConfigured(ctx, e)
 	if !ok {
 		return exitError
 	}
@@ -389,11 +392,7 @@ func cmdProjectCreate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "overdue project create: --name is required and must be at most 200 characters")
 		return exitUsage
 	}
-	cfg, ok := loadConfig(e)
-	if !ok {
-		return exitError
-	}
-	st, ok := openStore(ctx, cfg, e)
+	cfg, st, ok := openConfigured(ctx, e)
 	if !ok {
 		return exitError
 	}

@@ -113,7 +113,7 @@ type route struct {
 // means no pattern matched (404).
 func parsePingPath(rest string) (rt route, ok bool) {
 	parts := strings.Split(rest, "/")
-	if isCanonicalUUID(parts[0]) {
+	if ping.IsCanonicalUUID(parts[0]) {
 		switch {
 		case len(parts) == 1 || (len(parts) == 2 && parts[1] == ""):
 			return route{code: parts[0], action: ping.Action("success")}, true
@@ -178,26 +178,6 @@ func exitRoute(s string) (route, bool) {
 		action = ping.Action("fail")
 	}
 	return route{action: action, exitStatus: &n}, true
-}
-
-func isCanonicalUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func isSlugToken(s string) bool {

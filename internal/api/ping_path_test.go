@@ -3,6 +3,8 @@ package api
 import (
 	"strings"
 	"testing"
+
+	"github.com/overdue/overdue/internal/ping"
 )
 
 func TestParsePingPath(t *testing.T) {
@@ -78,7 +80,7 @@ func FuzzParsePingPath(f *testing.F) {
 		if (rt.code == "") == (rt.pingKey == "") {
 			t.Fatalf("%q: both or neither of code/key set: %+v", s, rt)
 		}
-		if rt.code != "" && !isCanonicalUUID(rt.code) {
+		if rt.code != "" && !ping.IsCanonicalUUID(rt.code) {
 			t.Fatalf("%q: bad code %q", s, rt.code)
 		}
 		if rt.pingKey != "" && (!isSlugToken(rt.pingKey) || !isSlugToken(rt.slug)) {

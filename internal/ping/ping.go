@@ -58,13 +58,15 @@ func (ev Event) Validate() error {
 	if ev.ExitStatus != nil && (*ev.ExitStatus < 0 || *ev.ExitStatus > 255) {
 		return fmt.Errorf("%w: exit status %d outside 0-255", ErrInvalidEvent, *ev.ExitStatus)
 	}
-	if ev.RID != "" && !isCanonicalUUID(ev.RID) {
+	if ev.RID != "" && !IsCanonicalUUID(ev.RID) {
 		return fmt.Errorf("%w: run id %q is not a canonical lowercase UUID", ErrInvalidEvent, ev.RID)
 	}
 	return nil
 }
 
-func isCanonicalUUID(s string) bool {
+// IsCanonicalUUID reports whether s is a UUID in the lowercase 8-4-4-4-12
+// form, the only form upstream's URL patterns and run ids accept.
+func IsCanonicalUUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}
