@@ -1,0 +1,95 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHandlerRouting(t *testing.T) {
+	pings := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ping:"+r.URL.Path)
+	})
+	dbDown := false
+	h := Handler(Options{
+		BasePath:    "/hc",
+		HostAllowed: func(h string) bool { return h == "example.org" },
+		Pings:       pings,
+		Ready: func(context.Context) error {
+			if dbDown {
+				return errors.New("down")
+			}
+			return nil
+		},
+	})
+	cases := []struct {
+		host, path string
+		status     int
+		body       string
+	}{
+		{"example.org", "/hc/ping/abc", 200, "ping:/ping/abc"},
+		{"example.org", "/ping/abc", 404, ""},
+		{"example.org", "/hcping/abc", 404, ""},
+		{"example.org", "/hc/healthz", 200, "OK"},
+		{"evil.example", "/hc/ping/abc", 400, ""},
+	}
+	for _, tc := range cases {
+		req := httptest.NewRequest("GET", "http://"+tc.host+tc.path, nil)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.status || (tc.body != "" && rec.Body.String() != tc.body) {
+			t.Errorf("%s%s: %d %q, want %d %q", tc.host, tc.path, rec.Code, rec.Body.String(), tc.status, tc.body)
+		}
+	}
+	dbDown = true
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "http://example.org/hc/healthz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("healthz with the database down: %d", rec.Code)
+	}
+}
+
+func TestRecovererTurnsPanicInto500(t *testing.T) {
+	h := Handler(Options{Pings: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/ping/x", nil))
+	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "boom") {
+		t.Errorf("panic answered %d %q; want a 500 that does not leak the panic", rec.Code, rec.Body.String())
+	}
+}
+
+func TestServeShutsDownOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, "127.0.0.1:0", Handler(Options{}), discard(), func(a net.Addr) { addrc <- a })
+	}()
+	addr := <-addrc
+	resp, err := http.Get("http://" + addr.String() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve returned %v after cancel", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	if err := Serve(context.Background(), "127.0.0.1:99999", Handler(Options{}), discard(), nil); err == nil || !strings.Contains(err.Error(), "listen on 127.0.0.1:99999") {
+		t.Errorf("a bad address gave %v", err)
+	}
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
