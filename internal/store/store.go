@@ -46,6 +46,8 @@ type Store struct {
 	r, w *sql.DB
 	// where names the database in error messages, without secrets.
 	where string
+	// pingStmts caches the ping writer's prepared statements (pings.go).
+	pingStmts pingStmtCache
 }
 
 // Open connects to the database described by cfg and checks that it answers.
