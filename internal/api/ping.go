@@ -26,6 +26,9 @@ import (
 // request bodies with 400 instead of truncating them.
 const uploadCap = 2621440
 
+// maxSlugLen is the longest slug a check can have.
+const maxSlugLen = 100
+
 // PingStore is what the ping endpoints read; *store.Store implements it.
 type PingStore interface {
 	CheckByCode(ctx context.Context, code string) (model.Check, error)
@@ -234,7 +237,9 @@ func (p *Pings) pingByCode(w http.ResponseWriter, r *http.Request, rt route) {
 }
 
 func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
-	if rt.slug != strings.ToLower(rt.slug) {
+	// A slug longer than the column (100, as upstream's) can name no check;
+	// upstream answers such a ?create=1 with a database error (500).
+	if rt.slug != strings.ToLower(rt.slug) || len(rt.slug) > maxSlugLen {
 		plain(w, http.StatusBadRequest, "invalid url format")
 		return
 	}

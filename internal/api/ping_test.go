@@ -306,6 +306,9 @@ func TestPingBySlug(t *testing.T) {
 		expect(t, "unknown key, create", e.get("/ping/zzzzzzzzzzzzzzzzzzzzzz/backup?create=1"), 404, "not found")
 		expect(t, "create=true is not 1", e.get("/ping/"+key+"/backup?create=true"), 404, "not found")
 		expect(t, "uppercase slug", e.get("/ping/"+key+"/Backup?create=1"), 400, "invalid url format")
+		expect(t, "slug over 100 chars", e.get("/ping/"+key+"/"+strings.Repeat("a", 101)+"?create=1"), 400, "invalid url format")
+		expect(t, "slug of exactly 100 chars", e.get("/ping/"+key+"/"+strings.Repeat("a", 100)+"?create=1"), 201, "Created")
+		expect(t, "ping key of 5000 chars", e.get("/ping/"+strings.Repeat("k", 5000)+"/backup?create=1"), 404, "not found")
 
 		a := e.get("/ping/" + key + "/backup?create=1")
 		expect(t, "create", a, 201, "Created")
