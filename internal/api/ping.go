@@ -310,6 +310,7 @@ func (p *Pings) provision(ctx context.Context, proj model.Project, slug string) 
 	if err := p.store.CreateCheck(ctx, &c, true); err != nil {
 		return model.Check{}, 0, err
 	}
+	p.log.Info("check created by a ping", "project", proj.Code, "slug", slug, "uuid", c.Code)
 	return c, 0, nil
 }
 
