@@ -1,15 +1,13 @@
 package schedule
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/schedule/corpus"
 )
 
 func TestGuessKind(t *testing.T) {
@@ -193,34 +191,16 @@ func TestStatusWithEngines(t *testing.T) {
 	}
 }
 
-type corpusCase struct {
-	ID    string   `json:"id"`
-	Kind  string   `json:"kind"`
-	Expr  string   `json:"expr"`
-	Valid bool     `json:"valid"`
-	TZ    string   `json:"tz"`
-	After string   `json:"after"`
-	Next  []string `json:"next"`
-}
-
 // TestCorpus runs the shared oracle corpus through Parse and the bound
 // schedules, which exercises this package's validation (field counts, the
-// 2000-01-01 rule, zones) on top of the engines. The corpus is the copy the
-// cron engine keeps in its testdata.
+// 2000-01-01 rule, zones) on top of the engines.
 func TestCorpus(t *testing.T) {
-	f, err := os.Open("cron/testdata/cases-public.jsonl")
+	cases, err := corpus.Load("testdata/cases-public.jsonl", "")
 	if err != nil {
-		t.Skipf("corpus not available: %v", err)
+		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	var n, failed int
-	for sc.Scan() {
-		var c corpusCase
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			t.Fatalf("bad corpus line: %v", err)
-		}
+	for _, c := range cases {
 		n++
 		tz := c.TZ
 		if tz == "" {
@@ -253,11 +233,8 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("%s: %s %q in %s: got %v, want %v", c.ID, c.Kind, c.Expr, c.TZ, got, c.Next)
 		}
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if n == 0 {
-		t.Fatal("corpus is empty")
+	if n != 3000 {
+		t.Fatalf("corpus has %d cases, want 3000", n)
 	}
 	t.Logf("%d cases, %d failed", n, failed)
 }

@@ -1,50 +1,20 @@
 package cron
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/overdue/overdue/internal/schedule/corpus"
 )
 
-// corpusCase is one line of testdata/cases-public.jsonl (see the README next
-// to the shared copy for the format).
-type corpusCase struct {
-	ID    string   `json:"id"`
-	Kind  string   `json:"kind"`
-	Expr  string   `json:"expr"`
-	Valid bool     `json:"valid"`
-	TZ    string   `json:"tz"`
-	After string   `json:"after"`
-	Next  []string `json:"next"`
-	Iter  []string `json:"iter"`
-	Note  string   `json:"note"`
-}
-
-func loadCronCases(tb testing.TB, path string) []corpusCase {
+func loadCronCases(tb testing.TB, path string) []corpus.Case {
 	tb.Helper()
-	f, err := os.Open(path)
+	cases, err := corpus.Load(path, "cron")
 	if err != nil {
-		tb.Fatalf("open corpus: %v", err)
+		tb.Fatal(err)
 	}
-	defer f.Close()
-	var out []corpusCase
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var c corpusCase
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			tb.Fatalf("corpus line %q: %v", sc.Text(), err)
-		}
-		if c.Kind == "cron" {
-			out = append(out, c)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatalf("read corpus: %v", err)
-	}
-	return out
+	return cases
 }
 
 // TestCorpus checks every cron case: the validity verdict, and the chain of
@@ -52,7 +22,7 @@ func loadCronCases(tb testing.TB, path string) []corpusCase {
 // The "iter" field only differs from the chain for multi-line OnCalendar
 // schedules, so the chain is what Next must reproduce.
 func TestCorpus(t *testing.T) {
-	cases := loadCronCases(t, "testdata/cases-public.jsonl")
+	cases := loadCronCases(t, "../testdata/cases-public.jsonl")
 	if len(cases) != 2200 {
 		t.Fatalf("expected 2200 cron cases, got %d", len(cases))
 	}
@@ -69,7 +39,7 @@ func TestExtraCorpus(t *testing.T) {
 	runCases(t, loadCronCases(t, path))
 }
 
-func runCases(t *testing.T, cases []corpusCase) {
+func runCases(t *testing.T, cases []corpus.Case) {
 	t.Helper()
 	locs := map[string]*time.Location{}
 	failures := 0

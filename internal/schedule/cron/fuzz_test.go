@@ -6,7 +6,7 @@ import (
 )
 
 func FuzzParse(f *testing.F) {
-	for _, c := range loadCronCases(f, "testdata/cases-public.jsonl") {
+	for _, c := range loadCronCases(f, "../testdata/cases-public.jsonl") {
 		f.Add(c.Expr)
 	}
 	riga, err := time.LoadLocation("Europe/Riga")

@@ -1,53 +1,24 @@
 package oncalendar
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/overdue/overdue/internal/schedule/corpus"
 )
 
-// corpusCase is one line of testdata/cases-public.jsonl (see the README in
-// shared/testdata/schedules for the format).
-type corpusCase struct {
-	ID    string   `json:"id"`
-	Kind  string   `json:"kind"`
-	Expr  string   `json:"expr"`
-	Valid bool     `json:"valid"`
-	TZ    string   `json:"tz"`
-	After string   `json:"after"`
-	Next  []string `json:"next"`
-	Note  string   `json:"note"`
-}
-
-func loadCorpus(tb testing.TB, path string) []corpusCase {
+func loadCorpus(tb testing.TB, path string) []corpus.Case {
 	tb.Helper()
-	f, err := os.Open(path)
+	cases, err := corpus.Load(path, "oncalendar")
 	if err != nil {
-		tb.Fatalf("open corpus: %v", err)
+		tb.Fatal(err)
 	}
-	defer f.Close()
-	var out []corpusCase
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		var c corpusCase
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			tb.Fatalf("decode corpus line: %v", err)
-		}
-		if c.Kind == "oncalendar" {
-			out = append(out, c)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatalf("read corpus: %v", err)
-	}
-	return out
+	return cases
 }
 
 func TestCorpus(t *testing.T) {
-	cases := loadCorpus(t, "testdata/cases-public.jsonl")
+	cases := loadCorpus(t, "../testdata/cases-public.jsonl")
 	if len(cases) != 800 {
 		t.Fatalf("got %d oncalendar cases, want 800", len(cases))
 	}
@@ -64,7 +35,7 @@ func TestExtraCorpus(t *testing.T) {
 	checkCases(t, loadCorpus(t, path))
 }
 
-func checkCases(t *testing.T, cases []corpusCase) {
+func checkCases(t *testing.T, cases []corpus.Case) {
 	t.Helper()
 	for _, c := range cases {
 		s, err := Parse(c.Expr)

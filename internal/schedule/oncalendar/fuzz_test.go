@@ -6,7 +6,7 @@ import (
 )
 
 func FuzzParse(f *testing.F) {
-	for _, c := range loadCorpus(f, "testdata/cases-public.jsonl") {
+	for _, c := range loadCorpus(f, "../testdata/cases-public.jsonl") {
 		f.Add(c.Expr, int64(0))
 	}
 	for _, s := range []string{"Mon..Fri 9:00 Europe/Riga", "*-*~7/1 *:0/15:0/20", "12:00\r\n13:00 UTC"} {
