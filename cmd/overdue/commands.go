@@ -215,6 +215,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	log := newLogger(cfg, e.stderr)
+	log.Debug("configuration", "values", strings.Join(cfg.Redacted(), " "))
 	st, ok := openStore(ctx, cfg, e)
 	if !ok {
 		return exitError
