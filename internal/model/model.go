@@ -4,6 +4,9 @@
 package model
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -192,4 +195,36 @@ func NewCheck(projectID int64, now time.Time) Check {
 		BadgeKey:  uuid.NewString(),
 		Status:    StatusNew,
 	}
+}
+
+// TagsList splits the space-separated tags the way upstream does (empty
+// items dropped); a check's tag matches only as a whole item.
+func (c *Check) TagsList() []string {
+	var out []string
+	for _, t := range strings.Split(c.Tags, " ") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// UniqueKey is upstream's stable public identifier of a check: the SHA-1 hex
+// digest of the first 16 hex digits of its UUID. Read-only API responses,
+// metrics labels and de-duplication keys of integrations use it.
+func (c *Check) UniqueKey() string {
+	hexDigits := strings.ReplaceAll(c.Code, "-", "")
+	if len(hexDigits) > 16 {
+		hexDigits = hexDigits[:16]
+	}
+	sum := sha1.Sum([]byte(hexDigits))
+	return hex.EncodeToString(sum[:])
+}
+
+// NameThenCode is the check's name, or its UUID when it has none.
+func (c *Check) NameThenCode() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.Code
 }

@@ -23,6 +23,10 @@ type Options struct {
 	Log         *slog.Logger
 	// Pings serves /ping/...; it sees the path with BasePath removed.
 	Pings http.Handler
+	// Badges serves /badge/... and /b/... (public status badges).
+	Badges http.Handler
+	// Metrics serves /projects/<uuid>/metrics/... (Prometheus).
+	Metrics http.Handler
 	// Ready reports whether the service can answer (database reachable).
 	Ready func(ctx context.Context) error
 }
@@ -35,6 +39,13 @@ func Handler(o Options) http.Handler {
 	mux := http.NewServeMux()
 	if o.Pings != nil {
 		mux.Handle("/ping/", o.Pings)
+	}
+	if o.Badges != nil {
+		mux.Handle("/badge/", o.Badges)
+		mux.Handle("/b/", o.Badges)
+	}
+	if o.Metrics != nil {
+		mux.Handle("/projects/", o.Metrics)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if o.Ready != nil {

@@ -1,0 +1,398 @@
+package api
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/schedule"
+	"github.com/overdue/overdue/internal/store"
+)
+
+// BadgeStore is what the badge endpoints read; *store.Store implements it.
+type BadgeStore interface {
+	ProjectByBadgeKey(ctx context.Context, key string) (model.Project, error)
+	ListChecks(ctx context.Context, projectID int64) ([]model.Check, error)
+	CheckByBadgeKey(ctx context.Context, key string) (model.Check, error)
+}
+
+// Badges serves upstream's public status badges: /badge/<key>/<sig>/<tag>.<fmt>,
+// /badge/<key>/<sig>.<fmt> (every check) and /b/<states>/<check badge key>.<fmt>.
+type Badges struct {
+	store       BadgeStore
+	secretKey   string
+	masterLabel string
+	cache       *schedule.Cache
+	now         func() time.Time
+	log         *slog.Logger
+}
+
+// NewBadges builds the badge handler. secretKey must be the SECRET_KEY that
+// signed the URLs (upstream's, for imported projects); masterLabel is
+// MASTER_BADGE_LABEL, the label of the all-checks badge.
+func NewBadges(s BadgeStore, secretKey, masterLabel string, cache *schedule.Cache, now func() time.Time, log *slog.Logger) *Badges {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Badges{store: s, secretKey: secretKey, masterLabel: masterLabel, cache: cache, now: now, log: log}
+}
+
+// BadgeSignature is upstream's badge URL signature for a tag ("*" for all
+// checks): Django's base64_hmac with SHA-1, i.e. unpadded URL-safe base64 of
+// HMAC-SHA1(key=SHA1(badgeKey+secretKey), msg=tag), cut to 8 characters.
+// Existing badge URLs stay valid after an import only with this exact scheme.
+func BadgeSignature(badgeKey, tag, secretKey string) string {
+	k := sha1.Sum([]byte(badgeKey + secretKey))
+	mac := hmac.New(sha1.New, k[:])
+	mac.Write([]byte(tag))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))[:8]
+}
+
+// BadgeURL is the absolute URL of a project badge; withLate selects the
+// 3-state variant (late shown), otherwise the signature gets upstream's "-2".
+func BadgeURL(siteRoot, badgeKey, tag, fmtName, secretKey string, withLate bool) string {
+	sig := BadgeSignature(badgeKey, tag, secretKey)
+	if !withLate {
+		sig += "-2"
+	}
+	if tag == "*" {
+		return siteRoot + "/badge/" + badgeKey + "/" + sig + "." + fmtName
+	}
+	return siteRoot + "/badge/" + badgeKey + "/" + sig + "/" + url.PathEscape(tag) + "." + fmtName
+}
+
+var (
+	// Django's slug and "quoted" path converters.
+	slugRe   = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
+	quotedRe = regexp.MustCompile(`^[\pL\pN_%~.-]+$`)
+)
+
+func (b *Badges) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	neverCache(w)
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Headers", "X-Api-Key")
+	h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+	h.Set("Access-Control-Max-Age", "600")
+	if strings.HasPrefix(r.URL.Path, "/b/") {
+		b.checkBadge(w, r)
+		return
+	}
+	b.projectBadge(w, r)
+}
+
+// methodOK answers OPTIONS (204) and other methods but GET (405) as
+// upstream's cors decorator does; it reports whether to go on.
+func methodOK(w http.ResponseWriter, r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet:
+		return true
+	case http.MethodOptions:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		w.WriteHeader(http.StatusMethodNotAllowed)
+	}
+	return false
+}
+
+func (b *Badges) projectBadge(w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/badge/"), "/")
+	var key, sig, tag, format string
+	switch len(parts) {
+	case 2: // <key>/<sig>.<fmt>
+		var ok bool
+		key = parts[0]
+		sig, format, ok = strings.Cut(parts[1], ".")
+		if !ok || !slugRe.MatchString(sig) {
+			http.NotFound(w, r)
+			return
+		}
+		tag = "*"
+	case 3: // <key>/<sig>/<tag>.<fmt>
+		key, sig = parts[0], parts[1]
+		i := strings.LastIndexByte(parts[2], '.')
+		if i <= 0 || !quotedRe.MatchString(parts[2][:i]) || !slugRe.MatchString(sig) {
+			http.NotFound(w, r)
+			return
+		}
+		format = parts[2][i+1:]
+		raw := parts[2][:i]
+		if un, err := url.PathUnescape(raw); err == nil {
+			raw = un
+		}
+		tag = raw
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if !slugRe.MatchString(key) || !slugRe.MatchString(format) {
+		http.NotFound(w, r)
+		return
+	}
+	if !methodOK(w, r) {
+		return
+	}
+	if format != "svg" && format != "json" && format != "shields" {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	withLate := !(len(sig) == 10 && strings.HasSuffix(sig, "-2"))
+	want := BadgeSignature(key, tag, b.secretKey)
+	if len(sig) < 8 || subtle.ConstantTimeCompare([]byte(sig[:8]), []byte(want)) != 1 {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	ctx := r.Context()
+	proj, err := b.store.ProjectByBadgeKey(ctx, key)
+	var checks []model.Check
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// A valid signature for a key no project has: upstream counts zero
+		// checks and shows "up".
+	case err != nil:
+		b.fail(w, err)
+		return
+	default:
+		if checks, err = b.store.ListChecks(ctx, proj.ID); err != nil {
+			b.fail(w, err)
+			return
+		}
+	}
+	label := tag
+	if tag == "*" {
+		label = b.masterLabel
+	}
+	status, total, grace, down := "up", 0, 0, 0
+	now := b.now()
+	for i := range checks {
+		c := &checks[i]
+		if tag != "*" && !hasTag(c, tag) {
+			continue
+		}
+		total++
+		switch b.status(c, now) {
+		case model.StatusDown:
+			down++
+			status = "down"
+		case model.StatusGrace:
+			grace++
+			if status == "up" && withLate {
+				status = "late"
+			}
+		}
+	}
+	writeBadge(w, format, label, status, total, grace, down)
+}
+
+func (b *Badges) checkBadge(w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/b/"), "/")
+	if len(parts) != 2 {
+		http.NotFound(w, r)
+		return
+	}
+	states, err := strconv.Atoi(parts[0])
+	code, format, ok := strings.Cut(parts[1], ".")
+	if err != nil || states < 0 || !ok || !ping.IsCanonicalUUID(code) || !slugRe.MatchString(format) {
+		http.NotFound(w, r)
+		return
+	}
+	if !methodOK(w, r) {
+		return
+	}
+	if format != "svg" && format != "json" && format != "shields" {
+		w.WriteHeader(http.StatusNotFound)
+		return
+	}
+	c, err := b.store.CheckByBadgeKey(r.Context(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		b.fail(w, err)
+		return
+	}
+	st := b.status(&c, b.now())
+	status, grace, down := "up", 0, 0
+	switch {
+	case st == model.StatusDown:
+		status, down = "down", 1
+	case st == model.StatusGrace:
+		grace = 1
+		if states == 3 {
+			status = "late"
+		}
+	}
+	writeBadge(w, format, c.NameThenCode(), status, 1, grace, down)
+}
+
+// status is the check's current status; a schedule that no longer parses
+// counts as up rather than failing the whole badge.
+func (b *Badges) status(c *model.Check, now time.Time) string {
+	st, _, err := schedule.Evaluate(c, b.cache, now)
+	if err != nil {
+		b.log.Warn("badge: cannot evaluate schedule", "check", c.Code, "err", err)
+		return model.StatusUp
+	}
+	return st
+}
+
+func (b *Badges) fail(w http.ResponseWriter, err error) {
+	b.log.Error("badge", "err", err)
+	w.WriteHeader(http.StatusServiceUnavailable)
+}
+
+func hasTag(c *model.Check, tag string) bool {
+	for _, t := range c.TagsList() {
+		if t == tag {
+			return true
+		}
+	}
+	return false
+}
+
+var shieldsColors = map[string]string{"up": "success", "late": "important", "down": "critical"}
+
+// writeBadge renders one of the three formats. The JSON is written with
+// Python's separators (", " and ": ") and key order, byte for byte what
+// upstream's JsonResponse sends.
+func writeBadge(w http.ResponseWriter, format, label, status string, total, grace, down int) {
+	switch format {
+	case "shields":
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"schemaVersion": 1, "label": %s, "message": %s, "color": %s}`,
+			pyJSONString(label), pyJSONString(status), pyJSONString(shieldsColors[status]))
+	case "json":
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status": %s, "total": %d, "grace": %d, "down": %d}`, pyJSONString(status), total, grace, down)
+	default:
+		w.Header().Set("Content-Type", "image/svg+xml")
+		_, _ = w.Write([]byte(BadgeSVG(label, status)))
+	}
+}
+
+// pyJSONString encodes s as Python's json.dumps does by default: non-ASCII
+// as \uXXXX escapes (surrogate pairs above the BMP).
+func pyJSONString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r < 0x20 || (r >= 0x7f && r <= 0xffff):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case r > 0xffff:
+			r -= 0x10000
+			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// charWidths are upstream's per-character widths (in pixels at 11px Verdana)
+// used to size the two halves of an SVG badge; other characters count 7.
+var charWidths = func() map[rune]int {
+	m := map[rune]int{'-': 4, '_': 6}
+	lower := []int{7, 7, 6, 7, 6, 4, 7, 7, 3, 3, 7, 3, 10, 7, 7, 7, 7, 4, 6, 5, 7, 7, 9, 6, 7, 7}
+	upper := []int{8, 7, 8, 8, 7, 6, 9, 8, 3, 4, 7, 6, 10, 8, 9, 6, 9, 7, 7, 7, 8, 8, 11, 7, 7, 7}
+	for i := 0; i < 26; i++ {
+		m['a'+rune(i)] = lower[i]
+		m['A'+rune(i)] = upper[i]
+	}
+	for d := '0'; d <= '9'; d++ {
+		m[d] = 7
+	}
+	m['1'] = 6
+	return m
+}()
+
+func textWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		if w, ok := charWidths[r]; ok {
+			n += w
+		} else {
+			n += 7
+		}
+	}
+	return n
+}
+
+// pyFloat formats a half-pixel coordinate as Python's str(float) does
+// ("29.0", "28.5"), which is what upstream's template receives.
+func pyFloat(x float64) string {
+	s := strconv.FormatFloat(x, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// djangoEscape is the autoescaping of upstream's badge template.
+var djangoEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
+
+var badgeColors = map[string]string{"up": "#4c1", "late": "#fe7d37", "down": "#e05d44"}
+
+// BadgeSVG draws a flat two-part badge: the label on grey, the status on its
+// colour. The geometry matches upstream's so existing READMEs look the same.
+func BadgeSVG(label, status string) string {
+	w1 := textWidth(label) + 10
+	w2 := textWidth(status) + 10
+	width := strconv.Itoa(w1 + w2)
+	tagX := pyFloat(float64(w1) / 2)
+	statusX := pyFloat(float64(w1) + float64(w2)/2)
+	l, st := djangoEscape.Replace(label), djangoEscape.Replace(status)
+	var b strings.Builder
+	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="` + width + `" height="20">` + "\n")
+	b.WriteString(`  <linearGradient id="smooth" x2="0" y2="100%">` + "\n")
+	b.WriteString(`    <stop offset="0" stop-color="#bbb" stop-opacity=".1"/>` + "\n")
+	b.WriteString(`    <stop offset="1" stop-opacity=".1"/>` + "\n")
+	b.WriteString("  </linearGradient>\n\n")
+	b.WriteString(`  <mask id="round">` + "\n")
+	b.WriteString(`    <rect width="` + width + `" height="20" rx="3" fill="#fff"/>` + "\n")
+	b.WriteString("  </mask>\n\n")
+	b.WriteString(`  <g mask="url(#round)">` + "\n")
+	b.WriteString(`    <rect width="` + strconv.Itoa(w1) + `" height="20" fill="#555"/>` + "\n")
+	b.WriteString(`    <rect x="` + strconv.Itoa(w1) + `" width="` + strconv.Itoa(w2) + `" height="20" fill="` + badgeColors[status] + `"/>` + "\n")
+	b.WriteString(`    <rect width="` + width + `" height="20" fill="url(#smooth)"/>` + "\n")
+	b.WriteString("  </g>\n\n")
+	b.WriteString(`  <g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" text-rendering="geometricPrecision" font-size="11">` + "\n")
+	b.WriteString(`    <text x="` + tagX + `" y="15" fill="#010101" fill-opacity=".3">` + l + "</text>\n")
+	b.WriteString(`    <text x="` + tagX + `" y="14">` + l + "</text>\n")
+	b.WriteString(`    <text x="` + statusX + `" y="15" fill="#010101" fill-opacity=".3">` + st + "</text>\n")
+	b.WriteString(`    <text x="` + statusX + `" y="14">` + st + "</text>\n")
+	b.WriteString("  </g>\n</svg>\n")
+	return b.String()
+}
