@@ -20,6 +20,12 @@ if ! command -v staticcheck >/dev/null || [[ "$(staticcheck -version 2>/dev/null
   (cd /tmp && GOFLAGS= go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION")
 fi
 
+# promtool (Debian's prometheus package) lints the /metrics output in the tests.
+if ! command -v promtool >/dev/null; then
+  echo "== installing promtool (prometheus)"
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
 if [[ "$engines" == all ]]; then
   echo "== starting databases"
   scripts/start-databases.sh

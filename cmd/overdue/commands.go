@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -243,11 +244,17 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	go func() { writerDone <- writer.Run(bg) }()
 	go pruner.Run(bg)
 
+	var metrics http.Handler
+	if cfg.PrometheusEnabled {
+		metrics = api.NewMetrics(st, cache, nil, log)
+	}
 	h := server.Handler(server.Options{
 		BasePath:    cfg.BasePath,
 		HostAllowed: cfg.HostAllowed,
 		Log:         log,
 		Pings:       api.NewPings(st, writer, cfg.PingBodyLimit, nil, log),
+		Badges:      api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
+		Metrics:     metrics,
 		Ready:       st.Ping,
 	})
 	err := server.Serve(ctx, *listen, h, log, func(addr net.Addr) {

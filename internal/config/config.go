@@ -55,6 +55,10 @@ type Config struct {
 
 	IntegrationsAllowPrivateIPs bool
 	SMTPDPort                   int
+
+	// MasterBadgeLabel labels the all-checks badge (default SITE_NAME).
+	MasterBadgeLabel  string
+	PrometheusEnabled bool
 }
 
 // Env looks up one variable; os.LookupEnv in production, a map in tests.
@@ -231,6 +235,9 @@ func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
 	}
 	c.IntegrationsAllowPrivateIPs = r.boolean("INTEGRATIONS_ALLOW_PRIVATE_IPS", false)
 	c.SMTPDPort = r.integer("SMTPD_PORT", 0, 1, 65535, false)
+
+	c.MasterBadgeLabel = r.str("MASTER_BADGE_LABEL", c.SiteName)
+	c.PrometheusEnabled = r.boolean("PROMETHEUS_ENABLED", true)
 
 	if r.err != nil {
 		return Config{}, r.err

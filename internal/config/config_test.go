@@ -29,6 +29,9 @@ func TestDefaults(t *testing.T) {
 	if c.PingBodyLimit != 10000 || c.PingLogLimit != 100 {
 		t.Errorf("PingBodyLimit=%d PingLogLimit=%d", c.PingBodyLimit, c.PingLogLimit)
 	}
+	if c.MasterBadgeLabel != "Overdue" || !c.PrometheusEnabled {
+		t.Errorf("MasterBadgeLabel=%q PrometheusEnabled=%v", c.MasterBadgeLabel, c.PrometheusEnabled)
+	}
 	if !c.RegistrationOpen || c.Debug {
 		t.Errorf("RegistrationOpen=%v Debug=%v", c.RegistrationOpen, c.Debug)
 	}
@@ -109,6 +112,7 @@ func TestBadValues(t *testing.T) {
 		{map[string]string{"EMAIL_USE_TLS": "True", "EMAIL_USE_SSL": "True"}, `EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be True`},
 		{map[string]string{"PING_LOG_LIMIT": "0"}, `PING_LOG_LIMIT must be`},
 		{map[string]string{"SMTPD_PORT": "x\x00"}, `SMTPD_PORT must be`},
+		{map[string]string{"PROMETHEUS_ENABLED": "1"}, `PROMETHEUS_ENABLED must be True or False`},
 	}
 	for _, tc := range cases {
 		_, err := load(envOf(tc.env), noFiles)
