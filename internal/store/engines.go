@@ -36,15 +36,15 @@ func openSQLite(cfg Config) (*Store, error) {
 	// temp_store=MEMORY keeps statement journals (which multi-row INSERTs and
 	// UPDATEs need) off temp files: those were a fifth of a ping batch's
 	// time in pwrite calls. They only serve rollback of a failed statement.
-	// The writer runs the automatic checkpoints, each with an fsync, inside
-	// a commit; at the default 1,000 pages they took an eighth of the ping
-	// writer's time under load. Every 10,000 pages (a WAL of about 40 MB)
-	// they are a tenth as frequent, and pages rewritten meanwhile (the hot
-	// checks) are copied once. A 32 MB page cache keeps the checks and the
+	// Automatic checkpoints (with their fsync) ran inside the writer's
+	// commits and took an eighth of the ping writer's time under load; they
+	// now run in the background (startCheckpointer below), and
+	// journal_size_limit trims the WAL file back to 64 MB after a reset.
+	// A 32 MB page cache keeps the checks and the
 	// pings index's hot pages in memory instead of re-reading them. None of
 	// this changes what a commit makes durable.
 	w, err := sql.Open("sqlite", common+"&_pragma=journal_mode(WAL)&_pragma=temp_store(2)"+
-		"&_pragma=wal_autocheckpoint(10000)&_pragma=cache_size(-32000)&_txlock=immediate")
+		"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)&_pragma=cache_size(-32000)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
@@ -65,7 +65,62 @@ func openSQLite(cfg Config) (*Store, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{engine: "sqlite", d: dialectSQLite, r: r, w: w, where: "sqlite database " + path}, nil
+	// Checkpoints run on a connection of their own, off the writer's path:
+	// the writer does not checkpoint after its commits (wal_autocheckpoint=0),
+	// so ping batches don't wait for the checkpoint's copying and fsync.
+	// PASSIVE never blocks readers or the writer.
+	cp, err := sql.Open("sqlite", common)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	cp.SetMaxOpenConns(1)
+	s := &Store{engine: "sqlite", d: dialectSQLite, r: r, w: w, where: "sqlite database " + path}
+	s.stopCheckpoints = startCheckpointer(cp, w, 250*time.Millisecond, walResetFrames)
+	return s, nil
+}
+
+// walResetFrames is the WAL size (in pages) past which the WAL is reset.
+// A PASSIVE checkpoint racing a busy writer never catches up with the end of
+// the WAL, and SQLite only rewinds a WAL that was checkpointed to its end, so
+// without this the file would grow for as long as pings keep coming.
+const walResetFrames = 16384 // 64 MB of 4 KiB pages
+
+// startCheckpointer copies the WAL back into the database file every period
+// on cp, and, once the WAL holds more than resetFrames pages, runs a RESTART
+// checkpoint on the writer connection w: queued behind the writer's
+// transactions, it finishes the copy and lets the next commit rewind the WAL.
+// The returned function stops it and closes cp.
+func startCheckpointer(cp, w *sql.DB, period time.Duration, resetFrames int) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			// Errors (SQLITE_BUSY while another process checkpoints, or a
+			// closed database at shutdown) only mean this round is skipped.
+			var busy, walFrames, copied int
+			if err := cp.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &walFrames, &copied); err != nil {
+				continue
+			}
+			if walFrames > resetFrames {
+				_, _ = w.Exec("PRAGMA wal_checkpoint(RESTART)")
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		cp.Close()
+	}
 }
 
 func openPostgres(cfg Config) (*Store, error) {

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // The SQLite writer connection's pragmas the ping path's speed relies on,
@@ -18,7 +21,8 @@ func TestSQLiteWriterPragmas(t *testing.T) {
 		"journal_mode":       "wal",
 		"synchronous":        "1", // NORMAL
 		"temp_store":         "2", // MEMORY
-		"wal_autocheckpoint": "10000",
+		"wal_autocheckpoint": "0", // checkpoints run in the background
+		"journal_size_limit": "67108864",
 		"cache_size":         "-32000",
 		"foreign_keys":       "1",
 	} {
@@ -29,5 +33,41 @@ func TestSQLiteWriterPragmas(t *testing.T) {
 		if got != want {
 			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
 		}
+	}
+}
+
+// TestCheckpointerResetsWAL: under a steady stream of commits the background
+// checkpointer must rewind the WAL, or the file would grow without bound.
+func TestCheckpointerResetsWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.sqlite")
+	s, err := Open(context.Background(), Config{Engine: "sqlite", Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A tiny threshold, checked often, so the test needs few writes.
+	stop := startCheckpointer(cp, s.w, time.Millisecond, 20)
+	value := strings.Repeat("x", 8000) // two or more pages per commit
+	const commits = 400
+	for i := 0; i < commits; i++ {
+		if _, err := s.w.Exec("INSERT INTO settings (name, value) VALUES (?, ?)", "k"+string(rune('a'+i%26))+strings.Repeat("z", i/26), value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop()
+	var busy, frames, copied int
+	if err := s.w.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		t.Fatal(err)
+	}
+	// Without a reset the WAL would hold at least two frames per commit.
+	if frames >= 2*commits {
+		t.Errorf("the WAL holds %d frames after %d commits: it was never rewound", frames, commits)
 	}
 }

@@ -48,6 +48,8 @@ type Store struct {
 	where string
 	// pingStmts caches the ping writer's prepared statements (pings.go).
 	pingStmts pingStmtCache
+	// stopCheckpoints ends SQLite's background checkpointer; nil elsewhere.
+	stopCheckpoints func()
 }
 
 // Open connects to the database described by cfg and checks that it answers.
@@ -78,6 +80,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	if s.stopCheckpoints != nil {
+		s.stopCheckpoints()
+	}
 	err := s.r.Close()
 	if s.w != s.r {
 		err = errors.Join(err, s.w.Close())
