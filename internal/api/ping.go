@@ -446,15 +446,20 @@ func headerOr(r *http.Request, name, def string) string {
 	return def
 }
 
+// truncate keeps the first n characters (not bytes) of s, as upstream's
+// character-counted columns do, so stored text stays valid UTF-8.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	// Cut on a rune boundary so the stored text stays valid UTF-8.
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
 	}
-	return s[:n]
+	return s
 }
 
 // neverCache sets the headers of Django's never_cache decorator.

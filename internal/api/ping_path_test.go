@@ -96,3 +96,21 @@ func FuzzParsePingPath(f *testing.F) {
 		}
 	})
 }
+
+func TestTruncateCountsCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 5, "abc"},
+		{"abcdef", 3, "abc"},
+		{"äöüß", 2, "äö"},
+		{strings.Repeat("é", 300), 200, strings.Repeat("é", 200)},
+		{"", 3, ""},
+	} {
+		if got := truncate(tc.in, tc.n); got != tc.want {
+			t.Errorf("truncate(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
