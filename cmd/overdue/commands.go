@@ -152,6 +152,16 @@ func storeConfig(c config.Config) store.Config {
 	}
 }
 
+// oneLine folds a driver's multi-line error (pgx lists every address it
+// tried) into the single line the CLI promises.
+func oneLine(err error) string {
+	lines := strings.FieldsFunc(err.Error(), func(r rune) bool { return r == '\n' || r == '\r' })
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return strings.TrimSuffix(strings.Join(lines, " "), ".")
+}
+
 // openConfigured loads the configuration and opens the database it names;
 // on failure the reason is already on stderr.
 func openConfigured(ctx context.Context, e env) (config.Config, *store.Store, bool) {
@@ -167,12 +177,16 @@ func openConfigured(ctx context.Context, e env) (config.Config, *store.Store, bo
 func openStore(ctx context.Context, cfg config.Config, e env) (*store.Store, bool) {
 	st, err := store.Open(ctx, storeConfig(cfg))
 	if err != nil {
-		fmt.Fprintf(e.stderr, "overdue: cannot open the database (DB=%s): %v.\n", cfg.DB, err)
+		hint := "DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASSWORD"
+		if cfg.DB == "sqlite" {
+			hint = "DB_NAME"
+		}
+		fmt.Fprintf(e.stderr, "overdue: cannot open the database (DB=%s; check %s): %s.\n", cfg.DB, hint, oneLine(err))
 		return nil, false
 	}
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()
-		fmt.Fprintf(e.stderr, "overdue: cannot migrate the database schema: %v.\n", err)
+		fmt.Fprintf(e.stderr, "overdue: cannot migrate the database schema: %s.\n", oneLine(err))
 		return nil, false
 	}
 	return st, true

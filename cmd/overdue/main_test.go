@@ -117,8 +117,11 @@ func TestUnreachableDatabase(t *testing.T) {
 	ln.Close()
 	for _, db := range []string{"postgres", "mysql"} {
 		code, _, stderr := runCmd(t, map[string]string{"DB": db, "DB_HOST": "127.0.0.1", "DB_PORT": port, "DB_SSLMODE": "disable"}, "", "migrate")
-		if code != exitError || !strings.Contains(stderr, "cannot open the database (DB="+db+")") {
+		if code != exitError || !strings.Contains(stderr, "cannot open the database (DB="+db+"; check DB_HOST") {
 			t.Errorf("DB=%s on a closed port: exit %d stderr %q", db, code, stderr)
+		}
+		if strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("DB=%s: the error is not one line: %q", db, stderr)
 		}
 	}
 }
