@@ -97,16 +97,19 @@ func (b *Badges) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.projectBadge(w, r)
 }
 
-// methodOK answers OPTIONS (204) and other methods but GET (405) as
-// upstream's cors decorator does; it reports whether to go on.
-func methodOK(w http.ResponseWriter, r *http.Request) bool {
-	switch r.Method {
-	case http.MethodGet:
-		return true
-	case http.MethodOptions:
+// badgeRequestOK answers what upstream's cors decorator and format check
+// answer before a badge is computed: OPTIONS (204), other methods but GET
+// (405), an unknown format (404). It reports whether to go on.
+func badgeRequestOK(w http.ResponseWriter, r *http.Request, format string) bool {
+	switch {
+	case r.Method == http.MethodOptions:
 		w.WriteHeader(http.StatusNoContent)
-	default:
+	case r.Method != http.MethodGet:
 		w.WriteHeader(http.StatusMethodNotAllowed)
+	case format != "svg" && format != "json" && format != "shields":
+		w.WriteHeader(http.StatusNotFound)
+	default:
+		return true
 	}
 	return false
 }
@@ -145,11 +148,7 @@ func (b *Badges) projectBadge(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if !methodOK(w, r) {
-		return
-	}
-	if format != "svg" && format != "json" && format != "shields" {
-		w.WriteHeader(http.StatusNotFound)
+	if !badgeRequestOK(w, r, format) {
 		return
 	}
 	withLate := !(len(sig) == 10 && strings.HasSuffix(sig, "-2"))
@@ -212,11 +211,7 @@ func (b *Badges) checkBadge(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if !methodOK(w, r) {
-		return
-	}
-	if format != "svg" && format != "json" && format != "shields" {
-		w.WriteHeader(http.StatusNotFound)
+	if !badgeRequestOK(w, r, format) {
 		return
 	}
 	c, err := b.store.CheckByBadgeKey(r.Context(), code)

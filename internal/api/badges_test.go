@@ -62,14 +62,7 @@ func testBadgeEndpoints(t *testing.T, engine string) {
 	st := storetest.Open(t, engine)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	owner := model.User{Email: "o@example.org", Password: "!"}
-	if err := st.CreateUser(ctx, &owner); err != nil {
-		t.Fatal(err)
-	}
-	proj := model.Project{Code: "11111111-2222-4333-8444-555555555555", Name: "P", OwnerID: owner.ID, PingKey: "pk", BadgeKey: "alice", Created: now}
-	if err := st.CreateProject(ctx, &proj); err != nil {
-		t.Fatal(err)
-	}
+	_, proj := newProject(t, st, func(p *model.Project) { p.BadgeKey = "alice" })
 	mk := func(name, tags string, lastPing time.Duration, status string) model.Check {
 		c := model.NewCheck(proj.ID, now)
 		c.Name, c.Tags, c.Status = name, tags, status

@@ -33,15 +33,9 @@ func testMetricsEndpoint(t *testing.T, engine string) {
 	st := storetest.Open(t, engine)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	owner := model.User{Email: "o@example.org", Password: "!"}
-	if err := st.CreateUser(ctx, &owner); err != nil {
-		t.Fatal(err)
-	}
-	proj := model.Project{Code: "11111111-2222-4333-8444-555555555555", Name: "P", OwnerID: owner.ID, PingKey: "pk", BadgeKey: "bk",
-		APIKey: auth.HashAPIKey(metricsRW), APIKeyReadonly: auth.HashAPIKey(metricsRO), Created: now}
-	if err := st.CreateProject(ctx, &proj); err != nil {
-		t.Fatal(err)
-	}
+	_, proj := newProject(t, st, func(p *model.Project) {
+		p.APIKey, p.APIKeyReadonly = auth.HashAPIKey(metricsRW), auth.HashAPIKey(metricsRO)
+	})
 	add := func(name, tags, status string, lastPing, lastStart *time.Time) model.Check {
 		c := model.NewCheck(proj.ID, now)
 		c.Name, c.Tags, c.Status, c.LastPing, c.LastStart = name, tags, status, lastPing, lastStart

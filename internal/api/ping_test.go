@@ -32,16 +32,7 @@ type pingEnv struct {
 func newPingEnv(t *testing.T, engine, basePath string, bodyLimit int) *pingEnv {
 	t.Helper()
 	st := storetest.Open(t, engine)
-	ctx := context.Background()
-	owner := model.User{Email: "owner@example.org", Password: "!", CheckLimit: 10000, PingLogLimit: 100}
-	if err := st.CreateUser(ctx, &owner); err != nil {
-		t.Fatal(err)
-	}
-	proj := model.Project{Code: "11111111-2222-4333-8444-555555555555", Name: "P", OwnerID: owner.ID,
-		PingKey: "abcdefghijklmnopqrstuv", BadgeKey: "b", Created: time.Now().UTC()}
-	if err := st.CreateProject(ctx, &proj); err != nil {
-		t.Fatal(err)
-	}
+	owner, proj := newProject(t, st, nil)
 	cache := schedule.NewCache(100)
 	w := ping.NewWriter(st, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(cache, nil)})
 	wctx, cancel := context.WithCancel(context.Background())
