@@ -267,9 +267,11 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		HostAllowed: cfg.HostAllowed,
 		Log:         log,
 		Pings:       api.NewPings(st, writer, cfg.PingBodyLimit, nil, log),
-		Badges:      api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
-		Metrics:     metrics,
-		Ready:       st.Ping,
+		API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: cfg.SiteRoot, PingEndpoint: cfg.PingEndpoint,
+			SecretKey: cfg.SecretKey, Cache: cache, Log: log}),
+		Badges:  api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
+		Metrics: metrics,
+		Ready:   st.Ping,
 	})
 	err := server.Serve(ctx, *listen, h, log, func(addr net.Addr) {
 		// Logged after binding so that --listen 127.0.0.1:0 reports the real port.

@@ -74,7 +74,26 @@ func BadgeURL(siteRoot, badgeKey, tag, fmtName, secretKey string, withLate bool)
 	if tag == "*" {
 		return siteRoot + "/badge/" + badgeKey + "/" + sig + "." + fmtName
 	}
-	return siteRoot + "/badge/" + badgeKey + "/" + sig + "/" + url.PathEscape(tag) + "." + fmtName
+	return siteRoot + "/badge/" + badgeKey + "/" + sig + "/" + badgeTagPath(tag) + "." + fmtName
+}
+
+// badgeTagPath escapes a tag as upstream's URLs carry it: its "quoted" path
+// converter percent-encodes every byte but [A-Za-z0-9_.~-], and Django's
+// reverse() then encodes the "%" signs again ("a b" becomes "a%2520b"). The
+// badge handler undoes both, so links from the badges/ API keep working.
+func badgeTagPath(tag string) string {
+	var b strings.Builder
+	for i := 0; i < len(tag); i++ {
+		c := tag[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '~' || c == '-' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteString("%25")
+		b.WriteByte("0123456789ABCDEF"[c>>4])
+		b.WriteByte("0123456789ABCDEF"[c&15])
+	}
+	return b.String()
 }
 
 var (

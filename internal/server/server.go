@@ -27,6 +27,8 @@ type Options struct {
 	Badges http.Handler
 	// Metrics serves /projects/<uuid>/metrics/... (Prometheus).
 	Metrics http.Handler
+	// API serves the Management API, /api/v1/, /api/v2/ and /api/v3/.
+	API http.Handler
 	// Ready reports whether the service can answer (database reachable).
 	Ready func(ctx context.Context) error
 }
@@ -46,6 +48,11 @@ func Handler(o Options) http.Handler {
 	}
 	if o.Metrics != nil {
 		mux.Handle("/projects/", o.Metrics)
+	}
+	if o.API != nil {
+		// One prefix: the API does its own routing, including the 301 that
+		// adds a missing trailing slash and its 404s.
+		mux.Handle("/api/", o.API)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if o.Ready != nil {

@@ -1,0 +1,375 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/overdue/overdue/internal/auth"
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/schedule"
+	"github.com/overdue/overdue/internal/store"
+)
+
+// DefaultMaxBody caps Management API request bodies. Upstream's Django
+// refuses bodies over 2.5 MB; a check definition is a few hundred bytes.
+const DefaultMaxBody = 1 << 20
+
+// APIDeps is what the Management API needs; main builds it.
+type APIDeps struct {
+	Store *store.Store
+	// SiteRoot is SITE_ROOT ("https://hc.example.org" or with a path,
+	// "https://example.org/hc"), without a trailing slash; URLs in
+	// responses start with it and redirects use its path.
+	SiteRoot string
+	// PingEndpoint is PING_ENDPOINT (SITE_ROOT + "/ping/" by default).
+	PingEndpoint string
+	// SecretKey signs the badge URLs listed by badges/.
+	SecretKey string
+	// MetricsKey is METRICS_KEY for the operator endpoint metrics/; empty
+	// disables it (403), as upstream.
+	MetricsKey string
+	Now        func() time.Time
+	Cache      *schedule.Cache
+	Log        *slog.Logger
+	// RateLimit is the number of requests per minute one API key may make;
+	// 0 means no limit (upstream's open-source code has none).
+	RateLimit int
+	// MaxBody caps request bodies; 0 means DefaultMaxBody.
+	MaxBody int64
+}
+
+// API serves /api/v1/, /api/v2/ and /api/v3/.
+type API struct {
+	st                          *store.Store
+	siteRoot, basePath, pingURL string
+	secretKey, metricsKey       string
+	now                         func() time.Time
+	cache                       *schedule.Cache
+	log                         *slog.Logger
+	limiter                     *rateLimiter
+	maxBody                     int64
+}
+
+// NewAPI builds the Management API handler. It expects paths with
+// SITE_ROOT's path prefix already removed (server.Handler does that).
+func NewAPI(d APIDeps) http.Handler {
+	a := &API{st: d.Store, siteRoot: strings.TrimRight(d.SiteRoot, "/"), pingURL: d.PingEndpoint,
+		secretKey: d.SecretKey, metricsKey: d.MetricsKey, now: d.Now, cache: d.Cache, log: d.Log, maxBody: d.MaxBody}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.cache == nil {
+		a.cache = schedule.NewCache(0)
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.maxBody <= 0 {
+		a.maxBody = DefaultMaxBody
+	}
+	if a.pingURL == "" {
+		a.pingURL = a.siteRoot + "/ping/"
+	}
+	if u, err := url.Parse(a.siteRoot); err == nil {
+		a.basePath = strings.TrimRight(u.Path, "/")
+	}
+	if d.RateLimit > 0 {
+		a.limiter = newRateLimiter(d.RateLimit, a.now)
+	}
+	return a
+}
+
+// request is one authenticated API call.
+type request struct {
+	v        int
+	project  model.Project
+	readonly bool
+	doc      map[string]any // the JSON body of a POST; empty otherwise
+}
+
+// apiRoute is one of upstream's URL patterns: its methods (for CORS and 405)
+// and its handler, with the path parameters already parsed.
+type apiRoute struct {
+	methods []string
+	cors    bool
+	serve   func(w http.ResponseWriter, r *http.Request)
+}
+
+var (
+	// Django's uuid converter: lower-case only.
+	uuidRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	// Upstream's sha1 converter, [A-z0-9]{40} (A-z spans a few symbols too).
+	sha1Re = regexp.MustCompile("^[A-z0-9]{40}$")
+	intRe  = regexp.MustCompile(`^[0-9]+$`)
+)
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v, rest := 0, ""
+	for i, prefix := range []string{"/api/v1/", "/api/v2/", "/api/v3/"} {
+		if s, ok := strings.CutPrefix(r.URL.Path, prefix); ok {
+			v, rest = i+1, s
+		}
+	}
+	if v == 0 {
+		notFoundPage(w)
+		return
+	}
+	rt := a.match(v, rest)
+	if rt == nil {
+		// Django's APPEND_SLASH: redirect when the path with a slash exists.
+		if !strings.HasSuffix(rest, "/") && a.match(v, rest+"/") != nil {
+			target := a.basePath + (&url.URL{Path: r.URL.Path + "/"}).EscapedPath()
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			w.Header().Set("Location", target)
+			w.WriteHeader(http.StatusMovedPermanently)
+			return
+		}
+		notFoundPage(w)
+		return
+	}
+	if rt.cors {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Headers", "X-Api-Key")
+		h.Set("Access-Control-Allow-Methods", strings.Join(append(rt.methods[:len(rt.methods):len(rt.methods)], "OPTIONS"), ", "))
+		h.Set("Access-Control-Max-Age", "600")
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+	}
+	if rt.methods != nil && !contains(rt.methods, r.Method) {
+		writeEmpty(w, http.StatusMethodNotAllowed)
+		return
+	}
+	rt.serve(w, r)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// match maps the path after /api/vN/ to a route, or nil.
+func (a *API) match(v int, rest string) *apiRoute {
+	get, post := []string{http.MethodGet}, []string{http.MethodPost}
+	switch rest {
+	case "checks/":
+		return &apiRoute{[]string{http.MethodGet, http.MethodPost}, true, func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				a.withAuth(w, r, v, true, a.createCheck)
+			} else {
+				a.withAuth(w, r, v, false, a.listChecks)
+			}
+		}}
+	case "channels/":
+		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) { a.withAuth(w, r, v, true, a.listChannels) }}
+	case "badges/":
+		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) { a.withAuth(w, r, v, false, a.listBadges) }}
+	case "status/":
+		return &apiRoute{nil, false, a.status}
+	case "metrics/":
+		return &apiRoute{nil, false, a.opsMetrics}
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) < 2 || parts[0] != "checks" {
+		return nil
+	}
+	id := parts[1]
+	isUUID, isKey := uuidRe.MatchString(id), sha1Re.MatchString(id)
+	if !isUUID && !isKey {
+		return nil
+	}
+	switch tail := strings.Join(parts[2:], "/"); {
+	case tail == "" && len(parts) == 2 && isUUID:
+		return &apiRoute{[]string{http.MethodPost, http.MethodDelete, http.MethodGet}, true, func(w http.ResponseWriter, r *http.Request) {
+			switch r.Method {
+			case http.MethodPost:
+				a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.updateCheck(w, r, q, id) })
+			case http.MethodDelete:
+				a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.deleteCheck(w, r, q, id) })
+			default:
+				a.withAuth(w, r, v, false, func(w http.ResponseWriter, r *http.Request, q *request) { a.getCheck(w, r, q, id) })
+			}
+		}}
+	case tail == "" && len(parts) == 2:
+		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) {
+			a.withAuth(w, r, v, false, func(w http.ResponseWriter, r *http.Request, q *request) { a.getCheckByKey(w, r, q, id) })
+		}}
+	case (tail == "pause" || tail == "resume") && isUUID:
+		return &apiRoute{post, true, func(w http.ResponseWriter, r *http.Request) {
+			a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.pauseResume(w, r, q, id, tail == "pause") })
+		}}
+	case tail == "pings/" && isUUID:
+		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) {
+			a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.listPings(w, r, q, id) })
+		}}
+	case len(parts) == 5 && parts[2] == "pings" && parts[4] == "body" && intRe.MatchString(parts[3]) && isUUID:
+		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) {
+			a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.pingBody(w, r, q, id, parts[3]) })
+		}}
+	case tail == "flips/":
+		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) {
+			a.withAuth(w, r, v, false, func(w http.ResponseWriter, r *http.Request, q *request) { a.listFlips(w, r, q, id, isUUID) })
+		}}
+	}
+	return nil
+}
+
+// withAuth runs next for an authenticated request. write selects upstream's
+// authorize (read-write key only; a POST body is parsed first and may carry
+// the key as "api_key") over authorize_read (either key, header only).
+func (a *API) withAuth(w http.ResponseWriter, r *http.Request, v int, write bool, next func(http.ResponseWriter, *http.Request, *request)) {
+	q := &request{v: v, doc: map[string]any{}}
+	if write && r.Method == http.MethodPost {
+		doc, msg := a.readBody(w, r)
+		if msg != "" {
+			writeError(w, http.StatusBadRequest, msg)
+			return
+		}
+		if doc != nil {
+			q.doc = doc
+		}
+	}
+	var key string
+	if vals, ok := r.Header["X-Api-Key"]; ok {
+		key = vals[0]
+		if utf8.RuneCountInString(key) != 32 {
+			key = ""
+		}
+	} else if raw, ok := q.doc["api_key"]; ok && write {
+		key = pyStr(raw)
+		if utf8.RuneCountInString(key) != 32 {
+			key = ""
+		}
+	}
+	if key == "" {
+		writeError(w, http.StatusUnauthorized, "missing api key")
+		return
+	}
+	keyHash := auth.HashAPIKey(key)
+	proj, readonly, err := a.st.ProjectByAPIKey(r.Context(), keyHash)
+	switch {
+	case errors.Is(err, store.ErrNotFound), err == nil && readonly && write:
+		writeError(w, http.StatusUnauthorized, "wrong api key")
+		return
+	case err != nil:
+		a.fail(w, "look up API key", err)
+		return
+	}
+	if a.limiter != nil {
+		if ok, wait := a.limiter.allow(keyHash); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+			writeError(w, http.StatusTooManyRequests, "rate limit exceeded")
+			return
+		}
+	}
+	q.project, q.readonly = proj, readonly
+	next(w, r, q)
+}
+
+// readBody parses a POST body as upstream does, whatever its Content-Type:
+// empty means no document (nil, ""), otherwise it must be a JSON object.
+// Numbers stay json.Number so integers and floats can be told apart.
+func (a *API) readBody(w http.ResponseWriter, r *http.Request) (map[string]any, string) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	if err != nil || !utf8.Valid(body) {
+		return nil, "could not parse request body"
+	}
+	if len(body) == 0 {
+		return nil, ""
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, "could not parse request body"
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, "could not parse request body" // trailing data
+	}
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return nil, "json validation error: value is not an object"
+	}
+	return m, ""
+}
+
+// pyStr is Python's str() of a decoded JSON value, for "api_key" in a body;
+// only its length matters for values that are not strings.
+func pyStr(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case nil:
+		return "None"
+	case bool:
+		if v {
+			return "True"
+		}
+		return "False"
+	case json.Number:
+		return string(v)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// fail logs an unexpected error and answers 500; the details stay in the log.
+func (a *API) fail(w http.ResponseWriter, what string, err error) {
+	a.log.Error("api: "+what, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+// status is upstream's status/: a database round trip, then "OK".
+func (a *API) status(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	if err := a.st.Ping(ctx); err != nil {
+		a.log.Error("api: status", "err", err)
+		http.Error(w, "database unavailable", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = io.WriteString(w, "OK")
+}
+
+// opsMetrics is upstream's operator endpoint metrics/ (not Prometheus): the
+// X-Metrics-Key header must equal METRICS_KEY, which must be set.
+func (a *API) opsMetrics(w http.ResponseWriter, r *http.Request) {
+	key := r.Header.Get("X-Metrics-Key")
+	if a.metricsKey == "" || subtle.ConstantTimeCompare([]byte(key), []byte(a.metricsKey)) != 1 {
+		writeEmpty(w, http.StatusForbidden)
+		return
+	}
+	o, err := a.st.Ops(r.Context())
+	if err != nil {
+		a.fail(w, "operator metrics", err)
+		return
+	}
+	opt := func(p *int64) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	writeJSON(w, http.StatusOK, obj{{"ts", a.now().Unix()}, {"max_ping_id", opt(o.MaxPingID)},
+		{"max_notification_id", opt(o.MaxNotificationID)}, {"num_unprocessed_flips", o.NumUnprocessedFlips}})
+}

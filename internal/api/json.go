@@ -1,0 +1,215 @@
+package api
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// Upstream answers with Django's JsonResponse, i.e. Python's json.dumps with
+// its defaults: ", " and ": " separators, non-ASCII escaped as \uXXXX, and
+// keys in insertion order. encoding/json can do none of the three, and
+// clients that diff or hash responses notice, so responses are written with
+// this small encoder instead.
+
+// obj is a JSON object whose keys keep their order.
+type obj []kv
+
+type kv struct {
+	k string
+	v any
+}
+
+// pyNum is a float that prints the way Python's repr does ("3.0", "2.9").
+type pyNum float64
+
+// rawJSON is inserted verbatim.
+type rawJSON string
+
+func appendJSON(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return appendPyString(b, v)
+	case bool:
+		if v {
+			return append(b, "true"...)
+		}
+		return append(b, "false"...)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case pyNum:
+		return appendPyFloat(b, float64(v))
+	case rawJSON:
+		return append(b, v...)
+	case obj:
+		b = append(b, '{')
+		for i, f := range v {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendPyString(b, f.k)
+			b = append(b, ": "...)
+			b = appendJSON(b, f.v)
+		}
+		return append(b, '}')
+	case []obj:
+		b = append(b, '[')
+		for i, o := range v {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendJSON(b, o)
+		}
+		return append(b, ']')
+	}
+	// Unreachable for the types this package builds; fail loudly in tests.
+	panic("api: cannot encode " + strconv.Quote(typeName(v)))
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case float64:
+		return "float64 (use pyNum)"
+	}
+	return "unsupported value"
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendPyString writes s as json.dumps(ensure_ascii=True) does: printable
+// ASCII as is (no HTML escaping), the usual short escapes, and everything
+// else as \uXXXX, with surrogate pairs above the BMP. Invalid UTF-8 becomes
+// U+FFFD, as Python never holds such a str.
+func appendPyString(b []byte, s string) []byte {
+	b = append(b, '"')
+	// Copy runs of plain printable ASCII at once: almost every string is
+	// one such run, and this loop is most of the cost of a large list.
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		b = append(b, s[start:i]...)
+		r, size := rune(c), 1
+		if c >= 0x80 {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		i += size
+		start = i
+		switch {
+		case r == '"':
+			b = append(b, `\"`...)
+		case r == '\\':
+			b = append(b, `\\`...)
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r == '\r':
+			b = append(b, `\r`...)
+		case r == '\t':
+			b = append(b, `\t`...)
+		case r == '\b':
+			b = append(b, `\b`...)
+		case r == '\f':
+			b = append(b, `\f`...)
+		case r > 0xffff:
+			r -= 0x10000
+			b = appendU4(b, 0xd800+(r>>10))
+			b = appendU4(b, 0xdc00+(r&0x3ff))
+		default:
+			// utf8.RuneError (U+FFFD) also stands for invalid bytes.
+			b = appendU4(b, r)
+		}
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendU4(b []byte, r rune) []byte {
+	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+}
+
+// appendPyFloat prints f like Python's repr for the magnitudes the API
+// uses (durations): the shortest round-tripping digits, always with a
+// fractional part.
+func appendPyFloat(b []byte, f float64) []byte {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return append(b, "null"...)
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	b = append(b, s...)
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			return b
+		}
+	}
+	return append(b, ".0"...)
+}
+
+// round2 is Python's round(x, 2): correctly rounded to two decimals.
+func round2(x float64) float64 {
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', 2, 64), 64)
+	return f
+}
+
+// isoSeconds is upstream's isostring: UTC, whole seconds, "+00:00".
+func isoSeconds(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05") + "+00:00"
+}
+
+// isoMicro is Python's isoformat of an aware UTC datetime: microseconds
+// only when there are any.
+func isoMicro(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond()/1000 == 0 {
+		return t.Format("2006-01-02T15:04:05") + "+00:00"
+	}
+	return t.Format("2006-01-02T15:04:05.000000") + "+00:00"
+}
+
+// writeJSON sends v with upstream's Content-Type.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	size := 512
+	if o, ok := v.(obj); ok && len(o) == 1 {
+		if list, ok := o[0].v.([]obj); ok {
+			size += 1024 * len(list) // a check is about 900 bytes
+		}
+	}
+	body := appendJSON(make([]byte, 0, size), v)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeError sends upstream's {"error": msg}.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, obj{{"error", msg}})
+}
+
+// writeEmpty sends a status with an empty body, as upstream's bare
+// HttpResponseForbidden, HttpResponseBadRequest and 405 do.
+func writeEmpty(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(status)
+}
+
+// notFoundPage mimics Django's not-found response: an HTML page that no
+// client parses, so only the status matters.
+func notFoundPage(w http.ResponseWriter) {
+	const page = "<!doctype html>\n<title>404 Not Found</title>\n<h1>404 Not Found</h1>\n"
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(page))
+}
