@@ -82,3 +82,13 @@ func (s *Store) SetCheckChannels(ctx context.Context, checkID int64, channelIDs 
 		return nil
 	})
 }
+
+// DisableChannel marks a channel disabled: the outbox stops enqueueing for
+// it, as upstream does after a permanent delivery error.
+func (s *Store) DisableChannel(ctx context.Context, id int64) error {
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE channels SET disabled = ? WHERE id = ?"), true, id)
+	if err != nil {
+		return fmt.Errorf("disable channel %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("disable channel %d", id))
+}

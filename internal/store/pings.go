@@ -114,6 +114,17 @@ func (s *Store) applyPingsOnce(ctx context.Context, ids []int64, fn func(map[int
 	if err := s.insertFlips(ctx, tx, flips); err != nil {
 		return err
 	}
+	if ids := unprocessedCheckIDs(flips); len(ids) > 0 {
+		var now time.Time
+		for _, f := range flips {
+			if f.Created.After(now) {
+				now = f.Created
+			}
+		}
+		if err := s.enqueueFlips(ctx, tx, ids, now); err != nil {
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -501,6 +512,20 @@ func (s *Store) insertFlips(ctx context.Context, tx *sql.Tx, flips []model.Flip)
 
 const pingCols = "id, check_id, n, created, kind, scheme, remote_addr, method, ua, body, rid, exit_status"
 
+func scanPing(sc interface{ Scan(...any) error }) (model.Ping, error) {
+	var (
+		p    model.Ping
+		exit sql.NullInt64
+	)
+	err := sc.Scan(&p.ID, &p.CheckID, &p.N, timeScan{&p.Created}, &p.Kind, &p.Scheme, &p.RemoteAddr, &p.Method, &p.UA,
+		&p.Body, nullStrScan{&p.RID}, &exit)
+	if exit.Valid {
+		v := int(exit.Int64)
+		p.ExitStatus = &v
+	}
+	return p, err
+}
+
 // ListPings returns a check's pings, newest first; limit <= 0 means all.
 func (s *Store) ListPings(ctx context.Context, checkID int64, limit int) ([]model.Ping, error) {
 	q := "SELECT " + pingCols + " FROM pings WHERE check_id = ? ORDER BY n DESC"
@@ -516,18 +541,9 @@ func (s *Store) ListPings(ctx context.Context, checkID int64, limit int) ([]mode
 	defer rows.Close()
 	var out []model.Ping
 	for rows.Next() {
-		var (
-			p    model.Ping
-			exit sql.NullInt64
-		)
-		err := rows.Scan(&p.ID, &p.CheckID, &p.N, timeScan{&p.Created}, &p.Kind, &p.Scheme, &p.RemoteAddr, &p.Method, &p.UA,
-			&p.Body, nullStrScan{&p.RID}, &exit)
+		p, err := scanPing(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list pings of check %d: %w", checkID, err)
-		}
-		if exit.Valid {
-			v := int(exit.Int64)
-			p.ExitStatus = &v
 		}
 		out = append(out, p)
 	}
