@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/overdue/overdue/internal/alerts"
 	"github.com/overdue/overdue/internal/api"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/config"
@@ -48,7 +49,9 @@ type env struct {
 const usageText = `Usage: overdue <command> [flags]
 
 Commands:
-  serve [--listen ADDR] [--roles web]          run the server (migrates the schema first)
+  serve [--listen ADDR] [--roles web,alerts] [--num-workers N]
+                                                run the server (migrates the schema first)
+  sendalerts [--num-workers N]                  run only the alert engine and notification sender
   migrate                                       bring the database schema up to date
   createsuperuser --email E [--password P]      create an administrator (prompts for the password)
   project create --owner EMAIL --name NAME [--json]
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdServe(ctx, rest, e)
 	case "migrate":
 		return cmdMigrate(ctx, rest, e)
+	case "sendalerts":
+		return cmdSendAlerts(ctx, rest, e)
 	case "createsuperuser":
 		return cmdCreateSuperuser(ctx, rest, e)
 	case "project":
@@ -209,17 +214,30 @@ func cmdMigrate(ctx context.Context, args []string, e env) int {
 func cmdServe(ctx context.Context, args []string, e env) int {
 	fs := newFlags("serve", e)
 	listen := fs.String("listen", "127.0.0.1:8000", "address to listen on")
-	roles := fs.String("roles", "web", "comma-separated roles to run: web")
+	roles := fs.String("roles", "web,alerts", "comma-separated roles to run: web, alerts")
+	workers := fs.Int("num-workers", 32, "notifications sent at the same time (alerts role)")
 	if !parseFlags(fs, args) {
 		return exitUsage
 	}
+	runWeb, runAlerts := false, false
 	for _, r := range strings.Split(*roles, ",") {
 		switch strings.TrimSpace(r) {
 		case "web":
+			runWeb = true
+		case "alerts":
+			runAlerts = true
 		default:
-			fmt.Fprintf(e.stderr, "overdue serve: unknown role %q (this version has: web)\n", r)
+			fmt.Fprintf(e.stderr, "overdue serve: unknown role %q (this version has: web, alerts)\n", r)
 			return exitUsage
 		}
+	}
+	if !runWeb {
+		fmt.Fprintln(e.stderr, "overdue serve: --roles must include web; run the alert role alone with `overdue sendalerts`")
+		return exitUsage
+	}
+	if *workers < 1 || *workers > 1000 {
+		fmt.Fprintf(e.stderr, "overdue serve: --num-workers must be between 1 and 1000, not %d\n", *workers)
+		return exitUsage
 	}
 	if _, _, err := net.SplitHostPort(*listen); err != nil {
 		fmt.Fprintf(e.stderr, "overdue serve: --listen must be host:port, such as 127.0.0.1:8000, not %q\n", *listen)
@@ -248,12 +266,19 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		Keep:   func(context.Context, int64) (int, error) { return keep, nil },
 		Logger: log,
 	})
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var role *alertRole
+	onCommit := pruner.Observe
+	if runAlerts {
+		role = startAlerts(bg, cfg, st, cache, *workers, log)
+		hook := alerts.PingHook(role.engine, role.dispatcher)
+		onCommit = func(rs []ping.Result) { pruner.Observe(rs); hook(rs) }
+	}
 	writer := ping.NewWriter(st, ping.WriterOptions{
 		AlertAfter: alertAfter,
 		Logger:     log,
-		OnCommit:   pruner.Observe,
+		OnCommit:   onCommit,
 	})
-	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- writer.Run(bg) }()
 	go pruner.Run(bg)
@@ -285,6 +310,9 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	stopBG()
 	if werr := <-writerDone; werr != nil && !errors.Is(werr, context.Canceled) {
 		log.Error("ping writer", "err", werr)
+	}
+	if role != nil {
+		role.wait()
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)

@@ -45,7 +45,7 @@ type DispatcherOptions struct {
 	// SiteRoot and SiteName go into every message; CheckJSON renders a
 	// check as API v3 JSON for the webhook's $JSON (nil leaves it empty).
 	SiteRoot, SiteName string
-	CheckJSON          func(c *model.Check) []byte
+	CheckJSON          func(ctx context.Context, c *model.Check) []byte
 	Log                *slog.Logger
 	// OnResult, when set, sees every recorded outcome (tests, metrics).
 	OnResult func(store.SendResult)
@@ -205,9 +205,16 @@ func (d *Dispatcher) sleep(ctx context.Context) error {
 		wait = min(wait, max(next.Sub(now), 0))
 	}
 	if wait == 0 {
-		// Rows are due but every one is held by another claimer (or the
-		// claim raced a commit): don't spin on them.
-		wait = min(d.o.Poll, 50*time.Millisecond)
+		// Rows are due but the claim got none: another instance's claim
+		// transaction holds them for a moment. Claim again shortly. This
+		// pause is real time on purpose: it backs off from lock contention
+		// and is not part of any schedule.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+			return nil
+		}
 	}
 	timer := d.o.Clock.After(wait)
 	d.mu.Lock()
@@ -291,7 +298,7 @@ func (d *Dispatcher) deliver(ctx context.Context, cl store.Claim, now time.Time)
 		Now:         now,
 	}
 	if d.o.CheckJSON != nil {
-		m.CheckJSON = d.o.CheckJSON(&cl.Check)
+		m.CheckJSON = d.o.CheckJSON(ctx, &cl.Check)
 	}
 	return t.Send(ctx, m)
 }

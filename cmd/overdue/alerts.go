@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/overdue/overdue/internal/alerts"
+	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/config"
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/schedule"
+	"github.com/overdue/overdue/internal/store"
+)
+
+// alertRole is the alert engine and the outbox dispatcher of one process.
+type alertRole struct {
+	engine     *alerts.Engine
+	dispatcher *alerts.Dispatcher
+	wg         sync.WaitGroup
+}
+
+// startAlerts runs the engine and the dispatcher until ctx ends; wait
+// returns once both have stopped (the dispatcher lets in-flight sends finish).
+func startAlerts(ctx context.Context, cfg config.Config, st *store.Store, cache *schedule.Cache, workers int, log *slog.Logger) *alertRole {
+	r := &alertRole{}
+	r.dispatcher = alerts.NewDispatcher(alerts.DispatcherOptions{
+		Store:      st,
+		Transports: buildTransports(cfg, log),
+		Workers:    workers,
+		SiteRoot:   cfg.SiteRoot,
+		SiteName:   cfg.SiteName,
+		CheckJSON: api.CheckJSON(api.APIDeps{Store: st, SiteRoot: cfg.SiteRoot, PingEndpoint: cfg.PingEndpoint,
+			SecretKey: cfg.SecretKey, Cache: cache, Log: log}),
+		Log: log,
+	})
+	r.engine = alerts.NewEngine(alerts.EngineOptions{
+		Store:   st,
+		Cache:   cache,
+		OnFlips: func([]model.Flip) { r.dispatcher.Wake() },
+		Log:     log,
+	})
+	for name, run := range map[string]func(context.Context) error{"alert engine": r.engine.Run, "notification dispatcher": r.dispatcher.Run} {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			if err := run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error(name+" stopped", "err", err)
+			}
+		}()
+	}
+	return r
+}
+
+func (r *alertRole) wait() { r.wg.Wait() }
+
+// cmdSendAlerts runs only the alert role until SIGINT or SIGTERM (main
+// turns those into ctx's end), as upstream's `manage.py
+// sendalerts` does: any number of these (and of `serve`) may share one
+// PostgreSQL or MySQL database.
+func cmdSendAlerts(ctx context.Context, args []string, e env) int {
+	fs := newFlags("sendalerts", e)
+	workers := fs.Int("num-workers", 32, "notifications sent at the same time")
+	if !parseFlags(fs, args) {
+		return exitUsage
+	}
+	if *workers < 1 || *workers > 1000 {
+		fmt.Fprintf(e.stderr, "overdue sendalerts: --num-workers must be between 1 and 1000, not %d\n", *workers)
+		return exitUsage
+	}
+	cfg, ok := loadConfig(e)
+	if !ok {
+		return exitError
+	}
+	log := newLogger(cfg, e.stderr)
+	st, ok := openStore(ctx, cfg, e)
+	if !ok {
+		return exitError
+	}
+	defer st.Close()
+	if err := ensureSecretKey(ctx, st, &cfg); err != nil {
+		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+		return exitError
+	}
+	log.Info("sending alerts", "workers", *workers, "db", cfg.DB, "version", version())
+	r := startAlerts(ctx, cfg, st, schedule.NewCache(10_000), *workers, log)
+	if e.onListen != nil {
+		e.onListen(nil)
+	}
+	<-ctx.Done()
+	r.wait()
+	return exitOK
+}
+
+// buildTransports is the kind → transport table of this build.
+func buildTransports(cfg config.Config, log *slog.Logger) notify.Registry {
+	return notify.Registry{}
+}
