@@ -1,0 +1,293 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Resolver is the part of *net.Resolver the client uses; tests inject one.
+type Resolver interface {
+	LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error)
+}
+
+// ClientOptions configure a Client.
+type ClientOptions struct {
+	// AllowPrivate is INTEGRATIONS_ALLOW_PRIVATE_IPS: allow loopback,
+	// private and link-local targets.
+	AllowPrivate bool
+	// Timeout bounds a whole request, redirects and body included; 30 s
+	// (upstream's) when zero.
+	Timeout time.Duration
+	// MaxResponseBody is how much of a response body is kept; 64 KiB when
+	// zero. The rest is discarded.
+	MaxResponseBody int64
+	// UserAgent is sent unless a request sets its own; "Overdue" when "".
+	UserAgent string
+	// Resolver resolves host names; net.DefaultResolver when nil.
+	Resolver Resolver
+	// Dial connects to an address that has already been checked ("ip:port");
+	// a net.Dialer when nil.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// TLSConfig is used for https when set (tests trust their own server).
+	TLSConfig *tls.Config
+}
+
+// Response is what came back from a request.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte // at most MaxResponseBody bytes
+}
+
+// Client is the one HTTP client every integration uses. It refuses to
+// connect to private addresses: the check runs on the addresses a name
+// resolves to, before any connection, and again on every redirect hop, so
+// neither a DNS answer nor a redirect can point a webhook at the
+// operator's own network. Its failures are *Error values with upstream's
+// texts, which users see as the channel's last error.
+type Client struct {
+	o    ClientOptions
+	http *http.Client
+}
+
+// maxRedirects is upstream's limit.
+const maxRedirects = 3
+
+// Error texts shared with upstream (hc/lib/curl.py).
+const (
+	errPrivate       = "Connections to private IP addresses are not allowed"
+	errResolve       = "Could not resolve host"
+	errTimeout       = "Connection timed out"
+	errConnect       = "Connection failed"
+	errTLS           = "TLS handshake failed"
+	errRedirects     = "Too many redirects"
+	errProtocol      = "Unsupported protocol"
+	errRequestFailed = "HTTP request failed"
+)
+
+// NewClient returns a client with opts' settings.
+func NewClient(opts ClientOptions) *Client {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 30 * time.Second
+	}
+	if opts.MaxResponseBody <= 0 {
+		opts.MaxResponseBody = 64 << 10
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "Overdue"
+	}
+	if opts.Resolver == nil {
+		opts.Resolver = net.DefaultResolver
+	}
+	c := &Client{o: opts}
+	if c.o.Dial == nil {
+		d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: c.control}
+		c.o.Dial = d.DialContext
+	}
+	tr := &http.Transport{
+		// Upstream honours http_proxy; Overdue does not, on purpose: through
+		// a proxy the proxy does the dialling, and the address check here
+		// could not see where a request really goes.
+		Proxy:                 nil,
+		DialContext:           c.dial,
+		TLSClientConfig:       opts.TLSConfig,
+		TLSHandshakeTimeout:   10 * time.Second,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: opts.Timeout,
+		ForceAttemptHTTP2:     true,
+	}
+	c.http = &http.Client{
+		Transport: tr,
+		Timeout:   opts.Timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > maxRedirects {
+				return Fail(errRedirects)
+			}
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return Fail(errProtocol)
+			}
+			return nil
+		},
+	}
+	return c
+}
+
+// IsPrivate reports whether ip is an address the client refuses unless
+// AllowPrivate is set. It follows Python's ipaddress.is_private, which
+// upstream uses: loopback, RFC 1918, link-local, unique-local, "this
+// network", documentation, benchmarking and reserved ranges. Like upstream
+// it does not count 100.64.0.0/10 (carrier-grade NAT) as private.
+// Multicast and unspecified addresses are refused as well: they are never
+// a webhook's real target.
+func IsPrivate(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() || !ip.IsValid() {
+		return true
+	}
+	for _, p := range privatePrefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+var privatePrefixes = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{
+		"0.0.0.0/8", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+		"240.0.0.0/4", "255.255.255.255/32",
+		"::/128", "::1/128", "100::/64", "2001::/23", "2001:db8::/32", "2001:10::/28", "fc00::/7", "fe80::/10",
+	} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+// dial resolves addr's host, refuses private targets before connecting,
+// and connects to the first allowed address.
+func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, Fail(errConnect)
+	}
+	var ips []netip.Addr
+	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		ips = []netip.Addr{ip}
+	} else {
+		addrs, err := c.o.Resolver.LookupIPAddr(ctx, host)
+		if err != nil || len(addrs) == 0 {
+			if ctx.Err() != nil {
+				return nil, Fail(errTimeout)
+			}
+			return nil, Fail(errResolve)
+		}
+		for _, a := range addrs {
+			if ip, ok := netip.AddrFromSlice(a.IP); ok {
+				ips = append(ips, ip.Unmap())
+			}
+		}
+	}
+	if !c.o.AllowPrivate {
+		// Any private answer refuses the whole name: a name that resolves
+		// to both a public and an internal address is a rebinding attempt
+		// or a misconfiguration, and neither should reach the inside.
+		for _, ip := range ips {
+			if IsPrivate(ip) {
+				return nil, Fail(errPrivate)
+			}
+		}
+	}
+	var lastErr error = Fail(errConnect)
+	for _, ip := range ips {
+		conn, err := c.o.Dial(ctx, network, net.JoinHostPort(ip.String(), port))
+		if err == nil {
+			return conn, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+// control re-checks the address the socket is about to connect to. dial
+// already checked it; this is the last line should anything else ever
+// hand the dialer an address.
+func (c *Client) control(network, address string, _ syscall.RawConn) error {
+	if c.o.AllowPrivate {
+		return nil
+	}
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil || IsPrivate(ap.Addr()) {
+		return Fail(errPrivate)
+	}
+	return nil
+}
+
+// Do sends req and returns the response, whatever its status.
+func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
+	if req.URL == nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") {
+		return nil, Fail(errProtocol)
+	}
+	req = req.WithContext(ctx)
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", c.o.UserAgent)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, classify(ctx, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxResponseBody))
+	if err != nil {
+		return nil, classify(ctx, err)
+	}
+	// Drain a little more so a short remainder doesn't cost the connection;
+	// a long one is cut off with the connection.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: body}, nil
+}
+
+// Send is Do that treats every status but 200, 201, 202 and 204 as a
+// failure, "Received status code N", as upstream does.
+func (c *Client) Send(ctx context.Context, req *http.Request) (*Response, error) {
+	resp, err := c.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	switch resp.StatusCode {
+	case http.StatusOK, http.StatusCreated, http.StatusAccepted, http.StatusNoContent:
+		return resp, nil
+	}
+	return resp, Fail(fmt.Sprintf("Received status code %d", resp.StatusCode))
+}
+
+// classify turns a transport error into one of upstream's short texts.
+// URLs are never included: they may carry tokens.
+func classify(ctx context.Context, err error) error {
+	var own *Error
+	if errors.As(err, &own) {
+		return own
+	}
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return Fail(errTimeout)
+	case ctx.Err() != nil:
+		return Fail(errTimeout)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return Fail(errResolve)
+	}
+	var recErr tls.RecordHeaderError
+	var certErr *tls.CertificateVerificationError
+	var alert tls.AlertError
+	if errors.As(err, &recErr) || errors.As(err, &certErr) || errors.As(err, &alert) || strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:") {
+		return Fail(errTLS)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return Fail(errConnect)
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return Fail(errRequestFailed)
+	}
+	return Fail(errRequestFailed)
+}
