@@ -129,10 +129,19 @@ func (m *Mailer) Send(ctx context.Context, msg *Message) error {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout)
 	defer cancel()
 	if err := client.DialAndSendWithContext(ctx, gm); err != nil {
-		return fmt.Errorf("sending email through %s:%d: %s", m.cfg.Host, m.cfg.Port, scrub(err.Error(), m.cfg.Password))
+		return &SendError{Server: fmt.Sprintf("%s:%d", m.cfg.Host, m.cfg.Port), Reason: scrub(err.Error(), m.cfg.Password)}
 	}
 	return nil
 }
+
+// SendError is a failed SMTP session. Reason is the step and the server's
+// answer, fit to show a user; Server is for the operator's logs.
+type SendError struct {
+	Server string
+	Reason string
+}
+
+func (e *SendError) Error() string { return "sending email through " + e.Server + ": " + e.Reason }
 
 // messageID makes a Message-ID in the sender's domain, as upstream does.
 func messageID(from string) string {
