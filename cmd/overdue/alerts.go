@@ -10,8 +10,11 @@ import (
 	"github.com/overdue/overdue/internal/alerts"
 	"github.com/overdue/overdue/internal/api"
 	"github.com/overdue/overdue/internal/config"
+	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/webhook"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -29,7 +32,7 @@ func startAlerts(ctx context.Context, cfg config.Config, st *store.Store, cache 
 	r := &alertRole{}
 	r.dispatcher = alerts.NewDispatcher(alerts.DispatcherOptions{
 		Store:      st,
-		Transports: buildTransports(cfg, log),
+		Transports: buildTransports(cfg),
 		Workers:    workers,
 		SiteRoot:   cfg.SiteRoot,
 		SiteName:   cfg.SiteName,
@@ -95,7 +98,18 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 	return exitOK
 }
 
-// buildTransports is the kind → transport table of this build.
-func buildTransports(cfg config.Config, log *slog.Logger) notify.Registry {
-	return notify.Registry{}
+// buildTransports is the kind → transport table of this build. Kinds that
+// are not here fail with a clear error on the channel (notify.Registry).
+func buildTransports(cfg config.Config) notify.Registry {
+	client := notify.NewClient(notify.ClientOptions{AllowPrivate: cfg.IntegrationsAllowPrivateIPs})
+	return notify.Registry{
+		"email":   &email.Transport{Mailer: newMailer(cfg)},
+		"webhook": &webhook.Transport{Client: client, Disabled: !cfg.WebhooksEnabled},
+	}
+}
+
+// newMailer is the outgoing SMTP connection from the EMAIL_* settings.
+func newMailer(cfg config.Config) *mailer.Mailer {
+	return mailer.New(mailer.Config{Host: cfg.EmailHost, Port: cfg.EmailPort, User: cfg.EmailHostUser, Password: cfg.EmailHostPassword,
+		UseTLS: cfg.EmailUseTLS, UseSSL: cfg.EmailUseSSL, From: cfg.DefaultFromEmail})
 }

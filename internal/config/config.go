@@ -54,7 +54,9 @@ type Config struct {
 	EmailUseVerification bool
 
 	IntegrationsAllowPrivateIPs bool
-	SMTPDPort                   int
+	// WebhooksEnabled is WEBHOOKS_ENABLED: webhook channels send (default True).
+	WebhooksEnabled bool
+	SMTPDPort       int
 
 	// MasterBadgeLabel labels the all-checks badge (default SITE_NAME).
 	MasterBadgeLabel  string
@@ -234,6 +236,7 @@ func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
 		}
 	}
 	c.IntegrationsAllowPrivateIPs = r.boolean("INTEGRATIONS_ALLOW_PRIVATE_IPS", false)
+	c.WebhooksEnabled = r.boolean("WEBHOOKS_ENABLED", true)
 	c.SMTPDPort = r.integer("SMTPD_PORT", 0, 1, 65535, false)
 
 	c.MasterBadgeLabel = r.str("MASTER_BADGE_LABEL", c.SiteName)
