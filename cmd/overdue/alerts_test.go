@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/overdue/overdue/internal/mailer/smtptest"
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/store"
+)
+
+// A real server process: a /fail ping reaches the check's webhook and its
+// email channel within one second, through `overdue serve` with its
+// default roles (web and alerts) and configuration from the environment.
+func TestFailPingNotifiesWithinOneSecond(t *testing.T) {
+	smtp := smtptest.Start(t, smtptest.Options{})
+	hooks := make(chan string, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hooks <- string(b)
+	}))
+	defer srv.Close()
+
+	vars := sqliteEnv(t)
+	vars["INTEGRATIONS_ALLOW_PRIVATE_IPS"] = "True"
+	vars["EMAIL_HOST"], vars["EMAIL_PORT"], vars["EMAIL_USE_TLS"] = smtp.Host, strconv.Itoa(smtp.Port), "False"
+	vars["DEFAULT_FROM_EMAIL"] = "alerts@overdue.example"
+	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "a@example.org", "--name", "P", "--json")
+	if code != 0 {
+		t.Fatalf("project create: %s", stderr)
+	}
+	var proj struct{ UUID string }
+	if err := json.Unmarshal([]byte(out), &proj); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.ProjectByCode(ctx, proj.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := model.NewCheck(p.ID, time.Now())
+	c.Name = "nightly"
+	hook := model.Channel{Code: uuid.NewString(), ProjectID: p.ID, Kind: "webhook", Value: `{"method_down": "POST", "url_down": "` + srv.URL + `", "body_down": "$NAME is $STATUS", "headers_down": {}}`}
+	mail := model.Channel{Code: uuid.NewString(), ProjectID: p.ID, Kind: "email", Value: `{"value": "ops@example.org", "up": true, "down": true}`, EmailVerified: true}
+	for _, ch := range []*model.Channel{&hook, &mail} {
+		if err := st.CreateChannel(ctx, ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.CreateCheckWithChannels(ctx, &c, []int64{hook.ID, mail.ID}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	_, base := serveChild(t, vars)
+	start := time.Now()
+	resp, err := http.Get(base + "/ping/" + c.Code + "/fail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/fail answered %d", resp.StatusCode)
+	}
+	select {
+	case got := <-hooks:
+		if elapsed := time.Since(start); elapsed > time.Second {
+			t.Errorf("the webhook arrived %v after the /fail ping, want within 1 s", elapsed)
+		}
+		if got != "nightly is down" {
+			t.Errorf("webhook body %q", got)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no webhook within 30 s of a /fail ping")
+	}
+	select {
+	case m := <-smtp.Received():
+		if elapsed := time.Since(start); elapsed > time.Second {
+			t.Errorf("the email arrived %v after the /fail ping, want within 1 s", elapsed)
+		}
+		if !strings.Contains(string(m.Data), "DOWN | nightly") {
+			t.Errorf("email:\n%.300s", m.Data)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no email within 30 s of a /fail ping")
+	}
+}
