@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/overdue/overdue/internal/alerts"
 	"github.com/overdue/overdue/internal/api"
@@ -46,7 +47,8 @@ func startAlerts(ctx context.Context, cfg config.Config, st *store.Store, cache 
 		OnFlips: func([]model.Flip) { r.dispatcher.Wake() },
 		Log:     log,
 	})
-	for name, run := range map[string]func(context.Context) error{"alert engine": r.engine.Run, "notification dispatcher": r.dispatcher.Run} {
+	nagger := alerts.NewNagger(alerts.NaggerOptions{Store: st, Mailer: newMailer(cfg), SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Log: log})
+	for name, run := range map[string]func(context.Context) error{"alert engine": r.engine.Run, "notification dispatcher": r.dispatcher.Run, "reminders": nagger.Run} {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
@@ -112,4 +114,43 @@ func buildTransports(cfg config.Config) notify.Registry {
 func newMailer(cfg config.Config) *mailer.Mailer {
 	return mailer.New(mailer.Config{Host: cfg.EmailHost, Port: cfg.EmailPort, User: cfg.EmailHostUser, Password: cfg.EmailHostPassword,
 		UseTLS: cfg.EmailUseTLS, UseSSL: cfg.EmailUseSSL, From: cfg.DefaultFromEmail})
+}
+
+// cmdReminders sets a user's reminders (upstream's per-user "nag" setting):
+// while any of their checks is down, an email lists them every hour or day.
+func cmdReminders(ctx context.Context, args []string, e env) int {
+	fs := newFlags("reminders", e)
+	addr := fs.String("email", "", "the user's email address")
+	every := fs.String("every", "", "off, hourly or daily")
+	if !parseFlags(fs, args) {
+		return exitUsage
+	}
+	periods := map[string]time.Duration{"off": 0, "hourly": time.Hour, "daily": 24 * time.Hour}
+	period, ok := periods[*every]
+	if *addr == "" || !ok {
+		fmt.Fprintln(e.stderr, "overdue reminders: --email and --every (off, hourly or daily) are required")
+		return exitUsage
+	}
+	_, st, ok := openConfigured(ctx, e)
+	if !ok {
+		return exitError
+	}
+	defer st.Close()
+	u, err := st.UserByEmail(ctx, *addr)
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(e.stderr, "overdue: there is no user with the email address %q.\n", *addr)
+		return exitError
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+		return exitError
+	}
+	u.NagPeriod = period
+	u.NextNagDate = nil // planned afresh by the alert role
+	if err := st.UpdateUser(ctx, &u); err != nil {
+		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+		return exitError
+	}
+	fmt.Fprintf(e.stdout, "Reminders for %s: %s.\n", u.Email, *every)
+	return exitOK
 }

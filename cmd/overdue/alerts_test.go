@@ -99,3 +99,34 @@ func TestFailPingNotifiesWithinOneSecond(t *testing.T) {
 		t.Fatal("no email within 30 s of a /fail ping")
 	}
 }
+
+func TestRemindersCommand(t *testing.T) {
+	vars := sqliteEnv(t)
+	if code, _, stderr := runCmd(t, vars, "", "createsuperuser", "--email", "ops@example.org", "--password", "correct horse battery"); code != 0 {
+		t.Fatalf("createsuperuser: %s", stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"reminders", "--email", "ops@example.org", "--every", "hourly"}, 0, "Reminders for ops@example.org: hourly.\n"},
+		{[]string{"reminders", "--email", "ops@example.org", "--every", "weekly"}, 2, ""},
+		{[]string{"reminders", "--every", "daily"}, 2, ""},
+		{[]string{"reminders", "--email", "nobody@example.org", "--every", "daily"}, 1, ""},
+	} {
+		code, out, stderr := runCmd(t, vars, "", c.args...)
+		if code != c.code || out != c.out {
+			t.Errorf("%v: exit %d, out %q, stderr %q; want exit %d, out %q", c.args, code, out, stderr, c.code, c.out)
+		}
+	}
+	st, err := store.Open(context.Background(), store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, err := st.UserByEmail(context.Background(), "ops@example.org")
+	if err != nil || u.NagPeriod != time.Hour {
+		t.Errorf("stored reminder period %v, err %v; want 1h", u.NagPeriod, err)
+	}
+}

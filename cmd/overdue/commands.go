@@ -52,6 +52,7 @@ Commands:
   serve [--listen ADDR] [--roles web,alerts] [--num-workers N]
                                                 run the server (migrates the schema first)
   sendalerts [--num-workers N]                  run only the alert engine and notification sender
+  reminders --email E --every off|hourly|daily  email a user about their down checks every hour or day
   migrate                                       bring the database schema up to date
   createsuperuser --email E [--password P]      create an administrator (prompts for the password)
   project create --owner EMAIL --name NAME [--json]
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdMigrate(ctx, rest, e)
 	case "sendalerts":
 		return cmdSendAlerts(ctx, rest, e)
+	case "reminders":
+		return cmdReminders(ctx, rest, e)
 	case "createsuperuser":
 		return cmdCreateSuperuser(ctx, rest, e)
 	case "project":
@@ -293,7 +296,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		Log:         log,
 		Pings:       api.NewPings(st, writer, cfg.PingBodyLimit, nil, log),
 		API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: cfg.SiteRoot, PingEndpoint: cfg.PingEndpoint,
-			SecretKey: cfg.SecretKey, Cache: cache, Log: log}),
+			SecretKey: cfg.SecretKey, MetricsKey: cfg.MetricsKey, RateLimit: cfg.APIRateLimit, Cache: cache, Log: log}),
 		Badges:  api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
 		Metrics: metrics,
 		Ready:   st.Ping,

@@ -61,6 +61,17 @@ type Config struct {
 	// MasterBadgeLabel labels the all-checks badge (default SITE_NAME).
 	MasterBadgeLabel  string
 	PrometheusEnabled bool
+
+	// MetricsKey is upstream's METRICS_KEY: the X-Metrics-Key value that
+	// opens the operator endpoint /api/v3/metrics/; empty keeps it closed
+	// (403), as upstream. It is not the Prometheus export, which takes a
+	// project's read-only API key.
+	MetricsKey string
+	// APIRateLimit is API_RATE_LIMIT (ours, not upstream's): Management API
+	// requests per minute per API key, per process; 0 (the default) means
+	// no limit, as in upstream's open-source code. The hosted
+	// healthchecks.io allows 100.
+	APIRateLimit int
 }
 
 // Env looks up one variable; os.LookupEnv in production, a map in tests.
@@ -242,6 +253,14 @@ func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
 	c.MasterBadgeLabel = r.str("MASTER_BADGE_LABEL", c.SiteName)
 	c.PrometheusEnabled = r.boolean("PROMETHEUS_ENABLED", true)
 
+	c.MetricsKey = r.str("METRICS_KEY", "")
+	// An HTTP header value loses surrounding whitespace and cannot carry
+	// control characters, so such a key could never be presented.
+	if k := c.MetricsKey; k != strings.TrimSpace(k) || strings.ContainsFunc(k, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		r.fail("METRICS_KEY must not start or end with whitespace or contain control characters, since the X-Metrics-Key header cannot carry them")
+	}
+	c.APIRateLimit = r.integer("API_RATE_LIMIT", 0, 0, 1_000_000, false)
+
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -288,5 +307,6 @@ func (c *Config) Redacted() []string {
 		"PING_BODY_LIMIT=" + strconv.Itoa(c.PingBodyLimit), "SECRET_KEY=" + mask(c.SecretKey),
 		"ALLOWED_HOSTS=" + strings.Join(c.AllowedHosts, ","),
 		"EMAIL_HOST=" + c.EmailHost, "EMAIL_HOST_PASSWORD=" + mask(c.EmailHostPassword),
+		"METRICS_KEY=" + mask(c.MetricsKey), "API_RATE_LIMIT=" + strconv.Itoa(c.APIRateLimit),
 	}
 }

@@ -113,6 +113,12 @@ func TestBadValues(t *testing.T) {
 		{map[string]string{"PING_LOG_LIMIT": "0"}, `PING_LOG_LIMIT must be`},
 		{map[string]string{"SMTPD_PORT": "x\x00"}, `SMTPD_PORT must be`},
 		{map[string]string{"PROMETHEUS_ENABLED": "1"}, `PROMETHEUS_ENABLED must be True or False`},
+		{map[string]string{"METRICS_KEY": " k"}, `METRICS_KEY must not start or end with whitespace`},
+		{map[string]string{"METRICS_KEY": "k\n"}, `METRICS_KEY must not start or end with whitespace`},
+		{map[string]string{"METRICS_KEY": "a\x01b"}, `METRICS_KEY must not start or end with whitespace or contain control characters`},
+		{map[string]string{"API_RATE_LIMIT": "-1"}, `API_RATE_LIMIT must be a whole number from 0 to 1000000, not "-1"`},
+		{map[string]string{"API_RATE_LIMIT": "100/min"}, `API_RATE_LIMIT must be a whole number from 0 to 1000000`},
+		{map[string]string{"API_RATE_LIMIT": "None"}, `API_RATE_LIMIT must be a whole number`},
 	}
 	for _, tc := range cases {
 		_, err := load(envOf(tc.env), noFiles)
@@ -138,5 +144,29 @@ func TestRedactedHidesSecrets(t *testing.T) {
 	}
 	if !strings.Contains(all, "SECRET_KEY=********") {
 		t.Errorf("Redacted() = %q, want SECRET_KEY masked", all)
+	}
+}
+
+// TestMetricsKeyAndRateLimit: METRICS_KEY is read as given (upstream's
+// os.getenv; empty keeps /api/v3/metrics/ closed) and API_RATE_LIMIT is
+// off unless set.
+func TestMetricsKeyAndRateLimit(t *testing.T) {
+	c, err := load(envOf(nil), noFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsKey != "" || c.APIRateLimit != 0 {
+		t.Errorf("defaults: MetricsKey=%q APIRateLimit=%d, want empty and 0", c.MetricsKey, c.APIRateLimit)
+	}
+	c, err = load(envOf(map[string]string{"METRICS_KEY": "s3cr3t metrics key", "API_RATE_LIMIT": " 100 "}), noFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsKey != "s3cr3t metrics key" || c.APIRateLimit != 100 {
+		t.Errorf("MetricsKey=%q APIRateLimit=%d", c.MetricsKey, c.APIRateLimit)
+	}
+	all := strings.Join(c.Redacted(), "\n")
+	if strings.Contains(all, "s3cr3t") || !strings.Contains(all, "METRICS_KEY=********") || !strings.Contains(all, "API_RATE_LIMIT=100") {
+		t.Errorf("Redacted() = %q", all)
 	}
 }

@@ -50,6 +50,11 @@ type User struct {
 	PingLogLimit int
 	// CheckLimit counts checks across every project the user owns.
 	CheckLimit int
+	// NagPeriod is how often reminders about checks that stay down are
+	// emailed (upstream's nag_period: 0 off, an hour or a day).
+	NagPeriod time.Duration
+	// NextNagDate is when the next reminder is due; nil when none is.
+	NextNagDate *time.Time
 }
 
 // Project groups checks, channels and API keys. Keys are stored as given by

@@ -9,11 +9,12 @@ import (
 	"github.com/overdue/overdue/internal/model"
 )
 
-const userCols = "id, email, password, is_superuser, created, ping_log_limit, check_limit"
+const userCols = "id, email, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date"
 
 func scanUser(sc interface{ Scan(...any) error }) (model.User, error) {
 	var u model.User
-	err := sc.Scan(&u.ID, &u.Email, &u.Password, &u.IsSuperuser, timeScan{&u.Created}, &u.PingLogLimit, &u.CheckLimit)
+	err := sc.Scan(&u.ID, &u.Email, &u.Password, &u.IsSuperuser, timeScan{&u.Created}, &u.PingLogLimit, &u.CheckLimit,
+		durScan{&u.NagPeriod}, nullTimeScan{&u.NextNagDate})
 	return u, err
 }
 
@@ -24,8 +25,8 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 		u.Created = time.Now()
 	}
 	u.Created = u.Created.UTC().Truncate(time.Microsecond)
-	id, err := s.insert(ctx, s.w, "INSERT INTO users (email, email_key, password, is_superuser, created, ping_log_limit, check_limit) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, s.ts(u.Created), u.PingLogLimit, u.CheckLimit)
+	id, err := s.insert(ctx, s.w, "INSERT INTO users (email, email_key, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, s.ts(u.Created), u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate))
 	if err != nil {
 		if isDuplicate(err) {
 			return fmt.Errorf("create user %q: %w", u.Email, ErrDuplicate)
@@ -38,8 +39,8 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 
 // UpdateUser writes every field of u except ID and Created.
 func (s *Store) UpdateUser(ctx context.Context, u *model.User) error {
-	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET email = ?, email_key = ?, password = ?, is_superuser = ?, ping_log_limit = ?, check_limit = ? WHERE id = ?"),
-		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, u.PingLogLimit, u.CheckLimit, u.ID)
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET email = ?, email_key = ?, password = ?, is_superuser = ?, ping_log_limit = ?, check_limit = ?, nag_period_us = ?, next_nag_date = ? WHERE id = ?"),
+		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate), u.ID)
 	if err != nil {
 		if isDuplicate(err) {
 			return fmt.Errorf("update user %d: email %q: %w", u.ID, u.Email, ErrDuplicate)

@@ -15,13 +15,19 @@ const checkCols = "id, code, project_id, name, slug, tags, description, created,
 
 func scanCheck(sc interface{ Scan(...any) error }) (model.Check, error) {
 	var c model.Check
-	err := sc.Scan(&c.ID, &c.Code, &c.ProjectID, &c.Name, &c.Slug, &c.Tags, &c.Desc, timeScan{&c.Created},
+	err := sc.Scan(checkDest(&c)...)
+	return c, err
+}
+
+// checkDest is the scan destinations of checkCols, in order, for queries
+// that read more columns after a check's.
+func checkDest(c *model.Check) []any {
+	return []any{&c.ID, &c.Code, &c.ProjectID, &c.Name, &c.Slug, &c.Tags, &c.Desc, timeScan{&c.Created},
 		&c.Kind, durScan{&c.Timeout}, durScan{&c.Grace}, &c.Schedule, &c.TZ,
 		&c.FilterSubject, &c.FilterBody, &c.FilterHTTPBody, &c.FilterDefaultFail, &c.StartKw, &c.SuccessKw, &c.FailureKw,
 		&c.Methods, &c.ManualResume, nullStrScan{&c.BadgeKey},
 		&c.Status, &c.NPings, nullTimeScan{&c.LastPing}, nullTimeScan{&c.LastStart}, nullStrScan{&c.LastStartRID},
-		nullDurScan{&c.LastDuration}, &c.HasConfirmationLink, nullTimeScan{&c.AlertAfter})
-	return c, err
+		nullDurScan{&c.LastDuration}, &c.HasConfirmationLink, nullTimeScan{&c.AlertAfter}}
 }
 
 func (s *Store) queryChecks(ctx context.Context, q queryer, what, query string, args ...any) ([]model.Check, error) {

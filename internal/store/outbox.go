@@ -242,15 +242,11 @@ func (s *Store) loadClaims(ctx context.Context, ids []int64) ([]Claim, error) {
 		var ch model.Channel
 		dest := []any{&n.ID, &n.Code, &n.CheckID, &n.ChannelID, &nullInt{&n.FlipID}, &n.CheckStatus, timeScan{&n.Created}, &n.Status, &n.Attempts,
 			timeScan{&n.NextTry}, nullTimeScan{&n.LeaseUntil}, &n.Error, nullDurScan{&n.Duration},
-			&flipID, nullTimeScan{&fCreated}, &fOld, &fNew, &fReason, &cl.ProjectName,
-			&c.ID, &c.Code, &c.ProjectID, &c.Name, &c.Slug, &c.Tags, &c.Desc, timeScan{&c.Created},
-			&c.Kind, durScan{&c.Timeout}, durScan{&c.Grace}, &c.Schedule, &c.TZ,
-			&c.FilterSubject, &c.FilterBody, &c.FilterHTTPBody, &c.FilterDefaultFail, &c.StartKw, &c.SuccessKw, &c.FailureKw,
-			&c.Methods, &c.ManualResume, nullStrScan{&c.BadgeKey},
-			&c.Status, &c.NPings, nullTimeScan{&c.LastPing}, nullTimeScan{&c.LastStart}, nullStrScan{&c.LastStartRID},
-			nullDurScan{&c.LastDuration}, &c.HasConfirmationLink, nullTimeScan{&c.AlertAfter},
+			&flipID, nullTimeScan{&fCreated}, &fOld, &fNew, &fReason, &cl.ProjectName}
+		dest = append(dest, checkDest(&c)...)
+		dest = append(dest,
 			&ch.ID, &ch.Code, &ch.ProjectID, &ch.Name, &ch.Kind, &ch.Value, timeScan{&ch.Created}, &ch.EmailVerified,
-			&ch.Disabled, &ch.LastError, nullTimeScan{&ch.LastNotify}, nullDurScan{&ch.LastNotifyDuration}}
+			&ch.Disabled, &ch.LastError, nullTimeScan{&ch.LastNotify}, nullDurScan{&ch.LastNotifyDuration})
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("load claimed notifications: %w", err)
 		}
