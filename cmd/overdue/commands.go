@@ -297,9 +297,10 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		Pings:       api.NewPings(st, writer, cfg.PingBodyLimit, nil, log),
 		API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: cfg.SiteRoot, PingEndpoint: cfg.PingEndpoint,
 			SecretKey: cfg.SecretKey, MetricsKey: cfg.MetricsKey, RateLimit: cfg.APIRateLimit, Cache: cache, Log: log}),
-		Badges:  api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
-		Metrics: metrics,
-		Ready:   st.Ping,
+		Badges:       api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
+		Metrics:      metrics,
+		Integrations: api.NewIntegrations(st, cfg.SecretKey, cfg.SiteName, log),
+		Ready:        st.Ping,
 	})
 	err := server.Serve(ctx, *listen, h, log, func(addr net.Addr) {
 		// Logged after binding so that --listen 127.0.0.1:0 reports the real port.

@@ -29,6 +29,8 @@ type Options struct {
 	Metrics http.Handler
 	// API serves the Management API, /api/v1/, /api/v2/ and /api/v3/.
 	API http.Handler
+	// Integrations serves /integrations/... (email verification links).
+	Integrations http.Handler
 	// Ready reports whether the service can answer (database reachable).
 	Ready func(ctx context.Context) error
 }
@@ -53,6 +55,9 @@ func Handler(o Options) http.Handler {
 		// One prefix: the API does its own routing, including the 301 that
 		// adds a missing trailing slash and its 404s.
 		mux.Handle("/api/", o.API)
+	}
+	if o.Integrations != nil {
+		mux.Handle("/integrations/", o.Integrations)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if o.Ready != nil {

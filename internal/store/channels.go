@@ -92,3 +92,24 @@ func (s *Store) DisableChannel(ctx context.Context, id int64) error {
 	}
 	return mustAffect(res, fmt.Sprintf("disable channel %d", id))
 }
+
+// ChannelByCode finds a channel by its UUID.
+func (s *Store) ChannelByCode(ctx context.Context, code string) (model.Channel, error) {
+	chs, err := s.queryChannels(ctx, fmt.Sprintf("channel %q", code), "SELECT "+channelCols+" FROM channels WHERE code = ?", strings.ToLower(code))
+	if err != nil {
+		return model.Channel{}, err
+	}
+	if len(chs) == 0 {
+		return model.Channel{}, fmt.Errorf("channel %q: %w", code, ErrNotFound)
+	}
+	return chs[0], nil
+}
+
+// SetEmailVerified marks an email channel's address as confirmed.
+func (s *Store) SetEmailVerified(ctx context.Context, id int64) error {
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE channels SET email_verified = ? WHERE id = ?"), true, id)
+	if err != nil {
+		return fmt.Errorf("verify channel %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("verify channel %d", id))
+}

@@ -1,0 +1,61 @@
+package api
+
+import (
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+
+	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/store"
+)
+
+var verifyPage = template.Must(template.New("verify").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{{.Title}} – {{.SiteName}}</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto;">
+<h1>{{.Title}}</h1><p>{{.Text}}</p></body></html>
+`))
+
+// NewIntegrations serves /integrations/<uuid>/verify/<token>/, the link in
+// the email that confirms a new email channel's address (upstream's URL and
+// token, so links sent before an import still work).
+func NewIntegrations(st *store.Store, secretKey, siteName string, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /integrations/{code}/verify/{token}/", func(w http.ResponseWriter, r *http.Request) {
+		code, token := r.PathValue("code"), r.PathValue("token")
+		page := func(status int, title, text string) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(status)
+			_ = verifyPage.Execute(w, map[string]string{"Title": title, "Text": text, "SiteName": siteName})
+		}
+		bad := func() {
+			page(http.StatusBadRequest, "This link is not valid", "The address could not be confirmed. The link may be incomplete, or the integration was deleted.")
+		}
+		if !ping.IsCanonicalUUID(code) {
+			bad()
+			return
+		}
+		ch, err := st.ChannelByCode(r.Context(), code)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (ch.Kind != "email" || !email.CheckVerifyToken(secretKey, ch.Code, token))) {
+			bad()
+			return
+		}
+		if err != nil {
+			log.Error("verify email: read channel", "err", err)
+			page(http.StatusServiceUnavailable, "Please try again", "The database could not be reached.")
+			return
+		}
+		if err := st.SetEmailVerified(r.Context(), ch.ID); err != nil {
+			log.Error("verify email: write channel", "err", err)
+			page(http.StatusServiceUnavailable, "Please try again", "The database could not be reached.")
+			return
+		}
+		page(http.StatusOK, "Email address confirmed", "Alerts will now be sent to "+email.Address(ch.Value)+".")
+	})
+	return mux
+}
