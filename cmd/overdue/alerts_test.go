@@ -130,3 +130,84 @@ func TestRemindersCommand(t *testing.T) {
 		t.Errorf("stored reminder period %v, err %v; want 1h", u.NagPeriod, err)
 	}
 }
+
+func TestIntegrationAdd(t *testing.T) {
+	smtp := smtptest.Start(t, smtptest.Options{})
+	vars := sqliteEnv(t)
+	vars["EMAIL_HOST"], vars["EMAIL_PORT"], vars["EMAIL_USE_TLS"] = smtp.Host, strconv.Itoa(smtp.Port), "False"
+	vars["SITE_ROOT"] = "https://overdue.example"
+	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
+	if code != 0 {
+		t.Fatalf("project create: %s", stderr)
+	}
+	var proj struct{ UUID string }
+	_ = json.Unmarshal([]byte(out), &proj)
+
+	for _, args := range [][]string{
+		{"--kind", "email", "--email", "x@example.org"},
+		{"--project", "nope", "--kind", "email", "--email", "x@example.org"},
+		{"--project", proj.UUID, "--kind", "sms"},
+		{"--project", proj.UUID, "--kind", "email", "--email", "not-an-address"},
+		{"--project", proj.UUID, "--kind", "email", "--email", "x@example.org", "--notify-up=false", "--notify-down=false"},
+		{"--project", proj.UUID, "--kind", "webhook"},
+		{"--project", proj.UUID, "--kind", "webhook", "--url-down", "ftp://example.org/"},
+		{"--project", proj.UUID, "--kind", "webhook", "--url-down", "https://example.org/", "--method-down", "DELETE"},
+		{"--project", proj.UUID, "--kind", "webhook", "--url-down", "https://example.org/", "--header-down", "no colon"},
+		{"--project", proj.UUID, "--kind", "webhook", "--url-down", "https://example.org/" + strings.Repeat("a", 1000)},
+	} {
+		if code, _, stderr := runCmd(t, vars, "", append([]string{"integration", "add"}, args...)...); code != 2 || stderr == "" {
+			t.Errorf("integration add %v: exit %d, stderr %q; want a usage error", args, code, stderr)
+		}
+	}
+	if code, _, _ := runCmd(t, vars, "", "integration", "add", "--project", uuid.NewString(), "--kind", "email", "--email", "x@example.org"); code != 1 {
+		t.Errorf("unknown project: exit %d, want 1", code)
+	}
+
+	code, out, stderr = runCmd(t, vars, "", "integration", "add", "--project", proj.UUID, "--kind", "email", "--email", "team@example.org", "--notify-up=false")
+	if code != 0 {
+		t.Fatalf("add email: %d %s", code, stderr)
+	}
+	chCode := strings.TrimSpace(out)
+	m := <-smtp.Received()
+	if m.To[0] != "team@example.org" || !strings.Contains(strings.ReplaceAll(string(m.Data), "=\r\n", ""), "https://overdue.example/integrations/"+chCode+"/verify/") {
+		t.Errorf("verification mail to %q:\n%s", m.To, m.Data)
+	}
+	code, out, stderr = runCmd(t, vars, "", "integration", "add", "--project", proj.UUID, "--kind", "email", "--email", "Owner@example.org")
+	if code != 0 {
+		t.Fatalf("add own email: %d %s", code, stderr)
+	}
+	ownCode := strings.TrimSpace(out)
+	code, out, stderr = runCmd(t, vars, "", "integration", "add", "--project", proj.UUID, "--kind", "webhook",
+		"--url-down", "https://hooks.example/down?n=$NAME", "--method-down", "post", "--body-down", "$NAME is down", "--header-down", "Content-Type: text/plain")
+	if code != 0 {
+		t.Fatalf("add webhook: %d %s", code, stderr)
+	}
+	hookCode := strings.TrimSpace(out)
+
+	st, err := store.Open(context.Background(), store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for code, want := range map[string]func(model.Channel) bool{
+		chCode: func(c model.Channel) bool {
+			up, down := model.ChannelEvents(c.Kind, c.Value)
+			return !c.EmailVerified && !up && down
+		},
+		ownCode: func(c model.Channel) bool { return c.EmailVerified }, // the owner's own address needs no link
+		hookCode: func(c model.Channel) bool {
+			var v map[string]any
+			_ = json.Unmarshal([]byte(c.Value), &v)
+			h, _ := v["headers_down"].(map[string]any)
+			return v["method_down"] == "POST" && v["url_down"] == "https://hooks.example/down?n=$NAME" && v["url_up"] == "" && h["Content-Type"] == "text/plain"
+		},
+	} {
+		ch, err := st.ChannelByCode(context.Background(), code)
+		if err != nil || !want(ch) {
+			t.Errorf("channel %s: %+v %v", code, ch, err)
+		}
+	}
+	if n := len(smtp.Mails()); n != 1 {
+		t.Errorf("%d emails sent, want only the one verification", n)
+	}
+}

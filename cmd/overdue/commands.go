@@ -53,6 +53,10 @@ Commands:
                                                 run the server (migrates the schema first)
   sendalerts [--num-workers N]                  run only the alert engine and notification sender
   reminders --email E --every off|hourly|daily  email a user about their down checks every hour or day
+  integration add --project UUID --kind email --email ADDR [--notify-up=false] [--notify-down=false]
+  integration add --project UUID --kind webhook --url-down URL [--method-down M] [--body-down B]
+                  [--header-down "Name: value"]... [--url-up URL ...]
+                                                add an integration to every check of a project
   migrate                                       bring the database schema up to date
   createsuperuser --email E [--password P]      create an administrator (prompts for the password)
   project create --owner EMAIL --name NAME [--json]
@@ -80,6 +84,13 @@ func run(ctx context.Context, args []string, e env) int {
 		return cmdSendAlerts(ctx, rest, e)
 	case "reminders":
 		return cmdReminders(ctx, rest, e)
+	case "integration":
+		if len(rest) == 0 || rest[0] != "add" {
+			fmt.Fprintln(e.stderr, "overdue integration: expected the subcommand \"add\"")
+			fmt.Fprint(e.stderr, usageText)
+			return exitUsage
+		}
+		return cmdIntegrationAdd(ctx, rest[1:], e)
 	case "createsuperuser":
 		return cmdCreateSuperuser(ctx, rest, e)
 	case "project":

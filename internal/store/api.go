@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/overdue/overdue/internal/model"
 )
 
@@ -321,4 +323,93 @@ func (s *Store) Ops(ctx context.Context) (OpsCounters, error) {
 		o.MaxNotificationID = &ntf.Int64
 	}
 	return o, nil
+}
+
+// RenameAndDeleteCheck is upstream's Check.rename_and_delete, which its API
+// and UI use to delete a check. It first gives the check a throw-away code
+// and slug in a statement of its own, so that from then on pings by UUID
+// or by slug find nothing and answer 404 at once, instead of queueing
+// behind the delete's row lock (and, in a batched ping transaction, holding
+// up every other check's pings) while the delete cascades through the
+// check's pings, flips and notifications. Then it deletes the check, and
+// retries the delete once if it fails (a deadlock with a concurrent writer,
+// say). A check that is already gone is not an error, as upstream.
+func (s *Store) RenameAndDeleteCheck(ctx context.Context, id int64) error {
+	throwaway := uuid.NewString()
+	if _, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE checks SET code = ?, slug = ? WHERE id = ?"), throwaway, throwaway, id); err != nil {
+		return fmt.Errorf("rename check %d before deleting it: %w", id, err)
+	}
+	del := s.d.rebind("DELETE FROM checks WHERE id = ?")
+	if _, err := s.w.ExecContext(ctx, del, id); err != nil {
+		if _, err := s.w.ExecContext(ctx, del, id); err != nil {
+			return fmt.Errorf("delete check %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// RunLookup asks for the latest start, success or failure ping of run RID
+// ("" for pings without a run id) among the check's pings with an id below
+// Before and created at or after Since.
+type RunLookup struct {
+	Before int64
+	Since  time.Time
+	RID    string
+}
+
+// RunEvent is what a RunLookup found: the ping's kind and time.
+type RunEvent struct {
+	Kind    string
+	Created time.Time
+}
+
+// LatestRunEvents answers lookups for one check in one query (a UNION ALL
+// of one single-row subquery per lookup), keyed by RID; a RID with no such
+// ping is absent. This is the look-back of upstream's Ping.duration for the
+// successes and failures of a ping list page whose start may lie before
+// the page. The lookups must have distinct RIDs; callers keep them few (the
+// API asks for at most ten).
+func (s *Store) LatestRunEvents(ctx context.Context, checkID int64, lookups []RunLookup) (map[string]RunEvent, error) {
+	out := map[string]RunEvent{}
+	if len(lookups) == 0 {
+		return out, nil
+	}
+	var (
+		q    strings.Builder
+		args []any
+	)
+	for i, l := range lookups {
+		if i > 0 {
+			q.WriteString(" UNION ALL ")
+		}
+		ridCond := "rid = ?"
+		if l.RID == "" {
+			ridCond = "rid IS NULL"
+		}
+		fmt.Fprintf(&q, "SELECT * FROM (SELECT rid, kind, created FROM pings WHERE check_id = ? AND id < ? AND created >= ? AND %s "+
+			"AND kind IN ('start', '', 'fail') ORDER BY id DESC LIMIT 1) AS r%d", ridCond, i)
+		args = append(args, checkID, l.Before, s.ts(l.Since))
+		if l.RID != "" {
+			args = append(args, l.RID)
+		}
+	}
+	rows, err := s.r.QueryContext(ctx, s.d.rebind(q.String()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("run look-back for check %d: %w", checkID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			rid string
+			ev  RunEvent
+		)
+		if err := rows.Scan(nullStrScan{&rid}, &ev.Kind, timeScan{&ev.Created}); err != nil {
+			return nil, fmt.Errorf("run look-back for check %d: %w", checkID, err)
+		}
+		out[rid] = ev
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("run look-back for check %d: %w", checkID, err)
+	}
+	return out, nil
 }

@@ -113,3 +113,13 @@ func (s *Store) SetEmailVerified(ctx context.Context, id int64) error {
 	}
 	return mustAffect(res, fmt.Sprintf("verify channel %d", id))
 }
+
+// LinkChannelToAllChecks links a channel to every check of its project, as
+// upstream does for an integration added in the web UI.
+func (s *Store) LinkChannelToAllChecks(ctx context.Context, channelID int64) error {
+	q := s.d.insertIgnore("INSERT INTO channel_checks (channel_id, check_id) SELECT ch.id, c.id FROM channels ch JOIN checks c ON c.project_id = ch.project_id WHERE ch.id = ?")
+	if _, err := s.w.ExecContext(ctx, s.d.rebind(q), channelID); err != nil {
+		return fmt.Errorf("link channel %d to all checks: %w", channelID, err)
+	}
+	return nil
+}
