@@ -13,11 +13,14 @@ engines=all
 if [[ "${1:-}" == "--sqlite" ]]; then engines=sqlite; shift; fi
 
 export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH)/bin"
+# staticcheck's release 2026.2.2 is the module version v0.8.2; the module proxy
+# only knows the latter.
 STATICCHECK_VERSION=2026.2.2
+STATICCHECK_MODULE_VERSION=v0.8.2
 
 if ! command -v staticcheck >/dev/null || [[ "$(staticcheck -version 2>/dev/null)" != *"$STATICCHECK_VERSION"* ]]; then
   echo "== installing staticcheck $STATICCHECK_VERSION"
-  (cd /tmp && GOFLAGS= go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION")
+  (cd /tmp && GOFLAGS= go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_MODULE_VERSION")
 fi
 
 # promtool (Debian's prometheus package) lints the /metrics output in the tests.

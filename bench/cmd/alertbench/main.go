@@ -124,8 +124,8 @@ func main() {
 		flipMu.Unlock()
 		d.Wake()
 	}})
-	go e.Run(runCtx) //nolint:errcheck // ends with runCtx
-	go d.Run(runCtx) //nolint:errcheck
+	go e.Run(runCtx)            //nolint:errcheck // ends with runCtx
+	go d.Run(runCtx)            //nolint:errcheck
 	time.Sleep(3 * time.Second) // let both settle into their sleep
 
 	// 1. Idle cost: CPU time of this whole process over the idle period.
