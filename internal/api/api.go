@@ -189,6 +189,10 @@ func (a *API) match(v int, rest string) *apiRoute {
 		return &apiRoute{nil, false, a.opsMetrics}
 	}
 	parts := strings.Split(rest, "/")
+	if len(parts) == 3 && parts[0] == "notifications" && parts[2] == "status" && uuidRe.MatchString(parts[1]) {
+		code := parts[1]
+		return &apiRoute{post, false, func(w http.ResponseWriter, r *http.Request) { a.notificationStatus(w, r, code) }}
+	}
 	if len(parts) < 2 || parts[0] != "checks" {
 		return nil
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -421,4 +422,36 @@ func (s *Store) withTxIso(ctx context.Context, fn func(tx *sql.Tx) error) error 
 		return err
 	}
 	return tx.Commit()
+}
+
+// NotificationFeedback records a delivery report that arrived after the
+// send (upstream's notifications/<uuid>/status callback): the error goes on
+// the notification and the channel, and disable also disables the channel.
+// Only notifications created after since are considered; it reports
+// whether one was found.
+func (s *Store) NotificationFeedback(ctx context.Context, code string, since time.Time, errText string, disable bool) (bool, error) {
+	found := false
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		var id, channelID int64
+		err := tx.QueryRow(ctx, "SELECT id, channel_id FROM notifications WHERE code = ? AND created > ?", strings.ToLower(code), s.ts(since)).Scan(&id, &channelID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		if errText == "" {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, "UPDATE notifications SET error = ? WHERE id = ?", errText, id); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "UPDATE channels SET last_error = ?, disabled = (disabled OR ?) WHERE id = ?", errText, disable, channelID)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("notification feedback for %s: %w", code, err)
+	}
+	return found, nil
 }
