@@ -10,6 +10,7 @@ import (
 
 	"github.com/overdue/overdue/internal/alerts"
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/config"
 	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/model"
@@ -105,7 +106,8 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 func buildTransports(cfg config.Config) notify.Registry {
 	client := notify.NewClient(notify.ClientOptions{AllowPrivate: cfg.IntegrationsAllowPrivateIPs})
 	return notify.Registry{
-		"email":   &email.Transport{Mailer: newMailer(cfg)},
+		"email": &email.Transport{Mailer: newMailer(cfg), MailFromTmpl: cfg.EmailMailFromTmpl,
+			BounceID: func(s string) string { return auth.SignBounceID(cfg.SecretKey, s, time.Now()) }},
 		"webhook": &webhook.Transport{Client: client, Disabled: !cfg.WebhooksEnabled},
 	}
 }

@@ -187,6 +187,8 @@ func (a *API) match(v int, rest string) *apiRoute {
 		return &apiRoute{nil, false, a.status}
 	case "metrics/":
 		return &apiRoute{nil, false, a.opsMetrics}
+	case "bounces/":
+		return &apiRoute{nil, false, a.bounces}
 	}
 	parts := strings.Split(rest, "/")
 	if len(parts) == 3 && parts[0] == "notifications" && parts[2] == "status" && uuidRe.MatchString(parts[1]) {

@@ -52,6 +52,10 @@ type Config struct {
 	EmailUseTLS          bool
 	EmailUseSSL          bool
 	EmailUseVerification bool
+	// EmailMailFromTmpl is EMAIL_MAIL_FROM_TMPL, e.g. "%s@bounces.example.org":
+	// the envelope sender of alert emails with the signed bounce ID in place
+	// of %s, so bounces can be fed back through /api/v3/bounces/.
+	EmailMailFromTmpl string
 
 	IntegrationsAllowPrivateIPs bool
 	// WebhooksEnabled is WEBHOOKS_ENABLED: webhook channels send (default True).
@@ -238,6 +242,10 @@ func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
 	c.EmailUseTLS = r.boolean("EMAIL_USE_TLS", true)
 	c.EmailUseSSL = r.boolean("EMAIL_USE_SSL", false)
 	c.EmailUseVerification = r.boolean("EMAIL_USE_VERIFICATION", true)
+	c.EmailMailFromTmpl = r.str("EMAIL_MAIL_FROM_TMPL", "")
+	if t := c.EmailMailFromTmpl; t != "" && (strings.Count(t, "%s") != 1 || strings.Count(t, "%") != 1 || !strings.Contains(t, "@")) {
+		r.fail("EMAIL_MAIL_FROM_TMPL must be an address with one %s in its local part, such as %s@bounces.example.org", "%s", "%s")
+	}
 	if c.EmailUseTLS && c.EmailUseSSL {
 		if _, set := env("EMAIL_USE_TLS"); set {
 			r.fail("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be True")

@@ -110,6 +110,8 @@ func TestBadValues(t *testing.T) {
 		{map[string]string{"DB_NAME": ""}, `DB_NAME must not be empty`},
 		{map[string]string{"EMAIL_PORT": "0"}, `EMAIL_PORT must be a whole number from 1 to 65535`},
 		{map[string]string{"EMAIL_USE_TLS": "True", "EMAIL_USE_SSL": "True"}, `EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be True`},
+		{map[string]string{"EMAIL_MAIL_FROM_TMPL": "bounces@example.org"}, `EMAIL_MAIL_FROM_TMPL must be an address with one %s in its local part, such as %s@bounces.example.org`},
+		{map[string]string{"EMAIL_MAIL_FROM_TMPL": "%s-%d@example.org"}, `EMAIL_MAIL_FROM_TMPL must be an address with one %s in its local part, such as %s@bounces.example.org`},
 		{map[string]string{"PING_LOG_LIMIT": "0"}, `PING_LOG_LIMIT must be`},
 		{map[string]string{"SMTPD_PORT": "x\x00"}, `SMTPD_PORT must be`},
 		{map[string]string{"PROMETHEUS_ENABLED": "1"}, `PROMETHEUS_ENABLED must be True or False`},

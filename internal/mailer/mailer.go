@@ -43,6 +43,9 @@ type Message struct {
 	Text    string
 	HTML    string // optional: sent as the alternative part
 	Headers map[string]string
+	// EnvelopeFrom, when set, is the SMTP MAIL FROM address (where bounces
+	// go); the From header stays DEFAULT_FROM_EMAIL.
+	EnvelopeFrom string
 }
 
 // Mailer sends messages. It is safe for concurrent use: each Send opens its
@@ -86,6 +89,11 @@ func (m *Mailer) Send(ctx context.Context, msg *Message) error {
 	}
 	if err := gm.To(msg.To...); err != nil {
 		return fmt.Errorf("invalid recipient: %w", err)
+	}
+	if msg.EnvelopeFrom != "" {
+		if err := gm.EnvelopeFrom(msg.EnvelopeFrom); err != nil {
+			return fmt.Errorf("envelope sender %q is not a valid address: %w", msg.EnvelopeFrom, err)
+		}
 	}
 	gm.Subject(msg.Subject)
 	gm.SetMessageIDWithValue(messageID(m.cfg.From))

@@ -40,6 +40,12 @@ type Sender interface {
 // Transport sends alert emails.
 type Transport struct {
 	Mailer Sender
+	// BounceID, when set, signs "n.<notification uuid>" (auth.SignBounceID)
+	// for the X-Bounce-ID header, as upstream sends it.
+	BounceID func(s string) string
+	// MailFromTmpl is EMAIL_MAIL_FROM_TMPL: with BounceID, the envelope
+	// sender becomes the template with %s replaced by the bounce ID.
+	MailFromTmpl string
 }
 
 // Address returns the recipient of an email channel: upstream's JSON
@@ -130,8 +136,15 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	if err != nil {
 		return notify.Fail("Could not render the email")
 	}
-	err = t.Mailer.Send(ctx, &mailer.Message{To: []string{to}, Subject: subject, Text: text, HTML: html,
-		Headers: map[string]string{"X-Overdue-Notification": m.Code}})
+	msg := &mailer.Message{To: []string{to}, Subject: subject, Text: text, HTML: html, Headers: map[string]string{}}
+	if t.BounceID != nil && m.Code != "" {
+		id := t.BounceID("n." + m.Code)
+		msg.Headers["X-Bounce-ID"] = id
+		if t.MailFromTmpl != "" {
+			msg.EnvelopeFrom = strings.Replace(t.MailFromTmpl, "%s", id, 1)
+		}
+	}
+	err = t.Mailer.Send(ctx, msg)
 	if err != nil {
 		return notify.Fail(shortSMTPError(err))
 	}

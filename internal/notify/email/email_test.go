@@ -184,3 +184,26 @@ func TestVerification(t *testing.T) {
 		t.Errorf("verification mail to %q lacks %s:\n%s", got.To, want, got.Data)
 	}
 }
+
+// With EMAIL_MAIL_FROM_TMPL, bounces go to an address carrying the signed
+// bounce ID (VERP), and the X-Bounce-ID header names it too, as upstream.
+func TestBounceAddress(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{})
+	tr := &email.Transport{
+		Mailer:       mailer.New(mailer.Config{Host: srv.Host, Port: srv.Port, From: "alerts@overdue.example"}),
+		BounceID:     func(s string) string { return s + ".signed" },
+		MailFromTmpl: "%s@bounces.overdue.example",
+	}
+	if err := tr.Send(context.Background(), message()); err != nil {
+		t.Fatal(err)
+	}
+	got := <-srv.Received()
+	want := "n.7a1c0e9e-5d3f-4a51-9c0b-1b2c3d4e5f60.signed"
+	if got.From != want+"@bounces.overdue.example" {
+		t.Errorf("MAIL FROM %q, want the bounce address", got.From)
+	}
+	h, _, _ := decodeParts(t, got.Data)
+	if h.Get("X-Bounce-Id") != want || h.Get("From") != "<alerts@overdue.example>" && h.Get("From") != "alerts@overdue.example" {
+		t.Errorf("X-Bounce-ID %q, From %q", h.Get("X-Bounce-Id"), h.Get("From"))
+	}
+}

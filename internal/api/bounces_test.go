@@ -1,0 +1,117 @@
+package api_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/auth"
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/server"
+	"github.com/overdue/overdue/internal/store/storetest"
+)
+
+// dsn is a delivery status notification as a mail server sends it.
+func dsn(to, status, diagnostic string) string {
+	diag := ""
+	if diagnostic != "" {
+		diag = "Diagnostic-Code: smtp; " + diagnostic + "\r\n"
+	}
+	return "From: MAILER-DAEMON@mx.example.org\r\n" +
+		"To: " + to + "@bounces.overdue.example\r\n" +
+		"Subject: Undelivered Mail Returned to Sender\r\n" +
+		"MIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"BOUND\"\r\n\r\n" +
+		"--BOUND\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n" +
+		"--BOUND\r\nContent-Type: message/delivery-status\r\n\r\n" +
+		"Reporting-MTA: dns; mx.example.org\r\n\r\n" +
+		"Final-Recipient: rfc822; ops@example.org\r\nAction: failed\r\nStatus: " + status + "\r\n" + diag + "\r\n" +
+		"--BOUND--\r\n"
+}
+
+func TestBounces(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			st := storetest.Open(t, engine)
+			ctx := context.Background()
+			now := time.Now().UTC()
+			u := model.User{Email: "o@example.org"}
+			must(t, st.CreateUser(ctx, &u))
+			p := model.Project{Code: uuid.NewString(), OwnerID: u.ID, PingKey: uuid.NewString()[:22], BadgeKey: uuid.NewString()}
+			must(t, st.CreateProject(ctx, &p))
+			ch := model.Channel{Code: uuid.NewString(), ProjectID: p.ID, Kind: "email", Value: `{"value": "ops@example.org", "up": true, "down": true}`, EmailVerified: true}
+			must(t, st.CreateChannel(ctx, &ch))
+			c := model.NewCheck(p.ID, now)
+			c.Status = model.StatusUp
+			must(t, st.CreateCheckWithChannels(ctx, &c, []int64{ch.ID}))
+			must(t, st.ApplyPings(ctx, []int64{c.ID}, func(cs map[int64]*model.Check) ([]model.Ping, []model.Flip, error) {
+				cs[c.ID].Status = model.StatusDown
+				return nil, []model.Flip{{CheckID: c.ID, Created: now, OldStatus: "up", NewStatus: "down", Reason: "fail"}}, nil
+			}))
+			ns, _ := st.ListNotifications(ctx, c.ID)
+			code := ns[0].Code
+			const secret = "bounce-secret"
+			srv := httptest.NewServer(server.Handler(server.Options{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://x", SecretKey: secret})}))
+			defer srv.Close()
+			post := func(body string) string {
+				resp, err := http.Post(srv.URL+"/api/v3/bounces/", "message/rfc822", strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != 200 {
+					t.Errorf("status %d", resp.StatusCode)
+				}
+				return string(b)
+			}
+			channel := func() model.Channel {
+				got, err := st.ChannelByCode(ctx, ch.Code)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return got
+			}
+			id := auth.SignBounceID(secret, "n."+code, now)
+			cases := []struct{ body, want string }{
+				{dsn("n."+code+".69248100.0000000000000000", "5.1.1", ""), "OK (bad signature)"},
+				{dsn(auth.SignBounceID("other", "n."+code, now), "5.1.1", ""), "OK (bad signature)"},
+				{dsn(auth.SignBounceID(secret, "n."+code, now.Add(-49*time.Hour)), "5.1.1", ""), "OK (bad signature)"},
+				{"not an email at all", "OK (bad signature)"},
+				{dsn(id, "2.0.0", ""), "OK (ignored)"},
+				{dsn(auth.SignBounceID(secret, "n."+uuid.NewString(), now), "5.1.1", ""), "OK (notification not found)"},
+				{dsn(auth.SignBounceID(secret, "r.someone", now), "5.1.1", ""), "OK (user not found)"},
+			}
+			for _, c := range cases {
+				if got := post(c.body); got != c.want {
+					t.Errorf("%.60q… = %q, want %q", c.body, got, c.want)
+				}
+			}
+			if got := channel(); got.LastError != "" || got.Disabled {
+				t.Fatalf("channel changed by rejected bounces: %+v", got)
+			}
+			// A transient failure records the error; 5.4.4 counts as transient.
+			if got := post(dsn(id, "5.4.4", "")); got != "OK" {
+				t.Errorf("5.4.4 → %q", got)
+			}
+			if got := channel(); got.LastError != "Delivery failed (SMTP status code: 5.4.4)" || got.Disabled {
+				t.Errorf("after 5.4.4: %+v", got)
+			}
+			// A permanent failure disables the channel, with the diagnostic.
+			if got := post(dsn(id, "5.1.1", "550 5.1.1 <ops@example.org>: Recipient address rejected")); got != "OK" {
+				t.Errorf("5.1.1 → %q", got)
+			}
+			got := channel()
+			if got.LastError != "Delivery failed (550 5.1.1 <ops@example.org>: Recipient address rejected)" || !got.Disabled {
+				t.Errorf("after 5.1.1: %+v", got)
+			}
+		})
+	}
+}
