@@ -325,3 +325,65 @@ func TestProcessDueCompareAndSet(t *testing.T) {
 		}
 	})
 }
+
+// Pruning follows upstream: notifications older than the oldest kept ping
+// go (except those still to be delivered), flips only when older than that
+// ping and 93 days.
+func TestPruneHistory(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		c := addCheck(t, st, f, func(c *model.Check) { c.Status = model.StatusUp })
+		ch := addChannel(t, st, f, "webhook", `{"url_down": "https://example.org/d", "url_up": "https://example.org/u"}`, &c)
+		now := time.Now().UTC().Truncate(time.Second)
+		// Flips (with notifications) long ago, 10 days ago and an hour ago.
+		old, recent := now.Add(-100*24*time.Hour), now.Add(-10*24*time.Hour)
+		flipVia(t, st, c, model.StatusUp, model.StatusDown, old)
+		flipVia(t, st, c, model.StatusDown, model.StatusUp, recent)
+		// Deliver those two; a third stays queued.
+		claims, err := st.ClaimNotifications(ctx, now, time.Minute, 10)
+		if err != nil || len(claims) != 2 {
+			t.Fatalf("claims %d %v", len(claims), err)
+		}
+		var results []store.SendResult
+		for _, cl := range claims {
+			results = append(results, store.SendResult{NotificationID: cl.Notification.ID, Attempt: 1, ChannelID: ch.ID, Started: now})
+		}
+		if _, err := st.RecordResults(ctx, results); err != nil {
+			t.Fatal(err)
+		}
+		flipVia(t, st, c, model.StatusUp, model.StatusDown, now.Add(-time.Hour)) // queued, never sent
+		// Four more pings without flips: n runs 1..7, and keeping 5 leaves the
+		// ping of the last flip, an hour ago, as the oldest.
+		for i := 0; i < 4; i++ {
+			at := now.Add(time.Duration(i-4) * time.Minute)
+			err := st.ApplyPings(ctx, []int64{c.ID}, func(cs map[int64]*model.Check) ([]model.Ping, []model.Flip, error) {
+				cs[c.ID].NPings++
+				return []model.Ping{{CheckID: c.ID, N: cs[c.ID].NPings, Created: at}}, nil, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.PrunePings(ctx, c.ID, 5); err != nil {
+			t.Fatal(err)
+		}
+		ns, _ := st.ListNotifications(ctx, c.ID)
+		if len(ns) != 1 || ns[0].Status != store.NotifyQueued {
+			t.Errorf("notifications after pruning: %+v; want only the undelivered one", ns)
+		}
+		flips, _ := st.ListFlips(ctx, c.ID)
+		for _, fl := range flips {
+			if fl.Created.Before(now.Add(-93 * 24 * time.Hour)) {
+				t.Errorf("a flip from %v survived", fl.Created)
+			}
+		}
+		found10d := false
+		for _, fl := range flips {
+			found10d = found10d || fl.Created.Equal(recent)
+		}
+		if !found10d {
+			t.Errorf("the 10-day-old flip was pruned; flips are kept for 93 days")
+		}
+	})
+}

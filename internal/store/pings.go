@@ -571,6 +571,34 @@ func (s *Store) PrunePings(ctx context.Context, checkID int64, keep int) error {
 	if err != nil {
 		return fmt.Errorf("prune pings of check %d: %w", checkID, err)
 	}
+	return s.pruneHistory(ctx, checkID, time.Now())
+}
+
+// flipRetention is how long flips are kept whatever the pings: upstream keeps
+// about three months for its downtime statistics.
+const flipRetention = 93 * 24 * time.Hour
+
+// pruneHistory applies upstream's retention to the rows around the pings:
+// notifications older than the oldest remaining ping go (but never one that
+// is still to be delivered), and flips older than both that ping and 93 days.
+func (s *Store) pruneHistory(ctx context.Context, checkID int64, now time.Time) error {
+	var oldest *time.Time
+	err := s.r.QueryRowContext(ctx, s.d.rebind("SELECT MIN(created) FROM pings WHERE check_id = ?"), checkID).Scan(nullTimeScan{&oldest})
+	if err != nil {
+		return fmt.Errorf("prune history of check %d: %w", checkID, err)
+	}
+	if oldest == nil {
+		return nil
+	}
+	if _, err := s.w.ExecContext(ctx, s.d.rebind("DELETE FROM notifications WHERE check_id = ? AND created < ? AND status IN ('sent', 'failed')"),
+		checkID, s.ts(*oldest)); err != nil {
+		return fmt.Errorf("prune notifications of check %d: %w", checkID, err)
+	}
+	threshold := min(oldest.UnixNano(), now.Add(-flipRetention).UnixNano())
+	if _, err := s.w.ExecContext(ctx, s.d.rebind("DELETE FROM flips WHERE check_id = ? AND created < ?"),
+		checkID, s.ts(time.Unix(0, threshold))); err != nil {
+		return fmt.Errorf("prune flips of check %d: %w", checkID, err)
+	}
 	return nil
 }
 
