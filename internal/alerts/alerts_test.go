@@ -237,8 +237,8 @@ func TestGoesDownOnTime(t *testing.T) {
 			if res.Flip == nil || res.Flip.OldStatus != model.StatusDown {
 				t.Fatalf("recovery ping flip = %+v", res.Flip)
 			}
-			if m := waitMsg(t, rec); m.Status != model.StatusUp {
-				t.Errorf("recovery notification status = %s, want up", m.Status)
+			if m := waitMsg(t, rec); m.Status != model.StatusUp || m.Downtime != w.clock.Now().Sub(deadline) {
+				t.Errorf("recovery notification: status %s downtime %v; want up after %v", m.Status, m.Downtime, w.clock.Now().Sub(deadline))
 			}
 			r.recorded(t)
 

@@ -17,6 +17,7 @@ type OutboxStore interface {
 	RecordResults(ctx context.Context, results []store.SendResult) (int, error)
 	NextNotificationTry(ctx context.Context) (*time.Time, error)
 	LastPingBefore(ctx context.Context, checkID int64, t time.Time) (*model.Ping, error)
+	DownSince(ctx context.Context, checkID int64, t time.Time) (*time.Time, error)
 }
 
 // DispatcherOptions configure a Dispatcher. Store and Transports are required.
@@ -299,6 +300,15 @@ func (d *Dispatcher) deliver(ctx context.Context, cl store.Claim, now time.Time)
 	}
 	if d.o.CheckJSON != nil {
 		m.CheckJSON = d.o.CheckJSON(ctx, &cl.Check)
+	}
+	if m.Status == model.StatusUp {
+		since, err := d.o.Store.DownSince(ctx, cl.Check.ID, flip.Created)
+		if err != nil {
+			return err
+		}
+		if since != nil {
+			m.Downtime = flip.Created.Sub(*since)
+		}
 	}
 	return t.Send(ctx, m)
 }

@@ -38,6 +38,9 @@ type Message struct {
 	CheckJSON []byte
 	// SiteRoot and SiteName are the operator's SITE_ROOT and SITE_NAME.
 	SiteRoot, SiteName string
+	// Downtime is how long the check was down, for "up" messages (0 when
+	// unknown).
+	Downtime time.Duration
 	// Now is when the send started.
 	Now time.Time
 	// Test is true for a "send test notification" request: no retries.

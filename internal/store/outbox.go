@@ -455,3 +455,16 @@ func (s *Store) NotificationFeedback(ctx context.Context, code string, since tim
 	}
 	return found, nil
 }
+
+// DownSince returns when the check went down before t: the time of its
+// newest flip to "down" created before t, or nil. An "up" alert uses it to
+// say how long the downtime lasted.
+func (s *Store) DownSince(ctx context.Context, checkID int64, t time.Time) (*time.Time, error) {
+	var since *time.Time
+	err := s.r.QueryRowContext(ctx, s.d.rebind("SELECT MAX(created) FROM flips WHERE check_id = ? AND new_status = 'down' AND created < ?"), checkID, s.ts(t)).
+		Scan(nullTimeScan{&since})
+	if err != nil {
+		return nil, fmt.Errorf("down since of check %d: %w", checkID, err)
+	}
+	return since, nil
+}

@@ -79,6 +79,7 @@ type alertData struct {
 	Body                                                    string
 	BodyCut                                                 bool
 	BodyLimit                                               int
+	Downtime                                                string
 }
 
 // Render returns the subject, text and HTML of the alert for m.
@@ -97,6 +98,9 @@ func Render(m *notify.Message) (subject, text, html string, err error) {
 		SiteName:   m.SiteName,
 		NPings:     c.NPings,
 		BodyLimit:  bodyLimit,
+	}
+	if m.Status == model.StatusUp && m.Downtime > 0 {
+		d.Downtime = humanDuration(m.Downtime)
 	}
 	if c.Kind == model.KindSimple {
 		d.Period = humanDuration(c.Timeout)

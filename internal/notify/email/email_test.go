@@ -110,7 +110,7 @@ func TestAlertEmailOverSMTP(t *testing.T) {
 
 func TestRenderVariants(t *testing.T) {
 	m := message()
-	m.Status, m.Flip.Reason = "up", ""
+	m.Status, m.Flip.Reason, m.Downtime = "up", "", 90*time.Minute
 	m.Check.Name, m.Check.Kind, m.Check.Timeout = "", model.KindSimple, 26*time.Hour
 	m.LastPing.Body = []byte(strings.Repeat("a", 20_000) + "THE END")
 	subject, text, _, err := email.Render(m)
@@ -119,6 +119,9 @@ func TestRenderVariants(t *testing.T) {
 	}
 	if subject != "UP | "+m.Check.Code {
 		t.Errorf("unnamed check subject %q, want the UUID", subject)
+	}
+	if !strings.Contains(text, "The downtime lasted 1 hour 30 minutes.") {
+		t.Errorf("up alert without the downtime:\n%.300s", text)
 	}
 	if !strings.Contains(text, "Period:       1 day 2 hours") || !strings.Contains(text, "(last 10000 bytes)") || !strings.HasSuffix(strings.TrimSpace(strings.Split(text, "\n--\n")[0]), "THE END") {
 		t.Errorf("text:\n%.600s", text)
