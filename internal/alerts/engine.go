@@ -109,11 +109,12 @@ func (e *Engine) Idle() <-chan struct{} {
 // Run processes due checks until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
 	for {
-		if _, err := e.Tick(ctx); err != nil {
+		_, seen, tickErr := e.tick(ctx)
+		if tickErr != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			e.o.Log.Error("alert engine pass failed", "err", err)
+			e.o.Log.Error("alert engine pass failed", "err", tickErr)
 		}
 		wait := e.o.Poll
 		now := e.o.Clock.Now()
@@ -125,6 +126,15 @@ func (e *Engine) Run(ctx context.Context) error {
 			e.o.Log.Error("alert engine: next deadline", "err", err)
 		} else if next != nil {
 			wait = min(wait, max(next.Sub(now), 0))
+		}
+		switch {
+		case tickErr != nil:
+			// Don't retry a failing database in a tight loop.
+			wait = max(wait, min(e.o.Poll, time.Second))
+		case wait == 0 && seen == 0:
+			// Something is due but this engine got none of it: another
+			// instance holds those rows for a moment. Look again shortly.
+			wait = min(e.o.Poll, 50*time.Millisecond)
 		}
 		e.planned.Store(now.Add(wait).UnixNano())
 		timer := e.o.Clock.After(wait)
@@ -144,14 +154,20 @@ func (e *Engine) Run(ctx context.Context) error {
 // Tick handles every check that is due now, in batches, and returns the
 // flips it wrote.
 func (e *Engine) Tick(ctx context.Context) ([]model.Flip, error) {
-	var all []model.Flip
+	flips, _, err := e.tick(ctx)
+	return flips, err
+}
+
+// tick is Tick that also counts the due checks it looked at.
+func (e *Engine) tick(ctx context.Context) (all []model.Flip, total int, err error) {
 	for {
 		now := e.o.Clock.Now()
 		seen, flips, err := e.o.Store.ProcessDue(ctx, now, e.o.Batch, func(c *model.Check) store.DueDecision {
 			return e.decide(c, now)
 		})
+		total += seen
 		if err != nil {
-			return all, err
+			return all, total, err
 		}
 		if len(flips) > 0 {
 			all = append(all, flips...)
@@ -161,10 +177,10 @@ func (e *Engine) Tick(ctx context.Context) ([]model.Flip, error) {
 			}
 		}
 		if seen < e.o.Batch {
-			return all, nil
+			return all, total, nil
 		}
 		if ctx.Err() != nil {
-			return all, ctx.Err()
+			return all, total, ctx.Err()
 		}
 	}
 }
