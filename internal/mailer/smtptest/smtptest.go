@@ -42,14 +42,20 @@ type Options struct {
 	RejectRcpt bool
 	// Hang makes the server accept connections and never greet.
 	Hang bool
+	// StallData makes the server take the whole message and then never
+	// answer it, as an overloaded relay might.
+	StallData bool
 }
 
 // Mail is one received message.
 type Mail struct {
-	From     string
-	To       []string
-	Data     []byte
-	AuthUser string
+	From               string
+	To                 []string
+	Data               []byte
+	AuthUser, AuthPass string
+	// TLS is whether the message came over an encrypted connection
+	// (implicit TLS or after STARTTLS).
+	TLS bool
 }
 
 // Server is a running SMTP server.
@@ -63,13 +69,14 @@ type Server struct {
 	mails    []Mail
 	received chan Mail
 	o        Options
+	done     chan struct{}
 }
 
 // Start runs a server on 127.0.0.1 until the test ends.
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	cert, pool := selfSigned(t)
-	s := &Server{o: o, received: make(chan Mail, 1000),
+	s := &Server{o: o, received: make(chan Mail, 1000), done: make(chan struct{}),
 		ClientTLS: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -115,6 +122,9 @@ func Start(t testing.TB, o Options) *Server {
 	}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { srv.Close() })
+	// Registered last so it runs first: stalled sessions must end before
+	// Close waits for them.
+	t.Cleanup(func() { close(s.done) })
 	return s
 }
 
@@ -133,12 +143,15 @@ func (s *Server) Mails() []Mail {
 
 type backend struct{ s *Server }
 
-func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{s: b.s, conn: c}, nil
+}
 
 type session struct {
-	s    *Server
-	mail Mail
-	user string
+	s          *Server
+	conn       *smtp.Conn
+	mail       Mail
+	user, pass string
 }
 
 func (se *session) AuthMechanisms() []string {
@@ -153,7 +166,7 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 		if username != se.s.o.User || password != se.s.o.Password {
 			return errors.New("invalid credentials")
 		}
-		se.user = username
+		se.user, se.pass = username, password
 		return nil
 	}), nil
 }
@@ -162,7 +175,7 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 	if se.s.o.User != "" && se.user == "" {
 		return smtp.ErrAuthRequired
 	}
-	se.mail = Mail{From: from, AuthUser: se.user}
+	se.mail = Mail{From: from, AuthUser: se.user, AuthPass: se.pass}
 	return nil
 }
 
@@ -179,7 +192,12 @@ func (se *session) Data(r io.Reader) error {
 	if _, err := io.Copy(&buf, r); err != nil {
 		return err
 	}
+	if se.s.o.StallData {
+		<-se.s.done
+		return errors.New("stalled")
+	}
 	se.mail.Data = buf.Bytes()
+	_, se.mail.TLS = se.conn.TLSConnectionState()
 	se.s.mu.Lock()
 	se.s.mails = append(se.s.mails, se.mail)
 	se.s.mu.Unlock()
@@ -187,7 +205,7 @@ func (se *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (se *session) Reset()        { se.mail = Mail{AuthUser: se.user} }
+func (se *session) Reset()        { se.mail = Mail{AuthUser: se.user, AuthPass: se.pass} }
 func (se *session) Logout() error { return nil }
 
 // selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.

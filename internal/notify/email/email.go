@@ -30,6 +30,7 @@ var (
 	alertText  = texttemplate.Must(texttemplate.ParseFS(templates, "templates/alert.txt.tmpl"))
 	alertHTML  = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/alert.html.tmpl"))
 	verifyText = texttemplate.Must(texttemplate.ParseFS(templates, "templates/verify.txt.tmpl"))
+	verifyHTML = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/verify.html.tmpl"))
 )
 
 // Sender is what the transport needs from a mailer.
@@ -41,7 +42,8 @@ type Sender interface {
 type Transport struct {
 	Mailer Sender
 	// BounceID, when set, signs "n.<notification uuid>" (auth.SignBounceID)
-	// for the X-Bounce-ID header, as upstream sends it.
+	// for the envelope sender below. Like upstream, the ID is not sent as a
+	// header: a bounce identifies itself by the address it returns to.
 	BounceID func(s string) string
 	// MailFromTmpl is EMAIL_MAIL_FROM_TMPL: with BounceID, the envelope
 	// sender becomes the template with %s replaced by the bounce ID.
@@ -88,7 +90,7 @@ func Render(m *notify.Message) (subject, text, html string, err error) {
 	d := alertData{
 		Name:       c.NameThenCode(),
 		StatusWord: strings.ToUpper(m.Status),
-		Reason:     m.Flip.Reason,
+		Reason:     reasonText(m.Flip.Reason),
 		CheckURL:   m.CheckURL,
 		Desc:       c.Desc,
 		Project:    m.ProjectName,
@@ -141,12 +143,8 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 		return notify.Fail("Could not render the email")
 	}
 	msg := &mailer.Message{To: []string{to}, Subject: subject, Text: text, HTML: html, Headers: map[string]string{}}
-	if t.BounceID != nil && m.Code != "" {
-		id := t.BounceID("n." + m.Code)
-		msg.Headers["X-Bounce-ID"] = id
-		if t.MailFromTmpl != "" {
-			msg.EnvelopeFrom = strings.Replace(t.MailFromTmpl, "%s", id, 1)
-		}
+	if t.BounceID != nil && t.MailFromTmpl != "" && m.Code != "" {
+		msg.EnvelopeFrom = strings.Replace(t.MailFromTmpl, "%s", t.BounceID("n."+m.Code), 1)
 	}
 	err = t.Mailer.Send(ctx, msg)
 	if err != nil {
@@ -155,18 +153,33 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	return nil
 }
 
-// shortSMTPError is the part of a mailer error a user can act on: the SMTP
-// step and the server's answer, without the relay's address.
+// shortSMTPError is what the channel shows as its last error: the
+// server's answer and the SMTP step, or what went wrong on the way, but not
+// the relay's address (that is for the operator's logs).
 func shortSMTPError(err error) string {
-	msg := err.Error()
-	var se *mailer.SendError
-	if errors.As(err, &se) {
-		msg = se.Reason
-		if i := strings.Index(msg, ", affected message ID"); i >= 0 {
-			msg = msg[:i]
-		}
+	if errors.Is(err, mailer.ErrNotConfigured) {
+		return err.Error()
 	}
-	return "Email delivery failed: " + msg
+	var se *mailer.SendError
+	if !errors.As(err, &se) {
+		return "SMTP error: " + err.Error()
+	}
+	if se.Step != "" && se.Code != 0 {
+		return "SMTP error: " + se.Reason + " (" + se.Step + ")"
+	}
+	return "SMTP error: " + se.Reason
+}
+
+// reasonText explains why the check flipped, with the phrases of
+// upstream's Flip.reason_long, which users already know from its alerts.
+func reasonText(reason string) string {
+	switch reason {
+	case "timeout":
+		return "success signal did not arrive on time, grace time passed"
+	case "fail":
+		return "received a failure signal"
+	}
+	return ""
 }
 
 func pingKind(p *model.Ping) string {
@@ -231,10 +244,22 @@ func VerifyURL(siteRoot, channelCode, token string) string {
 
 // SendVerification emails the confirmation link for a new email channel.
 func SendVerification(ctx context.Context, m Sender, siteRoot, siteName, secretKey string, ch model.Channel) error {
-	link := VerifyURL(siteRoot, ch.Code, VerifyToken(secretKey, ch.Code))
-	var b bytes.Buffer
-	if err := verifyText.Execute(&b, struct{ SiteName, Link string }{siteName, link}); err != nil {
+	to := Address(ch.Value)
+	if to == "" {
+		return errors.New("the channel has no email address")
+	}
+	d := struct{ SiteName, Link string }{siteName, VerifyURL(siteRoot, ch.Code, VerifyToken(secretKey, ch.Code))}
+	var tb, hb bytes.Buffer
+	if err := verifyText.Execute(&tb, d); err != nil {
 		return err
 	}
-	return m.Send(ctx, &mailer.Message{To: []string{Address(ch.Value)}, Subject: "Verify email address on " + siteName, Text: b.String()})
+	if err := verifyHTML.Execute(&hb, d); err != nil {
+		return err
+	}
+	return m.Send(ctx, &mailer.Message{To: []string{to}, Subject: VerifySubject(siteName), Text: tb.String(), HTML: hb.String()})
+}
+
+// VerifySubject is the subject of the confirmation email.
+func VerifySubject(siteName string) string {
+	return "Confirm your email address for " + siteName + " alerts"
 }
