@@ -13,6 +13,10 @@ type Clock interface {
 	Now() time.Time
 	// After fires once d has passed on this clock.
 	After(d time.Duration) <-chan time.Time
+	// Until fires once the clock reaches t. Sleepers compute their wake-up
+	// as an instant, so a clock that moves between reading the time and
+	// starting the timer cannot make them oversleep.
+	Until(t time.Time) <-chan time.Time
 }
 
 // RealClock is the system clock.
@@ -23,6 +27,9 @@ func (RealClock) Now() time.Time { return time.Now() }
 
 // After is time.After.
 func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Until is time.After(time.Until(t)).
+func (RealClock) Until(t time.Time) <-chan time.Time { return time.After(time.Until(t)) }
 
 // FakeClock is a Clock that only moves when Advance or Set is called.
 type FakeClock struct {
@@ -55,9 +62,19 @@ func (c *FakeClock) Now() time.Time {
 func (c *FakeClock) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.untilLocked(c.now.Add(d))
+}
+
+// Until returns a channel that receives once the clock reaches t.
+func (c *FakeClock) Until(t time.Time) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.untilLocked(t)
+}
+
+func (c *FakeClock) untilLocked(at time.Time) <-chan time.Time {
 	ch := make(chan time.Time, 1)
-	at := c.now.Add(d)
-	if d <= 0 {
+	if !at.After(c.now) {
 		ch <- c.now
 		return ch
 	}

@@ -217,7 +217,7 @@ func (d *Dispatcher) sleep(ctx context.Context) error {
 			return nil
 		}
 	}
-	timer := d.o.Clock.After(wait)
+	timer := d.o.Clock.Until(now.Add(wait))
 	d.mu.Lock()
 	close(d.idle)
 	d.idle = make(chan struct{})

@@ -137,7 +137,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			wait = min(e.o.Poll, 50*time.Millisecond)
 		}
 		e.planned.Store(now.Add(wait).UnixNano())
-		timer := e.o.Clock.After(wait)
+		timer := e.o.Clock.Until(now.Add(wait))
 		e.mu.Lock()
 		close(e.idle)
 		e.idle = make(chan struct{})
