@@ -17,6 +17,6 @@ func CheckJSON(d APIDeps) func(ctx context.Context, c *model.Check) []byte {
 		if err != nil {
 			a.log.Warn("check JSON for a notification: channel links", "check", c.Code, "err", err)
 		}
-		return appendJSON(nil, a.checkDict(c, codes, 3, false, a.now()))
+		return a.appendCheck(nil, c, codes, 3, false, a.now())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -88,6 +89,12 @@ const hexDigits = "0123456789abcdef"
 // U+FFFD, as Python never holds such a str.
 func appendPyString(b []byte, s string) []byte {
 	b = append(b, '"')
+	b = appendPyStringBody(b, s)
+	return append(b, '"')
+}
+
+// appendPyStringBody is appendPyString without the quotes.
+func appendPyStringBody(b []byte, s string) []byte {
 	// Copy runs of plain printable ASCII at once: almost every string is
 	// one such run, and this loop is most of the cost of a large list.
 	start := 0
@@ -128,8 +135,7 @@ func appendPyString(b []byte, s string) []byte {
 			b = appendU4(b, r)
 		}
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 func appendU4(b []byte, r rune) []byte {
@@ -177,6 +183,16 @@ func isoMicro(t time.Time) string {
 	return t.Format("2006-01-02T15:04:05.000000") + "+00:00"
 }
 
+// appendISOSeconds is isoSeconds as a JSON value, written into b.
+func appendISOSeconds(b []byte, t *time.Time) []byte {
+	if t == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = t.UTC().Truncate(time.Second).AppendFormat(b, "2006-01-02T15:04:05")
+	return append(b, `+00:00"`...)
+}
+
 // writeJSON sends v with upstream's Content-Type.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	size := 512
@@ -185,11 +201,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 			size += 1024 * len(list) // a check is about 900 bytes
 		}
 	}
-	body := appendJSON(make([]byte, 0, size), v)
+	writeRawJSON(w, status, appendJSON(make([]byte, 0, size), v))
+}
+
+// writeRawJSON sends an encoded JSON document with upstream's Content-Type.
+func writeRawJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// bufPool recycles the buffers of large responses (a list of 1,000 checks
+// is about a megabyte); buffers that grew beyond maxPooledBuf are dropped.
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBuf = 8 << 20
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) <= maxPooledBuf {
+		*b = (*b)[:0]
+		bufPool.Put(b)
+	}
 }
 
 // writeError sends upstream's {"error": msg}.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"regexp"
@@ -33,12 +34,22 @@ func (a *API) listPings(w http.ResponseWriter, r *http.Request, q *request, code
 		a.fail(w, "read project owner", err)
 		return
 	}
-	pings, err := a.st.ListPingInfos(ctx, c.ID, min(owner.PingLogLimit, maxPingList))
+	limit := min(owner.PingLogLimit, maxPingList)
+	pings, err := a.st.ListPingInfos(ctx, c.ID, limit)
 	if err != nil {
 		a.fail(w, "list pings", err)
 		return
 	}
-	durations := runDurations(pings)
+	durations, misses := runDurations(pings)
+	switch {
+	case len(misses) > maxLookBacks:
+		clear(durations)
+	case len(misses) > 0 && len(pings) == limit:
+		if err := a.lookBack(ctx, c.ID, pings, misses, durations); err != nil {
+			a.fail(w, "look up run starts", err)
+			return
+		}
+	}
 	prefix := a.siteRoot + "/api/v" + strconv.Itoa(q.v) + "/checks/" + c.Code + "/pings/"
 	out := make([]obj, 0, len(pings))
 	for i := range pings {
@@ -67,13 +78,25 @@ func (a *API) listPings(w http.ResponseWriter, r *http.Request, q *request, code
 	writeJSON(w, http.StatusOK, obj{{"pings", out}})
 }
 
+// maxLookBacks is upstream's limit in prepare_durations: when more than ten
+// successes or failures of a page may have their start before the page,
+// the list shows no durations at all rather than look them all up.
+const maxLookBacks = 10
+
 // runDurations pairs each success or failure with the latest start of the
-// same run id before it (within 72 hours, with no other success or failure
-// of that run in between), as upstream's prepare_durations does for the
-// pings it lists. pings are newest first; the result is keyed by index.
-// Unlike upstream, a start older than the listed pings is not looked up.
-func runDurations(pings []store.PingInfo) map[int]time.Duration {
-	out := map[int]time.Duration{}
+// same run id before it (less than 72 hours before, with no other success
+// or failure of that run in between), as upstream's prepare_durations does
+// for the pings it lists. pings are newest first; the result is keyed by
+// index. misses are the indexes of the successes and failures whose run has
+// no earlier start, success or failure on the page and that came less than
+// 72 hours after the page's oldest ping: their start may lie before the
+// page, and upstream looks it up (Ping.duration). At most one per run id.
+func runDurations(pings []store.PingInfo) (out map[int]time.Duration, misses []int) {
+	out = map[int]time.Duration{}
+	if len(pings) == 0 {
+		return out, nil
+	}
+	earliest := pings[len(pings)-1].Created
 	starts := map[string]*time.Time{}
 	for i := len(pings) - 1; i >= 0; i-- {
 		p := &pings[i]
@@ -82,7 +105,11 @@ func runDurations(pings []store.PingInfo) map[int]time.Duration {
 			t := p.Created
 			starts[p.RID] = &t
 		case model.PingSuccess, model.PingFail:
-			if start, seen := starts[p.RID]; seen && start != nil {
+			if start, seen := starts[p.RID]; !seen {
+				if p.Created.Sub(earliest) < maxRunDuration {
+					misses = append(misses, i)
+				}
+			} else if start != nil {
 				if d := p.Created.Sub(*start); d < maxRunDuration {
 					out[i] = d
 				}
@@ -90,7 +117,32 @@ func runDurations(pings []store.PingInfo) map[int]time.Duration {
 			starts[p.RID] = nil
 		}
 	}
-	return out
+	return out, misses
+}
+
+// lookBack completes runDurations for the misses with one query: for each,
+// the latest start, success or failure of its run among the older pings
+// within 72 hours, a start giving the duration (upstream's Ping.duration,
+// which also skips ping number 1). A full page is needed for there to be
+// older pings at all.
+func (a *API) lookBack(ctx context.Context, checkID int64, pings []store.PingInfo, misses []int, durations map[int]time.Duration) error {
+	lookups := make([]store.RunLookup, 0, len(misses))
+	for _, i := range misses {
+		if p := &pings[i]; p.N != 1 {
+			lookups = append(lookups, store.RunLookup{Before: p.ID, Since: p.Created.Add(-maxRunDuration), RID: p.RID})
+		}
+	}
+	found, err := a.st.LatestRunEvents(ctx, checkID, lookups)
+	if err != nil {
+		return err
+	}
+	for _, i := range misses {
+		p := &pings[i]
+		if ev, ok := found[p.RID]; ok && ev.Kind == model.PingStart && p.N != 1 {
+			durations[i] = p.Created.Sub(ev.Created)
+		}
+	}
+	return nil
 }
 
 // pingBody is GET checks/<uuid>/pings/<n>/body: the raw body as text/plain;

@@ -413,3 +413,40 @@ func (s *Store) LatestRunEvents(ctx context.Context, checkID int64, lookups []Ru
 	}
 	return out, nil
 }
+
+// apiCheckCols are the columns the API's check list shows or needs to
+// compute a status; reading five fewer columns than checkCols (two of them
+// timestamps to parse) is a sixth less work per row, which is most of the
+// cost of listing many checks on SQLite.
+const apiCheckCols = "id, code, name, slug, tags, description, kind, timeout_us, grace_us, schedule, tz, " +
+	"filter_subject, filter_body, filter_http_body, filter_default_fail, start_kw, success_kw, failure_kw, methods, manual_resume, badge_key, " +
+	"status, n_pings, last_ping, last_start, last_duration_us"
+
+// ListChecksForAPI returns the project's checks, oldest first, for the
+// API's check list: every field the list shows is set, plus ProjectID;
+// Created, LastStartRID, HasConfirmationLink and AlertAfter are left zero.
+// (Fetching the channel links in the same query, as an aggregated column,
+// was measured too: no faster on SQLite, half again slower on PostgreSQL.)
+func (s *Store) ListChecksForAPI(ctx context.Context, projectID int64) ([]model.Check, error) {
+	rows, err := s.r.QueryContext(ctx, s.d.rebind("SELECT "+apiCheckCols+" FROM checks WHERE project_id = ? ORDER BY id"), projectID)
+	if err != nil {
+		return nil, fmt.Errorf("checks of project %d: %w", projectID, err)
+	}
+	defer rows.Close()
+	out := make([]model.Check, 0, 64)
+	for rows.Next() {
+		out = append(out, model.Check{ProjectID: projectID})
+		c := &out[len(out)-1]
+		err := rows.Scan(&c.ID, &c.Code, &c.Name, &c.Slug, &c.Tags, &c.Desc, &c.Kind, durScan{&c.Timeout}, durScan{&c.Grace}, &c.Schedule, &c.TZ,
+			&c.FilterSubject, &c.FilterBody, &c.FilterHTTPBody, &c.FilterDefaultFail, &c.StartKw, &c.SuccessKw, &c.FailureKw,
+			&c.Methods, &c.ManualResume, nullStrScan{&c.BadgeKey},
+			&c.Status, &c.NPings, nullTimeScan{&c.LastPing}, nullTimeScan{&c.LastStart}, nullDurScan{&c.LastDuration})
+		if err != nil {
+			return nil, fmt.Errorf("checks of project %d: %w", projectID, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("checks of project %d: %w", projectID, err)
+	}
+	return out, nil
+}
