@@ -10,11 +10,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
@@ -103,12 +103,6 @@ var (
 )
 
 func (b *Badges) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	neverCache(w)
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Allow-Headers", "X-Api-Key")
-	h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
-	h.Set("Access-Control-Max-Age", "600")
 	if strings.HasPrefix(r.URL.Path, "/b/") {
 		b.checkBadge(w, r)
 		return
@@ -116,64 +110,120 @@ func (b *Badges) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.projectBadge(w, r)
 }
 
+// badgeHeaders are what upstream's never_cache and cors("GET") decorators
+// add to every response of the badge views. A path that matches no URL
+// pattern (and a check badge with an unknown key, which raises Http404
+// through the decorators) gets Django's plain 404 page without them.
+func badgeHeaders(w http.ResponseWriter) {
+	neverCache(w)
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Headers", "X-Api-Key")
+	h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
+	h.Set("Access-Control-Max-Age", "600")
+}
+
 // badgeRequestOK answers what upstream's cors decorator and format check
 // answer before a badge is computed: OPTIONS (204), other methods but GET
-// (405), an unknown format (404). It reports whether to go on.
+// (405), an unknown format (404), all with empty bodies. It reports whether
+// to go on.
 func badgeRequestOK(w http.ResponseWriter, r *http.Request, format string) bool {
 	switch {
 	case r.Method == http.MethodOptions:
-		w.WriteHeader(http.StatusNoContent)
+		writeEmpty(w, http.StatusNoContent)
 	case r.Method != http.MethodGet:
-		w.WriteHeader(http.StatusMethodNotAllowed)
+		writeEmpty(w, http.StatusMethodNotAllowed)
 	case format != "svg" && format != "json" && format != "shields":
-		w.WriteHeader(http.StatusNotFound)
+		writeEmpty(w, http.StatusNotFound)
 	default:
 		return true
 	}
 	return false
 }
 
-func (b *Badges) projectBadge(w http.ResponseWriter, r *http.Request) {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/badge/"), "/")
-	var key, sig, tag, format string
+// parseProjectBadge matches the path after "/badge/" against upstream's two
+// patterns, <slug:key>/<slug:sig>/<quoted:tag>.<slug:fmt> and
+// <slug:key>/<slug:sig>.<slug:fmt> (tag "*"). The tag pattern is greedy, so
+// the format is what follows the last dot.
+func parseProjectBadge(rest string) (key, sig, tag, format string, ok bool) {
+	parts := strings.Split(rest, "/")
 	switch len(parts) {
-	case 2: // <key>/<sig>.<fmt>
-		var ok bool
-		key = parts[0]
+	case 2:
+		key, tag = parts[0], "*"
 		sig, format, ok = strings.Cut(parts[1], ".")
-		if !ok || !slugRe.MatchString(sig) {
-			http.NotFound(w, r)
-			return
-		}
-		tag = "*"
-	case 3: // <key>/<sig>/<tag>.<fmt>
+	case 3:
 		key, sig = parts[0], parts[1]
 		i := strings.LastIndexByte(parts[2], '.')
-		if i <= 0 || !quotedRe.MatchString(parts[2][:i]) || !slugRe.MatchString(sig) {
-			http.NotFound(w, r)
-			return
+		if i <= 0 || !quotedRe.MatchString(parts[2][:i]) {
+			return "", "", "", "", false
 		}
-		format = parts[2][i+1:]
-		raw := parts[2][:i]
-		if un, err := url.PathUnescape(raw); err == nil {
-			raw = un
+		tag, format, ok = pyUnquote(parts[2][:i]), parts[2][i+1:], true
+	}
+	if !ok || !slugRe.MatchString(key) || !slugRe.MatchString(sig) || !slugRe.MatchString(format) {
+		return "", "", "", "", false
+	}
+	return key, sig, tag, format, true
+}
+
+// pyUnquote is Python's urllib.parse.unquote, which upstream's "quoted"
+// converter applies to the (already once decoded) tag: valid %XX escapes
+// become bytes, anything else stays as it is, and the result is read as
+// UTF-8 with invalid bytes replaced (one U+FFFD per byte; Python folds a
+// truncated multi-byte sequence into one, which no signed tag can contain).
+func pyUnquote(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
 		}
-		tag = raw
+		b = append(b, s[i])
+	}
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var out strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		out.WriteRune(r) // utf8.RuneError for each invalid byte, as Python's "replace"
+		b = b[n:]
+	}
+	return out.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
 	default:
-		http.NotFound(w, r)
+		return c - 'a' + 10
+	}
+}
+
+func (b *Badges) projectBadge(w http.ResponseWriter, r *http.Request) {
+	key, sig, tag, format, ok := parseProjectBadge(strings.TrimPrefix(r.URL.Path, "/badge/"))
+	if !ok {
+		notFoundPage(w)
 		return
 	}
-	if !slugRe.MatchString(key) || !slugRe.MatchString(format) {
-		http.NotFound(w, r)
-		return
-	}
+	badgeHeaders(w)
 	if !badgeRequestOK(w, r, format) {
 		return
 	}
 	withLate := !(len(sig) == 10 && strings.HasSuffix(sig, "-2"))
 	want := BadgeSignature(key, tag, b.secretKey)
 	if len(sig) < 8 || subtle.ConstantTimeCompare([]byte(sig[:8]), []byte(want)) != 1 {
-		w.WriteHeader(http.StatusNotFound)
+		writeEmpty(w, http.StatusNotFound)
 		return
 	}
 	ctx := r.Context()
@@ -218,26 +268,44 @@ func (b *Badges) projectBadge(w http.ResponseWriter, r *http.Request) {
 	writeBadge(w, format, label, status, total, grace, down)
 }
 
+// parseCheckBadge matches the path after "/b/" against upstream's
+// <int:states>/<uuid:badge_key>.<slug:fmt>. Only states == 3 (any number
+// of leading zeros) shows "late"; any other number of states is accepted.
+func parseCheckBadge(rest string) (late bool, key, format string, ok bool) {
+	states, file, found := strings.Cut(rest, "/")
+	if !found || states == "" || strings.Trim(states, "0123456789") != "" {
+		return false, "", "", false
+	}
+	key, format, found = strings.Cut(file, ".")
+	if !found || !ping.IsCanonicalUUID(key) || !slugRe.MatchString(format) {
+		return false, "", "", false
+	}
+	return strings.TrimLeft(states, "0") == "3", key, format, true
+}
+
 func (b *Badges) checkBadge(w http.ResponseWriter, r *http.Request) {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/b/"), "/")
-	if len(parts) != 2 {
-		http.NotFound(w, r)
+	withLate, code, format, ok := parseCheckBadge(strings.TrimPrefix(r.URL.Path, "/b/"))
+	if !ok {
+		notFoundPage(w)
 		return
 	}
-	states, err := strconv.Atoi(parts[0])
-	code, format, ok := strings.Cut(parts[1], ".")
-	if err != nil || states < 0 || !ok || !ping.IsCanonicalUUID(code) || !slugRe.MatchString(format) {
-		http.NotFound(w, r)
+	if r.Method != http.MethodGet {
+		badgeHeaders(w)
+		badgeRequestOK(w, r, format)
 		return
 	}
-	if !badgeRequestOK(w, r, format) {
+	if format != "svg" && format != "json" && format != "shields" {
+		badgeHeaders(w)
+		writeEmpty(w, http.StatusNotFound)
 		return
 	}
 	c, err := b.store.CheckByBadgeKey(r.Context(), code)
 	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
+		// get_object_or_404 raises through the decorators: no CORS headers.
+		notFoundPage(w)
 		return
 	}
+	badgeHeaders(w)
 	if err != nil {
 		b.fail(w, err)
 		return
@@ -249,7 +317,7 @@ func (b *Badges) checkBadge(w http.ResponseWriter, r *http.Request) {
 		status, down = "down", 1
 	case st == model.StatusGrace:
 		grace = 1
-		if states == 3 {
+		if withLate {
 			status = "late"
 		}
 	}

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -47,41 +49,61 @@ func NewMetrics(s MetricsStore, cache *schedule.Cache, now func() time.Time, log
 
 func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// /projects/<uuid>/metrics/<key>, /projects/<uuid>/checks/metrics/<key>
-	// or /projects/<uuid>/metrics/ (key in the Authorization header).
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/projects/"), "/")
-	if len(parts) > 1 && len(parts[0]) == 36 && parts[0] == strings.ToLower(parts[0]) && isHexUUIDLike(parts[0]) {
-		parts = parts[1:]
-	} else {
-		http.NotFound(w, r)
+	// or /projects/<uuid>/metrics/ (key in the Authorization header). The
+	// UUID must be canonical lowercase (Django's uuid converter) but is not
+	// otherwise used.
+	code, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/projects/"), "/")
+	if !ping.IsCanonicalUUID(code) {
+		notFoundPage(w)
 		return
 	}
-	if len(parts) == 3 && parts[0] == "checks" {
-		parts = parts[1:]
-	}
-	if len(parts) != 2 || parts[0] != "metrics" {
-		http.NotFound(w, r)
-		return
-	}
-	key := parts[1]
-	if key == "" {
+	var key string
+	switch {
+	case rest == "metrics/":
 		authz := r.Header.Get("Authorization")
 		bearer, ok := strings.CutPrefix(authz, "Bearer ")
 		if !ok {
-			w.WriteHeader(http.StatusUnauthorized)
+			writeEmpty(w, http.StatusUnauthorized)
 			return
 		}
 		key = bearer
-	} else if !slugRe.MatchString(key) {
-		http.NotFound(w, r)
+	case rest == "metrics":
+		// Django's APPEND_SLASH: the path with a slash exists, so redirect.
+		// RequestURI still holds the path as the client sent it (SITE_ROOT's
+		// path included), before the router stripped the prefix.
+		target, query, _ := strings.Cut(r.RequestURI, "?")
+		if u, err := url.Parse(target); err == nil && u.Path != "" {
+			target = u.EscapedPath()
+		} else {
+			target, query = r.URL.EscapedPath(), r.URL.RawQuery
+		}
+		target += "/"
+		if query != "" {
+			target += "?" + query
+		}
+		w.Header().Set("Location", target)
+		writeEmpty(w, http.StatusMovedPermanently)
 		return
+	default:
+		tail, ok := strings.CutPrefix(rest, "metrics/")
+		if !ok {
+			tail, ok = strings.CutPrefix(rest, "checks/metrics/")
+		}
+		if !ok || !slugRe.MatchString(tail) {
+			notFoundPage(w)
+			return
+		}
+		key = tail
 	}
+	// Python's len() of a header value counts its bytes (WSGI decodes
+	// headers as Latin-1), so len() here is the same count.
 	if len(key) != 32 {
-		w.WriteHeader(http.StatusBadRequest)
+		writeEmpty(w, http.StatusBadRequest)
 		return
 	}
 	proj, readOnly, err := m.store.ProjectByAPIKey(r.Context(), auth.HashAPIKey(key))
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !readOnly) {
-		w.WriteHeader(http.StatusForbidden)
+		writeEmpty(w, http.StatusForbidden)
 		return
 	}
 	if err != nil {
@@ -97,8 +119,9 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	bw := bufio.NewWriter(w)
+	now := m.now()
 	WriteMetrics(bw, checks, func(c *model.Check) string {
-		st, _, err := schedule.Evaluate(c, m.cache, m.now())
+		st, _, err := schedule.Evaluate(c, m.cache, now)
 		if err != nil {
 			m.log.Warn("metrics: cannot evaluate schedule", "check", c.Code, "err", err)
 			return model.StatusUp
@@ -106,16 +129,6 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return st
 	})
 	_ = bw.Flush()
-}
-
-func isHexUUIDLike(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '-' && !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // promEscape escapes a label value as the exposition format requires.
