@@ -202,7 +202,8 @@ func (p *Pings) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, "/ping/")
 	rt, ok := parsePingPath(rest)
 	if !ok {
-		neverCache(w)
+		// No URL pattern matched: upstream's 404 comes from the resolver,
+		// without the view's never_cache headers.
 		plain(w, http.StatusNotFound, "not found")
 		return
 	}
@@ -237,10 +238,19 @@ func (p *Pings) pingByCode(w http.ResponseWriter, r *http.Request, rt route) {
 }
 
 func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
-	// A slug longer than the column (100, as upstream's) can name no check;
-	// upstream answers such a ?create=1 with a database error (500).
-	if rt.slug != strings.ToLower(rt.slug) || len(rt.slug) > maxSlugLen {
+	if rt.slug != strings.ToLower(rt.slug) {
 		plain(w, http.StatusBadRequest, "invalid url format")
+		return
+	}
+	// A slug longer than the column (100, as upstream's) can name no check:
+	// without ?create=1 that is upstream's 404; with it, upstream fails in
+	// the database (500 on PostgreSQL and MySQL), and we answer 400.
+	if len(rt.slug) > maxSlugLen {
+		if lastValue(r, "create") != "1" {
+			plain(w, http.StatusNotFound, "not found")
+		} else {
+			plain(w, http.StatusBadRequest, "invalid url format")
+		}
 		return
 	}
 	ctx := r.Context()
@@ -302,7 +312,8 @@ func (p *Pings) provision(ctx context.Context, proj model.Project, slug string) 
 	if err != nil {
 		return model.Check{}, 0, err
 	}
-	if owner.CheckLimit > 0 && used >= 2*owner.CheckLimit {
+	// As upstream, a check limit of 0 refuses every auto-created check.
+	if used >= 2*owner.CheckLimit {
 		return model.Check{}, http.StatusNotFound, nil
 	}
 	c := model.NewCheck(proj.ID, p.now())
@@ -407,13 +418,15 @@ func (p *Pings) fail(w http.ResponseWriter, r *http.Request, what string, err er
 
 // remoteAddr is the first X-Forwarded-For item as upstream takes it (not
 // trimmed), else the peer address; an "a.b.c.d:port" value loses its port.
+// A header that is present but empty gives "" (upstream stores NULL), as
+// Django's META.get() returns the empty value rather than the default.
 func remoteAddr(r *http.Request) string {
 	addr := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(addr); err == nil {
 		addr = h
 	}
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		addr, _, _ = strings.Cut(xff, ",")
+	if xff, ok := r.Header["X-Forwarded-For"]; ok && len(xff) > 0 {
+		addr, _, _ = strings.Cut(xff[0], ",")
 	}
 	if net.ParseIP(addr) == nil {
 		if parts := strings.Split(addr, "."); len(parts) == 4 && strings.Contains(parts[3], ":") {
