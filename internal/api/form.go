@@ -97,7 +97,7 @@ func lastField(v url.Values, key string) (string, bool) {
 // does: urlencoded and multipart/form-data bodies are parsed (file parts
 // are not fields), any other Content-Type gives no fields. Errors are what
 // Django answers with 400: a body over 2.5 MB, more than 1000 fields, a
-// multipart body without a valid boundary or that does not parse.
+// multipart Content-Type without a boundary.
 func parseDjangoPost(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
@@ -116,29 +116,40 @@ func parseDjangoPost(w http.ResponseWriter, r *http.Request) (url.Values, error)
 		if boundary == "" {
 			return nil, errors.New("multipart body without a boundary")
 		}
+		// Django's parser is lenient: a body that ends without the closing
+		// boundary keeps the data read so far as the last value, and
+		// anything unreadable ends the form rather than failing it.
 		out := url.Values{}
 		mr := multipart.NewReader(body, boundary)
 		fields := 0
 		for {
 			p, err := mr.NextRawPart()
-			if err == io.EOF {
+			if err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					return nil, err
+				}
 				return out, nil
 			}
-			if err != nil {
-				return nil, err
-			}
 			b, err := io.ReadAll(p)
-			if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
 				return nil, err
 			}
 			name := p.FormName()
 			if name == "" || p.FileName() != "" {
+				if err != nil {
+					return out, nil
+				}
 				continue
 			}
 			if fields++; fields > djangoMaxFields {
 				return nil, errTooManyFields
 			}
 			out[name] = append(out[name], strings.ToValidUTF8(string(b), "\uFFFD"))
+			if err != nil {
+				return out, nil
+			}
 		}
 	}
 	return url.Values{}, nil

@@ -944,7 +944,7 @@ func TestUpstreamNotificationStatusBodies(t *testing.T) {
 			{"over 2.5 MB", "application/x-www-form-urlencoded", "error=" + strings.Repeat("x", 2_621_440)},
 			{"1001 fields", "application/x-www-form-urlencoded", strings.Repeat("a=1&", 1000) + "error=x"},
 			{"no boundary", "multipart/form-data", "--x\r\n"},
-			{"broken multipart", "multipart/form-data; boundary=zz", "--zz\r\nContent-Disposition: form-data; name=\"error\"\r\n\r\nx"},
+			{"multipart over 2.5 MB", "multipart/form-data; boundary=zz", "--zz\r\nContent-Disposition: form-data; name=\"error\"\r\n\r\n" + strings.Repeat("x", 2_621_440)},
 		} {
 			if r := send(n, tc.ct, tc.body); r.code != 400 {
 				t.Errorf("%s: %d %q", tc.what, r.code, r.body)
@@ -957,6 +957,14 @@ func TestUpstreamNotificationStatusBodies(t *testing.T) {
 		if got, _ := e.feedback(c, n, ch); got != "ok" {
 			t.Errorf("1000 fields: error %q", got)
 		}
+		// A multipart body that stops short keeps what it has, as
+		// Django's lenient parser; one without any part has no fields.
+		n, ch = e.addNotification(c)
+		expectEmpty(t, "unterminated multipart", send(n, "multipart/form-data; boundary=zz", "--zz\r\nContent-Disposition: form-data; name=\"error\"\r\n\r\ncut"), 200)
+		if got, _ := e.feedback(c, n, ch); got != "cut" {
+			t.Errorf("unterminated multipart: error %q", got)
+		}
+		expectEmpty(t, "no parts", send(n, "multipart/form-data; boundary=zz", "just text"), 200)
 		// A multipart file part is not a field.
 		n, ch = e.addNotification(c)
 		body := "--zz\r\nContent-Disposition: form-data; name=\"error\"; filename=\"e.txt\"\r\n\r\nfile\r\n--zz--\r\n"
