@@ -193,7 +193,7 @@ func (a *API) match(v int, rest string) *apiRoute {
 	parts := strings.Split(rest, "/")
 	if len(parts) == 3 && parts[0] == "notifications" && parts[2] == "status" && uuidRe.MatchString(parts[1]) {
 		code := parts[1]
-		return &apiRoute{post, false, func(w http.ResponseWriter, r *http.Request) { a.notificationStatus(w, r, code) }}
+		return &apiRoute{nil, false, func(w http.ResponseWriter, r *http.Request) { a.notificationStatus(w, r, code) }}
 	}
 	if len(parts) < 2 || parts[0] != "checks" {
 		return nil
@@ -346,6 +346,9 @@ func (a *API) fail(w http.ResponseWriter, what string, err error) {
 
 // status is upstream's status/: a database round trip, then "OK".
 func (a *API) status(w http.ResponseWriter, r *http.Request) {
+	if csrfRejected(w, r) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
 	defer cancel()
 	if err := a.st.Ping(ctx); err != nil {
@@ -360,6 +363,9 @@ func (a *API) status(w http.ResponseWriter, r *http.Request) {
 // opsMetrics is upstream's operator endpoint metrics/ (not Prometheus): the
 // X-Metrics-Key header must equal METRICS_KEY, which must be set.
 func (a *API) opsMetrics(w http.ResponseWriter, r *http.Request) {
+	if csrfRejected(w, r) {
+		return
+	}
 	key := r.Header.Get("X-Metrics-Key")
 	if a.metricsKey == "" || subtle.ConstantTimeCompare([]byte(key), []byte(a.metricsKey)) != 1 {
 		writeEmpty(w, http.StatusForbidden)

@@ -23,18 +23,18 @@ const bounceMaxBody = 2_621_440
 // signed bounce ID of an alert ("n.<notification uuid>") or a report
 // ("r.<user>"). A failed alert records the error on the notification and
 // its channel, and a permanent failure (5.x.x except 5.4.4) disables the
-// channel. The body always starts with "OK" so that the sender stops retrying.
+// channel. The body always starts with "OK" so that the sender stops
+// retrying; it is Django's default HttpResponse, text/html. A body over
+// Django's 2.5 MB is its 400 page (RequestDataTooBig).
 func (a *API) bounces(w http.ResponseWriter, r *http.Request) {
 	text := func(s string) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, s)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, bounceMaxBody))
 	if err != nil {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		_, _ = io.WriteString(w, "request body too large")
+		badRequestPage(w)
 		return
 	}
 	msg, err := mail.ReadMessage(bytes.NewReader(body))

@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
+	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
@@ -71,7 +70,8 @@ func (a *API) listPings(w http.ResponseWriter, r *http.Request, q *request, code
 		o := obj{{"type", kind}, {"date", isoMicro(p.Created)}, {"n", p.N}, {"scheme", p.Scheme},
 			{"remote_addr", remote}, {"method", p.Method}, {"ua", p.UA}, {"rid", rid}, {"body_url", bodyURL}}
 		if d, ok := durations[i]; ok {
-			o = append(o, kv{"duration", pyNum(round2(d.Seconds()))})
+			// timedelta.total_seconds(): microseconds / 10**6, correctly rounded.
+			o = append(o, kv{"duration", pyNum(round2(float64(d.Microseconds()) / 1e6))})
 		}
 		out = append(out, o)
 	}
@@ -198,7 +198,13 @@ func (a *API) listFlips(w http.ResponseWriter, r *http.Request, q *request, id s
 	if !ok {
 		return
 	}
-	since, until, ok := a.flipFilters(r)
+	query, err := parseDjangoQuery(r.URL.RawQuery)
+	if err != nil {
+		// Django's TooManyFieldsSent, raised as the view reads the filters.
+		badRequestPage(w)
+		return
+	}
+	since, until, ok := a.flipFilters(query)
 	if !ok {
 		writeEmpty(w, http.StatusBadRequest)
 		return
@@ -223,30 +229,23 @@ func (a *API) listFlips(w http.ResponseWriter, r *http.Request, q *request, id s
 const maxTimestamp = 10_000_000_000
 
 // flipFilters validates the query as upstream's FlipsFiltersForm: start and
-// end are integers in 0..1e10, seconds an integer in 0..31536000 (0 = no
-// filter). The last value of a repeated parameter counts, as in Django.
-func (a *API) flipFilters(r *http.Request) (since, until *time.Time, ok bool) {
-	query := r.URL.Query()
-	last := func(k string) (string, bool) {
-		v := query[k]
-		if len(v) == 0 {
-			return "", false
-		}
-		return v[len(v)-1], true
-	}
+// end are Python integers in 0..1e10 (an empty value is an error), seconds
+// a Django IntegerField in 0..31536000 ("" or 0 = no filter). The last
+// value of a repeated parameter counts, as in Django.
+func (a *API) flipFilters(query url.Values) (since, until *time.Time, ok bool) {
 	later := func(t time.Time) {
 		if since == nil || t.After(*since) {
 			since = &t
 		}
 	}
-	if s, present := last("start"); present {
+	if s, present := lastField(query, "start"); present {
 		n, err := pyInt(s)
 		if err != nil || n < 0 || n > maxTimestamp {
 			return nil, nil, false
 		}
 		later(time.Unix(n, 0).UTC())
 	}
-	if s, present := last("end"); present {
+	if s, present := lastField(query, "end"); present {
 		n, err := pyInt(s)
 		if err != nil || n < 0 || n > maxTimestamp {
 			return nil, nil, false
@@ -254,10 +253,9 @@ func (a *API) flipFilters(r *http.Request) (since, until *time.Time, ok bool) {
 		t := time.Unix(n, 0).UTC()
 		until = &t
 	}
-	if s, present := last("seconds"); present && strings.TrimSpace(s) != "" {
-		// Django's IntegerField also takes "60.0".
-		n, err := pyInt(trailingZeros.ReplaceAllString(strings.TrimSpace(s), ""))
-		if err != nil || n < 0 || n > 31_536_000 {
+	if s, present := lastField(query, "seconds"); present {
+		n, present, err := djangoIntegerField(s)
+		if err != nil || present && (n < 0 || n > 31_536_000) {
 			return nil, nil, false
 		}
 		if n > 0 {
@@ -265,32 +263,6 @@ func (a *API) flipFilters(r *http.Request) (since, until *time.Time, ok bool) {
 		}
 	}
 	return since, until, true
-}
-
-var (
-	trailingZeros = regexp.MustCompile(`\.0*\s*$`)
-	pyIntRe       = regexp.MustCompile(`^[+-]?[0-9]+(_[0-9]+)*$`)
-)
-
-var errPyInt = errors.New("not an integer")
-
-// pyInt is Python's int() of a string: surrounding whitespace, a sign and
-// single underscores between digits are allowed. Values beyond int64 are
-// clamped, which the callers' range checks then reject.
-func pyInt(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	if !pyIntRe.MatchString(s) {
-		return 0, errPyInt
-	}
-	s = strings.ReplaceAll(s, "_", "")
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		if strings.HasPrefix(s, "-") {
-			return -1 << 63, nil
-		}
-		return 1<<63 - 1, nil
-	}
-	return n, nil
 }
 
 // listChannels is GET channels/ (read-write key only).

@@ -1,0 +1,288 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Upstream reads query strings and POST forms through Django's QueryDict
+// and its form fields, which differ from net/url and strconv in ways that
+// decide between 200 and 400: only "&" separates fields (";" is data), a
+// malformed percent escape stays as it is instead of dropping the field,
+// more than 1000 fields is a Bad Request, and Python's int() takes
+// whitespace, "_" between digits and non-ASCII decimal digits.
+
+// djangoMaxFields is Django's DATA_UPLOAD_MAX_NUMBER_FIELDS.
+const djangoMaxFields = 1000
+
+// djangoMaxBody is Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+const djangoMaxBody = 2_621_440
+
+var errTooManyFields = errors.New("too many fields")
+
+// parseDjangoQuery parses a query string or a urlencoded body as Django's
+// QueryDict does (urllib's parse_qsl with keep_blank_values): "&" separates
+// fields, empty fields are skipped, a field without "=" has an empty value,
+// "+" is a space, "%XX" is a byte and any other "%" is kept, and bytes that
+// are not UTF-8 become U+FFFD. More than 1000 fields, counted as one more
+// than the number of "&", is errTooManyFields (Django's TooManyFieldsSent).
+func parseDjangoQuery(raw string) (url.Values, error) {
+	out := url.Values{}
+	if raw == "" {
+		return out, nil
+	}
+	if strings.Count(raw, "&")+1 > djangoMaxFields {
+		return nil, errTooManyFields
+	}
+	if !utf8.ValidString(raw) {
+		// Django decodes a query string that is not UTF-8 as Latin-1.
+		runes := make([]rune, len(raw))
+		for i := 0; i < len(raw); i++ {
+			runes[i] = rune(raw[i])
+		}
+		raw = string(runes)
+	}
+	for _, field := range strings.Split(raw, "&") {
+		if field == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(field, "=")
+		k, v = pyUnquotePlus(k), pyUnquotePlus(v)
+		out[k] = append(out[k], v)
+	}
+	return out, nil
+}
+
+// pyUnquotePlus is urllib's unquote_plus with errors="replace".
+func pyUnquotePlus(s string) string {
+	s = strings.ReplaceAll(s, "+", " ")
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			n, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			b = append(b, byte(n))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// lastField is QueryDict.get: the last value of a repeated field.
+func lastField(v url.Values, key string) (string, bool) {
+	vals := v[key]
+	if len(vals) == 0 {
+		return "", false
+	}
+	return vals[len(vals)-1], true
+}
+
+// parseDjangoPost reads a POST body into fields as Django's request.POST
+// does: urlencoded and multipart/form-data bodies are parsed (file parts
+// are not fields), any other Content-Type gives no fields. Errors are what
+// Django answers with 400: a body over 2.5 MB, more than 1000 fields, a
+// multipart Content-Type without a boundary.
+func parseDjangoPost(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return url.Values{}, nil
+	}
+	body := http.MaxBytesReader(w, r.Body, djangoMaxBody)
+	switch mt {
+	case "application/x-www-form-urlencoded":
+		b, err := io.ReadAll(body)
+		if err != nil {
+			return nil, err
+		}
+		return parseDjangoQuery(string(b))
+	case "multipart/form-data":
+		boundary := params["boundary"]
+		if boundary == "" {
+			return nil, errors.New("multipart body without a boundary")
+		}
+		// Django's parser is lenient: a body that ends without the closing
+		// boundary keeps the data read so far as the last value, and
+		// anything unreadable ends the form rather than failing it.
+		out := url.Values{}
+		mr := multipart.NewReader(body, boundary)
+		fields := 0
+		for {
+			p, err := mr.NextRawPart()
+			if err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					return nil, err
+				}
+				return out, nil
+			}
+			b, err := io.ReadAll(p)
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return nil, err
+			}
+			name := p.FormName()
+			if name == "" || p.FileName() != "" {
+				if err != nil {
+					return out, nil
+				}
+				continue
+			}
+			if fields++; fields > djangoMaxFields {
+				return nil, errTooManyFields
+			}
+			out[name] = append(out[name], strings.ToValidUTF8(string(b), "\uFFFD"))
+			if err != nil {
+				return out, nil
+			}
+		}
+	}
+	return url.Values{}, nil
+}
+
+// badRequestPage is Django's response to a request it cannot read (too
+// many fields, a body over the limit): an HTML page without CORS headers.
+func badRequestPage(w http.ResponseWriter) {
+	const page = "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Bad Request (400)</title>\n</head>\n<body>\n  <h1>Bad Request (400)</h1><p></p>\n</body>\n</html>\n"
+	h := w.Header()
+	for _, k := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Max-Age"} {
+		h.Del(k)
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(page)))
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = io.WriteString(w, page)
+}
+
+var errPyInt = errors.New("not an integer")
+
+// pyMaxDigits is Python's default int_max_str_digits: int() of a longer
+// decimal string is a ValueError.
+const pyMaxDigits = 4300
+
+// pyInt is Python's int() of a string: surrounding whitespace and a sign
+// are allowed, digits may be any Unicode decimal digits, with single
+// underscores between them. Values beyond int64 are clamped, which the
+// callers' range checks then reject.
+func pyInt(s string) (int64, error) {
+	s = pyStrip(s)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	var (
+		n        uint64
+		digits   int
+		overflow bool
+		prevUnd  = true // no leading underscore
+	)
+	for _, r := range s {
+		if r == '_' {
+			if prevUnd {
+				return 0, errPyInt
+			}
+			prevUnd = true
+			continue
+		}
+		d, ok := pyDigit(r)
+		if !ok {
+			return 0, errPyInt
+		}
+		prevUnd = false
+		digits++
+		switch {
+		case overflow:
+		case n > (1<<63)/10 || n*10+uint64(d) > 1<<63:
+			overflow = true
+		default:
+			n = n*10 + uint64(d)
+		}
+	}
+	if digits == 0 || prevUnd || digits > pyMaxDigits {
+		return 0, errPyInt
+	}
+	switch {
+	case neg && (overflow || n == 1<<63):
+		return -1 << 63, nil
+	case neg:
+		return -int64(n), nil
+	case overflow || n == 1<<63:
+		return 1<<63 - 1, nil
+	}
+	return int64(n), nil
+}
+
+// pyDigit is the value of a Unicode decimal digit (category Nd, which
+// Unicode keeps in runs of ten from 0 to 9).
+func pyDigit(r rune) (int, bool) {
+	if r >= '0' && r <= '9' {
+		return int(r - '0'), true
+	}
+	if r < 0x80 || !unicode.Is(unicode.Nd, r) {
+		return 0, false
+	}
+	zero := r
+	for unicode.Is(unicode.Nd, zero-1) {
+		zero--
+	}
+	return int(r-zero) % 10, true
+}
+
+// pyIsSpace is Python's str.isspace for one character.
+func pyIsSpace(r rune) bool {
+	return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
+}
+
+// pyStrip is Python's str.strip().
+func pyStrip(s string) string {
+	return strings.TrimFunc(s, pyIsSpace)
+}
+
+// djangoIntegerField is Django's forms.IntegerField for an optional
+// field: "" is no value; otherwise a trailing "." with zeros and
+// whitespace is dropped ("60.0") and the rest must be a Python int.
+func djangoIntegerField(s string) (n int64, present bool, err error) {
+	if s == "" {
+		return 0, false, nil
+	}
+	t := strings.TrimRightFunc(s, pyIsSpace)
+	t = strings.TrimRight(t, "0")
+	if strings.HasSuffix(t, ".") {
+		s = t[:len(t)-1]
+	}
+	n, err = pyInt(s)
+	return n, true, err
+}
+
+// csrfRejected answers as Django's CsrfViewMiddleware does for the views
+// that upstream does not mark csrf_exempt (status/ and metrics/): a request
+// with an unsafe method and no CSRF cookie and token is refused with 403
+// before the view runs. It reports whether it answered.
+func csrfRejected(w http.ResponseWriter, r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return false
+	}
+	const page = "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>403 Forbidden</title>\n</head>\n<body>\n  <h1>Forbidden (403)</h1><p>CSRF verification failed. Request aborted.</p>\n</body>\n</html>\n"
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+	w.WriteHeader(http.StatusForbidden)
+	_, _ = io.WriteString(w, page)
+	return true
+}
