@@ -255,7 +255,7 @@ func (d *Dispatcher) send(ctx context.Context, cl store.Claim) (store.SendResult
 		res.Error = "Failed"
 	}
 	res.Permanent = notify.IsPermanent(err)
-	if !res.Permanent && n.Attempts < d.o.MaxAttempts {
+	if !notify.IsFinal(err) && n.Attempts < d.o.MaxAttempts {
 		delay := d.o.Retry << min(n.Attempts-1, 20)
 		if delay <= 0 || delay > d.o.MaxRetryDelay {
 			delay = d.o.MaxRetryDelay

@@ -31,7 +31,8 @@ type ClientOptions struct {
 	// MaxResponseBody is how much of a response body is kept; 64 KiB when
 	// zero. The rest is discarded.
 	MaxResponseBody int64
-	// UserAgent is sent unless a request sets its own; "Overdue" when "".
+	// UserAgent is sent unless a request sets its own; upstream's
+	// "healthchecks.io" when "", so receivers that filter on it keep working.
 	UserAgent string
 	// Resolver resolves host names; net.DefaultResolver when nil.
 	Resolver Resolver
@@ -84,7 +85,7 @@ func NewClient(opts ClientOptions) *Client {
 		opts.MaxResponseBody = 64 << 10
 	}
 	if opts.UserAgent == "" {
-		opts.UserAgent = "Overdue"
+		opts.UserAgent = "healthchecks.io"
 	}
 	if opts.Resolver == nil {
 		opts.Resolver = net.DefaultResolver

@@ -158,7 +158,7 @@ func TestClientAllowPrivate(t *testing.T) {
 	defer srv.Close()
 	c := NewClient(ClientOptions{AllowPrivate: true})
 	resp, err := get(t, c, srv.URL)
-	if err != nil || resp.StatusCode != 200 || string(resp.Body) != "ua=Overdue" {
+	if err != nil || resp.StatusCode != 200 || string(resp.Body) != "ua=healthchecks.io" {
 		t.Fatalf("resp %+v err %v", resp, err)
 	}
 }

@@ -68,6 +68,11 @@ func (f TransportFunc) Send(ctx context.Context, m *Message) error { return f(ct
 type Error struct {
 	Msg       string
 	Permanent bool
+	// Final errors are recorded but not retried, and leave the channel
+	// enabled: upstream tries such a send once and keeps the error
+	// ("Email not verified", "Webhook notifications are not enabled."), and
+	// retrying later could deliver a stale alert once the cause is gone.
+	Final bool
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -97,6 +102,16 @@ func ErrorText(err error) string {
 		r = r[:200]
 	}
 	return string(r)
+}
+
+// FailFinal returns an *Error with text msg that is not retried and does not
+// disable the channel.
+func FailFinal(msg string) error { return &Error{Msg: msg, Final: true} }
+
+// IsFinal reports whether err must not be retried: a permanent or final *Error.
+func IsFinal(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Permanent || e.Final)
 }
 
 // IsPermanent reports whether err is a permanent *Error.
