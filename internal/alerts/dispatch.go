@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -293,7 +294,7 @@ func (d *Dispatcher) deliver(ctx context.Context, cl store.Claim, now time.Time)
 		Flip:        flip,
 		LastPing:    last,
 		ProjectName: cl.ProjectName,
-		CheckURL:    d.o.SiteRoot + "/checks/" + cl.Check.Code + "/details/",
+		CheckURL:    CloakedURL(d.o.SiteRoot, &cl.Check),
 		SiteRoot:    d.o.SiteRoot,
 		SiteName:    d.o.SiteName,
 		Now:         now,
@@ -311,6 +312,13 @@ func (d *Dispatcher) deliver(ctx context.Context, cl store.Claim, now time.Time)
 		}
 	}
 	return t.Send(ctx, m)
+}
+
+// CloakedURL is upstream's Check.cloaked_url, the link alerts carry:
+// /cloaked/<unique key>/ leads to the check without showing its UUID, which
+// is its ping URL's secret, to everyone an alert is forwarded to.
+func CloakedURL(siteRoot string, c *model.Check) string {
+	return strings.TrimRight(siteRoot, "/") + "/cloaked/" + c.UniqueKey() + "/"
 }
 
 // record writes results in batches: whatever arrived while the previous

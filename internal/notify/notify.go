@@ -31,7 +31,8 @@ type Message struct {
 	LastPing *model.Ping
 	// ProjectName is the name of the check's project.
 	ProjectName string
-	// CheckURL is the absolute link to the check in the web UI.
+	// CheckURL is the absolute link to the check in the web UI: upstream's
+	// cloaked URL, which does not reveal the check's UUID.
 	CheckURL string
 	// CheckJSON is the check as upstream's API v3 shows it to a read-write
 	// key (the webhook's $JSON placeholder).
