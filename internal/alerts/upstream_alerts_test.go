@@ -431,10 +431,15 @@ func TestUpstreamDeliveryOutcomes(t *testing.T) {
 			}))
 			defer srv.Close()
 			registry := notify.Registry{
-				"email":   &email.Transport{Mailer: mailer.New(mailer.Config{Host: smtp.Host, Port: smtp.Port, From: "alerts@example.org"})},
+				"email": &email.Transport{Mailer: mailer.New(mailer.Config{Host: smtp.Host, Port: smtp.Port, From: "alerts@example.org"}),
+					Overview: alerts.ProjectsOverview(w.st, "https://overdue.example")},
 				"webhook": &webhook.Transport{Client: notify.NewClient(notify.ClientOptions{AllowPrivate: true})},
 			}
-			verified := w.addChannel(t, model.Channel{Kind: "email", Value: "alice@example.org", EmailVerified: true})
+			owner, err := w.st.UserByID(ctx, w.project.OwnerID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			verified := w.addChannel(t, model.Channel{Kind: "email", Value: owner.Email, EmailVerified: true})
 			unverified := w.addChannel(t, model.Channel{Kind: "email", Value: "bob@example.org"})
 			failing := w.addChannel(t, model.Channel{Kind: "webhook", Value: `{"method_down": "GET", "url_down": "` + srv.URL + `", "body_down": "", "headers_down": {}}`})
 			unknown := w.addChannel(t, model.Channel{Kind: "invalid", Value: "dummy data"})
@@ -448,8 +453,11 @@ func TestUpstreamDeliveryOutcomes(t *testing.T) {
 			}
 			select {
 			case m := <-smtp.Received():
-				if m.To[0] != "alice@example.org" {
-					t.Errorf("email to %q", m.To)
+				// The owner's own address: the alert lists the owner's
+				// projects, this one with its check down.
+				if data := strings.ReplaceAll(string(m.Data), "=\r\n", ""); m.To[0] != owner.Email || !strings.Contains(data, "* Ops: 1 check down") ||
+					!strings.Contains(data, "/projects/"+w.project.Code+"/checks/") {
+					t.Errorf("email to %q:\n%s", m.To, m.Data)
 				}
 			case <-time.After(hangGuard):
 				t.Fatal("no email")

@@ -49,6 +49,21 @@ type Transport struct {
 	// MailFromTmpl is EMAIL_MAIL_FROM_TMPL: with BounceID, the envelope
 	// sender becomes the template with %s replaced by the bounce ID.
 	MailFromTmpl string
+	// Overview, when set, lists the projects of the account whose email
+	// address the alert goes to (none for an address without an account),
+	// for upstream's "Projects Overview". A failure leaves it out.
+	Overview func(ctx context.Context, address string) ([]ProjectSummary, error)
+}
+
+// ProjectSummary is one line of an alert's projects overview.
+type ProjectSummary struct {
+	// Name is the project's name, or its owner's email address when it
+	// has none (upstream's str(project)).
+	Name string
+	// URL is the project's checks page.
+	URL string
+	// Down is how many of its checks are down.
+	Down int
 }
 
 // Address returns the recipient of an email channel: upstream's JSON
@@ -84,16 +99,20 @@ type alertView struct {
 	HasBody, BodyCut                                               bool
 	BodyLen                                                        int
 	Body                                                           string
+	Projects                                                       []projectView
 }
+
+type projectView struct{ Name, URL, Down string }
 
 type pingView struct {
 	When, From, Type, TypeStyle string
 }
 
 // Render returns the subject, text and HTML of the alert for m: upstream's
-// alert email (templates/emails/alert-*.html) in content and wording.
-// Times are shown in UTC: Overdue has no per-user time zone yet.
-func Render(m *notify.Message) (subject, text, html string, err error) {
+// alert email (templates/emails/alert-*.html) in content and wording, with
+// a projects overview when projects are given. Times are shown in UTC:
+// Overdue has no per-user time zone yet.
+func Render(m *notify.Message, projects ...ProjectSummary) (subject, text, html string, err error) {
 	c := &m.Check
 	status := m.Status
 	name := c.NameThenCode()
@@ -173,6 +192,16 @@ func Render(m *notify.Message) (subject, text, html string, err error) {
 		}
 		add("---------------", wordwrap(body, 80))
 	}
+	if len(projects) > 0 {
+		add("", "Projects Overview:", "------------------")
+		for _, p := range projects {
+			if p.Down > 0 {
+				add("* " + p.Name + ": " + strconv.Itoa(p.Down) + " check" + plural(int64(p.Down)) + " down")
+			} else {
+				add("* " + p.Name + ": OK, all checks up")
+			}
+		}
+	}
 	add("", "--", "Regards, "+m.SiteName)
 	text = strings.ReplaceAll(strings.Join(lines, "\n"), "\u00a0", " ")
 
@@ -185,6 +214,13 @@ func Render(m *notify.Message) (subject, text, html string, err error) {
 	}
 	for _, t := range c.TagsList() {
 		v.Tags = append(v.Tags, escapeHTML(t))
+	}
+	for _, p := range projects {
+		pv := projectView{Name: escapeHTML(p.Name), URL: escapeHTML(p.URL), Down: "OK, all checks up"}
+		if p.Down > 0 {
+			pv.Down = "<b>" + strconv.Itoa(p.Down) + " check" + plural(int64(p.Down)) + " down</b>"
+		}
+		v.Projects = append(v.Projects, pv)
 	}
 	switch c.Kind {
 	case model.KindCron, model.KindOnCalendar:
@@ -254,7 +290,12 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	if to == "" {
 		return notify.FailPermanent("Empty email address")
 	}
-	subject, text, html, err := Render(m)
+	var projects []ProjectSummary
+	if t.Overview != nil {
+		// The overview is a courtesy: without it the alert still goes out.
+		projects, _ = t.Overview(ctx, to)
+	}
+	subject, text, html, err := Render(m, projects...)
 	if err != nil {
 		return notify.Fail("Could not render the email")
 	}

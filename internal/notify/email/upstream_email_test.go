@@ -487,3 +487,46 @@ func TestUpstreamEmailNonASCIIBody(t *testing.T) {
 	}
 	r.contains(t, "glāžšķūņu rūķīši \uFFFD\uFFFD!")
 }
+
+// An alert to the address of an account lists its projects with their
+// down checks (the "Projects Overview" of upstream's template); an address
+// without an account gets none (test_it_handles_missing_profile).
+func TestUpstreamEmailProjectsOverview(t *testing.T) {
+	projects := []email.ProjectSummary{
+		{Name: "Alices Project", URL: "https://overdue.example/projects/p1/checks/", Down: 1},
+		{Name: "Backups & <more>", URL: "https://overdue.example/projects/p2/checks/", Down: 2},
+		{Name: "alice@example.org", URL: "https://overdue.example/projects/p3/checks/"},
+	}
+	_, text, html, err := email.Render(upstreamFixture(), projects...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Projects Overview:\n------------------\n* Alices Project: 1 check down\n* Backups & <more>: 2 checks down\n* alice@example.org: OK, all checks up\n\n--\nRegards, Mychecks"
+	if !strings.HasSuffix(text, want) {
+		t.Errorf("text part:\n%s", text)
+	}
+	for _, s := range []string{"<b>Projects Overview</b>", `<a href="https://overdue.example/projects/p2/checks/">Backups &amp; &lt;more&gt;</a>`,
+		"<b>1 check down</b>", "<b>2 checks down</b>", "OK, all checks up"} {
+		if !strings.Contains(html, s) {
+			t.Errorf("HTML lacks %q:\n%s", s, html)
+		}
+	}
+	// Through the transport: the overview is looked up by the recipient.
+	var asked []string
+	tr := &email.Transport{Overview: func(_ context.Context, address string) ([]email.ProjectSummary, error) {
+		asked = append(asked, address)
+		if address == "alice@example.org" {
+			return projects[:1], nil
+		}
+		return nil, nil
+	}}
+	r := deliver(t, upstreamFixture(), mailer.Config{}, tr)
+	r.textHas(t, "* Alices Project: 1 check down")
+	m := upstreamFixture()
+	m.Channel.Value = "ops-notifications@example.org"
+	r = deliver(t, m, mailer.Config{}, tr)
+	r.lacks(t, "Projects Overview")
+	if strings.Join(asked, " ") != "alice@example.org ops-notifications@example.org" {
+		t.Errorf("overview looked up for %q", asked)
+	}
+}
