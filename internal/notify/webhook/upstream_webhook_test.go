@@ -391,13 +391,35 @@ func TestUpstreamWebhookFailures(t *testing.T) {
 			}
 		}()
 		err = sendOne(t, upstreamMessage("down", down("GET", "http://"+ln.Addr().String()+"/", "", nil), t))
-		if notify.ErrorText(err) != "Connection failed" || notify.IsFinal(err) {
+		// curl says CURLE_GOT_NOTHING (52) for a server that hangs up.
+		if notify.ErrorText(err) != "HTTP request failed, code: 52" || notify.IsFinal(err) {
 			t.Errorf("error %v", err)
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		if accepted != 3 {
 			t.Errorf("%d connections, want 3", accepted)
+		}
+	})
+	t.Run("nothing listening, and a body cut short", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		closed := ln.Addr().String()
+		ln.Close()
+		if err := sendOne(t, upstreamMessage("down", down("GET", "http://"+closed+"/", "", nil), t)); notify.ErrorText(err) != "Connection failed" {
+			t.Errorf("refused: %v", err)
+		}
+		short := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte("only part"))
+		}))
+		defer short.Close()
+		// curl's CURLE_PARTIAL_FILE (18).
+		if err := sendOne(t, upstreamMessage("down", down("GET", short.URL, "", nil), t)); notify.ErrorText(err) != "HTTP request failed, code: 18" {
+			t.Errorf("cut short: %v", err)
 		}
 	})
 	t.Run("201, 202 and 204 are successes; 404 and 301 without Location are not", func(t *testing.T) {
