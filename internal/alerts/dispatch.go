@@ -30,7 +30,8 @@ type DispatcherOptions struct {
 	Workers int
 	// Lease is how long a claim lasts: a claimer that has not recorded a
 	// result by then is presumed dead and the row is claimed again. It must
-	// be longer than any transport's timeout; 2 minutes when zero.
+	// be longer than any transport's whole send (a webhook tries up to 3
+	// times with a 30 s timeout each); 2 minutes when zero.
 	Lease time.Duration
 	// Poll bounds every sleep (rows queued by other instances); 2 s when zero.
 	Poll time.Duration

@@ -229,6 +229,9 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", c.o.UserAgent)
 	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "*/*") // as curl, which upstream sends with
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, classify(ctx, err)

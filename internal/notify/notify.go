@@ -124,13 +124,15 @@ func IsPermanent(err error) bool {
 // Registry maps channel kinds to transports. It is built once in main.
 type Registry map[string]Transport
 
-// Lookup returns the transport for kind, or a permanent error naming the
-// kind when this build cannot send it (it stays visible on the channel).
+// Lookup returns the transport for kind, or a final error naming the kind
+// when this build cannot send it: it stays visible on the channel, and the
+// channel is not disabled, so that it works once a later version sends that
+// kind (a database imported from upstream has every kind).
 func (r Registry) Lookup(kind string) (Transport, error) {
 	if t, ok := r[kind]; ok && t != nil {
 		return t, nil
 	}
-	return nil, FailPermanent("Integration type " + quote(kind) + " is not supported by this server")
+	return nil, FailFinal("Integration type " + quote(kind) + " is not supported by this server")
 }
 
 func quote(s string) string { return "\"" + s + "\"" }

@@ -94,7 +94,7 @@ func TestUpstreamWebhookRequests(t *testing.T) {
 			name:   "plain GET", // test_webhook
 			value:  func(b string) map[string]any { return down("GET", b+"/hook", "", nil) },
 			method: "GET", uri: "/hook",
-			headers: map[string]string{"User-Agent": "healthchecks.io"},
+			headers: map[string]string{"User-Agent": "healthchecks.io", "Accept": "*/*"},
 			absent:  []string{"Content-Type"},
 		},
 		{
