@@ -34,7 +34,7 @@ func startAlerts(ctx context.Context, cfg config.Config, st *store.Store, cache 
 	r := &alertRole{}
 	r.dispatcher = alerts.NewDispatcher(alerts.DispatcherOptions{
 		Store:      st,
-		Transports: buildTransports(cfg),
+		Transports: buildTransports(cfg, st),
 		Workers:    workers,
 		SiteRoot:   cfg.SiteRoot,
 		SiteName:   cfg.SiteName,
@@ -103,11 +103,12 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 
 // buildTransports is the kind → transport table of this build. Kinds that
 // are not here fail with a clear error on the channel (notify.Registry).
-func buildTransports(cfg config.Config) notify.Registry {
+func buildTransports(cfg config.Config, st *store.Store) notify.Registry {
 	client := notify.NewClient(notify.ClientOptions{AllowPrivate: cfg.IntegrationsAllowPrivateIPs})
 	return notify.Registry{
 		"email": &email.Transport{Mailer: newMailer(cfg), MailFromTmpl: cfg.EmailMailFromTmpl,
-			BounceID: func(s string) string { return auth.SignBounceID(cfg.SecretKey, s, time.Now()) }},
+			BounceID: func(s string) string { return auth.SignBounceID(cfg.SecretKey, s, time.Now()) },
+			Overview: alerts.ProjectsOverview(st, cfg.SiteRoot)},
 		"webhook": &webhook.Transport{Client: client, Disabled: !cfg.WebhooksEnabled},
 	}
 }

@@ -223,7 +223,7 @@ func TestGoesDownOnTime(t *testing.T) {
 			if m.LastPing == nil || string(m.LastPing.Body) != "backup done" {
 				t.Errorf("notification's last ping = %+v, want the ping with its body", m.LastPing)
 			}
-			if m.CheckURL != "https://overdue.example/checks/"+c.Code+"/details/" || m.ProjectName != "Ops" {
+			if m.CheckURL != "https://overdue.example/cloaked/"+c.UniqueKey()+"/" || m.ProjectName != "Ops" {
 				t.Errorf("CheckURL %q ProjectName %q", m.CheckURL, m.ProjectName)
 			}
 			flips, _ := w.st.ListFlips(context.Background(), c.ID)

@@ -3,6 +3,7 @@ package alerts
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,7 +30,8 @@ type DispatcherOptions struct {
 	Workers int
 	// Lease is how long a claim lasts: a claimer that has not recorded a
 	// result by then is presumed dead and the row is claimed again. It must
-	// be longer than any transport's timeout; 2 minutes when zero.
+	// be longer than any transport's whole send (a webhook tries up to 3
+	// times with a 30 s timeout each); 2 minutes when zero.
 	Lease time.Duration
 	// Poll bounds every sleep (rows queued by other instances); 2 s when zero.
 	Poll time.Duration
@@ -255,7 +257,7 @@ func (d *Dispatcher) send(ctx context.Context, cl store.Claim) (store.SendResult
 		res.Error = "Failed"
 	}
 	res.Permanent = notify.IsPermanent(err)
-	if !res.Permanent && n.Attempts < d.o.MaxAttempts {
+	if !notify.IsFinal(err) && n.Attempts < d.o.MaxAttempts {
 		delay := d.o.Retry << min(n.Attempts-1, 20)
 		if delay <= 0 || delay > d.o.MaxRetryDelay {
 			delay = d.o.MaxRetryDelay
@@ -293,7 +295,7 @@ func (d *Dispatcher) deliver(ctx context.Context, cl store.Claim, now time.Time)
 		Flip:        flip,
 		LastPing:    last,
 		ProjectName: cl.ProjectName,
-		CheckURL:    d.o.SiteRoot + "/checks/" + cl.Check.Code + "/details/",
+		CheckURL:    CloakedURL(d.o.SiteRoot, &cl.Check),
 		SiteRoot:    d.o.SiteRoot,
 		SiteName:    d.o.SiteName,
 		Now:         now,
@@ -311,6 +313,13 @@ func (d *Dispatcher) deliver(ctx context.Context, cl store.Claim, now time.Time)
 		}
 	}
 	return t.Send(ctx, m)
+}
+
+// CloakedURL is upstream's Check.cloaked_url, the link alerts carry:
+// /cloaked/<unique key>/ leads to the check without showing its UUID, which
+// is its ping URL's secret, to everyone an alert is forwarded to.
+func CloakedURL(siteRoot string, c *model.Check) string {
+	return strings.TrimRight(siteRoot, "/") + "/cloaked/" + c.UniqueKey() + "/"
 }
 
 // record writes results in batches: whatever arrived while the previous

@@ -97,7 +97,7 @@ func (n *Nagger) Tick(ctx context.Context) (sent int, err error) {
 		items := make([]email.NagItem, 0, len(down))
 		for _, d := range down {
 			items = append(items, email.NagItem{Name: d.Check.NameThenCode(), Project: d.Project,
-				URL: n.o.SiteRoot + "/checks/" + d.Check.Code + "/details/"})
+				URL: CloakedURL(n.o.SiteRoot, &d.Check)})
 		}
 		if err := email.SendNag(ctx, n.o.Mailer, u.Email, n.o.SiteName, u.NagPeriod, items); err != nil {
 			// The date has moved on: like upstream, a failed reminder is not

@@ -54,7 +54,7 @@ func TestHourlyReminders(t *testing.T) {
 			mail := <-smtp.Received()
 			data := strings.ReplaceAll(string(mail.Data), "=\r\n", "")
 			if mail.To[0] != owner.Email || !strings.Contains(data, "Subject: Reminder: 1 check still down") ||
-				!strings.Contains(data, "broken <job>") || !strings.Contains(data, "/checks/"+down.Code+"/details/") || strings.Contains(data, "fine (") {
+				!strings.Contains(data, "broken <job>") || !strings.Contains(data, "/cloaked/"+down.UniqueKey()+"/") || strings.Contains(data, "fine (") {
 				t.Errorf("reminder to %q:\n%s", mail.To, data)
 			}
 			// The check recovers: the plan is cleared and nothing more is sent.

@@ -9,7 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -31,7 +31,8 @@ type ClientOptions struct {
 	// MaxResponseBody is how much of a response body is kept; 64 KiB when
 	// zero. The rest is discarded.
 	MaxResponseBody int64
-	// UserAgent is sent unless a request sets its own; "Overdue" when "".
+	// UserAgent is sent unless a request sets its own; upstream's
+	// "healthchecks.io" when "", so receivers that filter on it keep working.
 	UserAgent string
 	// Resolver resolves host names; net.DefaultResolver when nil.
 	Resolver Resolver
@@ -71,7 +72,7 @@ const (
 	errConnect       = "Connection failed"
 	errTLS           = "TLS handshake failed"
 	errRedirects     = "Too many redirects"
-	errProtocol      = "Unsupported protocol"
+	errProtocol      = "HTTP request failed, code: 1" // CURLE_UNSUPPORTED_PROTOCOL: only http and https
 	errRequestFailed = "HTTP request failed"
 )
 
@@ -84,7 +85,7 @@ func NewClient(opts ClientOptions) *Client {
 		opts.MaxResponseBody = 64 << 10
 	}
 	if opts.UserAgent == "" {
-		opts.UserAgent = "Overdue"
+		opts.UserAgent = "healthchecks.io"
 	}
 	if opts.Resolver == nil {
 		opts.Resolver = net.DefaultResolver
@@ -228,6 +229,9 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", c.o.UserAgent)
 	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "*/*") // as curl, which upstream sends with
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, classify(ctx, err)
@@ -235,6 +239,9 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxResponseBody))
 	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) && ctx.Err() == nil {
+			return nil, Fail(curlCode(18)) // CURLE_PARTIAL_FILE: the body was cut short
+		}
 		return nil, classify(ctx, err)
 	}
 	// Drain a little more so a short remainder doesn't cost the connection;
@@ -281,13 +288,23 @@ func classify(ctx context.Context, err error) error {
 	if errors.As(err, &recErr) || errors.As(err, &certErr) || errors.As(err, &alert) || strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:") {
 		return Fail(errTLS)
 	}
+	// Past connecting, upstream reports curl's error code: the same cases
+	// get the same codes here.
 	var opErr *net.OpError
-	if errors.As(err, &opErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	isOp := errors.As(err, &opErr)
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED), isOp && opErr.Op == "dial":
 		return Fail(errConnect)
-	}
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		return Fail(errRequestFailed)
+	case isOp && opErr.Op == "write":
+		return Fail(curlCode(55)) // CURLE_SEND_ERROR
+	case errors.Is(err, syscall.ECONNRESET), isOp:
+		return Fail(curlCode(56)) // CURLE_RECV_ERROR
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "server closed idle connection"):
+		// Connected, but the server hung up without an answer.
+		return Fail(curlCode(52)) // CURLE_GOT_NOTHING
 	}
 	return Fail(errRequestFailed)
 }
+
+// curlCode is upstream's text for a curl error without a text of its own.
+func curlCode(n int) string { return errRequestFailed + ", code: " + strconv.Itoa(n) }

@@ -158,7 +158,7 @@ func TestClientAllowPrivate(t *testing.T) {
 	defer srv.Close()
 	c := NewClient(ClientOptions{AllowPrivate: true})
 	resp, err := get(t, c, srv.URL)
-	if err != nil || resp.StatusCode != 200 || string(resp.Body) != "ua=Overdue" {
+	if err != nil || resp.StatusCode != 200 || string(resp.Body) != "ua=healthchecks.io" {
 		t.Fatalf("resp %+v err %v", resp, err)
 	}
 }
@@ -224,9 +224,9 @@ func TestClientStatusAndErrors(t *testing.T) {
 	wantErrText(t, err, "Too many redirects")
 	// Only http and https, for the first URL and for redirects.
 	_, err = get(t, c, "ftp://example.org/")
-	wantErrText(t, err, "Unsupported protocol")
+	wantErrText(t, err, "HTTP request failed, code: 1")
 	_, err = get(t, c, srv.URL+"/status/301")
-	wantErrText(t, err, "Unsupported protocol")
+	wantErrText(t, err, "HTTP request failed, code: 1")
 	// The body is cut to MaxResponseBody.
 	if resp, err := get(t, c, srv.URL+"/big"); err != nil || len(resp.Body) != 1000 {
 		t.Errorf("big body: %d bytes, %v; want 1000", len(resp.Body), err)

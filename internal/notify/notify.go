@@ -31,7 +31,8 @@ type Message struct {
 	LastPing *model.Ping
 	// ProjectName is the name of the check's project.
 	ProjectName string
-	// CheckURL is the absolute link to the check in the web UI.
+	// CheckURL is the absolute link to the check in the web UI: upstream's
+	// cloaked URL, which does not reveal the check's UUID.
 	CheckURL string
 	// CheckJSON is the check as upstream's API v3 shows it to a read-write
 	// key (the webhook's $JSON placeholder).
@@ -68,6 +69,11 @@ func (f TransportFunc) Send(ctx context.Context, m *Message) error { return f(ct
 type Error struct {
 	Msg       string
 	Permanent bool
+	// Final errors are recorded but not retried, and leave the channel
+	// enabled: upstream tries such a send once and keeps the error
+	// ("Email not verified", "Webhook notifications are not enabled."), and
+	// retrying later could deliver a stale alert once the cause is gone.
+	Final bool
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -99,6 +105,16 @@ func ErrorText(err error) string {
 	return string(r)
 }
 
+// FailFinal returns an *Error with text msg that is not retried and does not
+// disable the channel.
+func FailFinal(msg string) error { return &Error{Msg: msg, Final: true} }
+
+// IsFinal reports whether err must not be retried: a permanent or final *Error.
+func IsFinal(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Permanent || e.Final)
+}
+
 // IsPermanent reports whether err is a permanent *Error.
 func IsPermanent(err error) bool {
 	var e *Error
@@ -108,13 +124,15 @@ func IsPermanent(err error) bool {
 // Registry maps channel kinds to transports. It is built once in main.
 type Registry map[string]Transport
 
-// Lookup returns the transport for kind, or a permanent error naming the
-// kind when this build cannot send it (it stays visible on the channel).
+// Lookup returns the transport for kind, or a final error naming the kind
+// when this build cannot send it: it stays visible on the channel, and the
+// channel is not disabled, so that it works once a later version sends that
+// kind (a database imported from upstream has every kind).
 func (r Registry) Lookup(kind string) (Transport, error) {
 	if t, ok := r[kind]; ok && t != nil {
 		return t, nil
 	}
-	return nil, FailPermanent("Integration type " + quote(kind) + " is not supported by this server")
+	return nil, FailFinal("Integration type " + quote(kind) + " is not supported by this server")
 }
 
 func quote(s string) string { return "\"" + s + "\"" }

@@ -60,8 +60,12 @@ func (s *Store) enqueueFlips(ctx context.Context, tx *sql.Tx, checkIDs []int64, 
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("enqueue: read flips: %w", err)
 		}
+		// Fastest channels first, as upstream's select_channels sorts them
+		// (by last_notify_duration, never-notified last): rows are claimed
+		// in id order, so a slow channel does not hold up the others.
 		rows, err = tx.QueryContext(ctx, s.d.rebind("SELECT cc.check_id, ch.id, ch.kind, ch.value FROM channel_checks cc JOIN channels ch ON ch.id = cc.channel_id "+
-			"WHERE ch.disabled = ? AND cc.check_id IN "+in+" ORDER BY ch.id"), append([]any{false}, args...)...)
+			"WHERE ch.disabled = ? AND cc.check_id IN "+in+
+			" ORDER BY CASE WHEN ch.last_notify_duration_us IS NULL THEN 1 ELSE 0 END, ch.last_notify_duration_us, ch.id"), append([]any{false}, args...)...)
 		if err != nil {
 			return fmt.Errorf("enqueue: read channels: %w", err)
 		}
@@ -456,15 +460,24 @@ func (s *Store) NotificationFeedback(ctx context.Context, code string, since tim
 	return found, nil
 }
 
-// DownSince returns when the check went down before t: the time of its
-// newest flip to "down" created before t, or nil. An "up" alert uses it to
+// DownSince returns when the check went down before t, or nil: as
+// upstream's Flip.down_duration, the time of the check's newest flip before
+// t if that flip went to "down" (when it went elsewhere, say to "paused",
+// or flips were pruned, the downtime is unknown). An "up" alert uses it to
 // say how long the downtime lasted.
 func (s *Store) DownSince(ctx context.Context, checkID int64, t time.Time) (*time.Time, error) {
 	var since *time.Time
-	err := s.r.QueryRowContext(ctx, s.d.rebind("SELECT MAX(created) FROM flips WHERE check_id = ? AND new_status = 'down' AND created < ?"), checkID, s.ts(t)).
-		Scan(nullTimeScan{&since})
+	var status string
+	err := s.r.QueryRowContext(ctx, s.d.rebind("SELECT created, new_status FROM flips WHERE check_id = ? AND created < ? ORDER BY created DESC, id DESC LIMIT 1"), checkID, s.ts(t)).
+		Scan(nullTimeScan{&since}, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("down since of check %d: %w", checkID, err)
+	}
+	if status != model.StatusDown {
+		return nil, nil
 	}
 	return since, nil
 }

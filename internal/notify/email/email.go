@@ -27,8 +27,9 @@ import (
 var templates embed.FS
 
 var (
-	alertText  = texttemplate.Must(texttemplate.ParseFS(templates, "templates/alert.txt.tmpl"))
-	alertHTML  = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/alert.html.tmpl"))
+	// The alert's HTML is built from pre-escaped strings (Django's escaping,
+	// which differs from html/template's in its entities).
+	alertHTML  = texttemplate.Must(texttemplate.ParseFS(templates, "templates/alert.html.tmpl"))
 	verifyText = texttemplate.Must(texttemplate.ParseFS(templates, "templates/verify.txt.tmpl"))
 	verifyHTML = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/verify.html.tmpl"))
 )
@@ -48,6 +49,21 @@ type Transport struct {
 	// MailFromTmpl is EMAIL_MAIL_FROM_TMPL: with BounceID, the envelope
 	// sender becomes the template with %s replaced by the bounce ID.
 	MailFromTmpl string
+	// Overview, when set, lists the projects of the account whose email
+	// address the alert goes to (none for an address without an account),
+	// for upstream's "Projects Overview". A failure leaves it out.
+	Overview func(ctx context.Context, address string) ([]ProjectSummary, error)
+}
+
+// ProjectSummary is one line of an alert's projects overview.
+type ProjectSummary struct {
+	// Name is the project's name, or its owner's email address when it
+	// has none (upstream's str(project)).
+	Name string
+	// URL is the project's checks page.
+	URL string
+	// Down is how many of its checks are down.
+	Down int
 }
 
 // Address returns the recipient of an email channel: upstream's JSON
@@ -65,80 +81,221 @@ func Address(value string) string {
 	return v
 }
 
-// bodyLimit is how much of the last ping's body an alert shows: its end,
-// where a failing job's error usually is (upstream shows the last 10,000).
+// bodyLimit is how much of the last ping's body an alert shows: its last
+// 10,000 characters, where a failing job's error usually is (upstream's
+// limit and unit).
 const bodyLimit = 10_000
 
-type lastPing struct {
-	Kind, Time, From string
+// alertView is what the HTML template shows; every string in it is
+// already escaped HTML.
+type alertView struct {
+	Name, StatusWord, StatusTitle, Reason, Downtime, URL, SiteName string
+	Desc, Project                                                  string
+	Tags                                                           []string
+	Period, Schedule, TZ                                           string
+	NPings, Since                                                  string
+	LastPing                                                       *pingView
+	FlipTime                                                       string
+	HasBody, BodyCut                                               bool
+	BodyLen                                                        int
+	Body                                                           string
+	Projects                                                       []projectView
 }
 
-type alertData struct {
-	Name, StatusWord, Reason, CheckURL, Desc, Project, Tags string
-	Schedule, TZ, Period, Grace, FlipTime, SiteName         string
-	NPings                                                  int64
-	LastPing                                                *lastPing
-	Body                                                    string
-	BodyCut                                                 bool
-	BodyLimit                                               int
-	Downtime                                                string
+type projectView struct{ Name, URL, Down string }
+
+type pingView struct {
+	When, From, Type, TypeStyle string
 }
 
-// Render returns the subject, text and HTML of the alert for m.
-func Render(m *notify.Message) (subject, text, html string, err error) {
+// Render returns the subject, text and HTML of the alert for m: upstream's
+// alert email (templates/emails/alert-*.html) in content and wording, with
+// a projects overview when projects are given. Times are shown in UTC:
+// Overdue has no per-user time zone yet.
+func Render(m *notify.Message, projects ...ProjectSummary) (subject, text, html string, err error) {
 	c := &m.Check
-	d := alertData{
-		Name:       c.NameThenCode(),
-		StatusWord: strings.ToUpper(m.Status),
-		Reason:     reasonText(m.Flip.Reason),
-		CheckURL:   m.CheckURL,
-		Desc:       c.Desc,
-		Project:    m.ProjectName,
-		Tags:       c.Tags,
-		Grace:      humanDuration(c.Grace),
-		FlipTime:   m.Flip.Created.UTC().Format("2006-01-02 15:04:05 MST"),
-		SiteName:   m.SiteName,
-		NPings:     c.NPings,
-		BodyLimit:  bodyLimit,
+	status := m.Status
+	name := c.NameThenCode()
+	flipTime := m.Flip.Created.UTC()
+	now := m.Now
+	if now.IsZero() {
+		now = flipTime
 	}
-	if m.Status == model.StatusUp && m.Downtime > 0 {
-		d.Downtime = humanDuration(m.Downtime)
+	var body string
+	hasBody := m.LastPing != nil && len(m.LastPing.Body) > 0
+	bodyLen, bodyCut := 0, false
+	if hasBody {
+		body = notify.DecodeUTF8(m.LastPing.Body)
+		r := []rune(body)
+		bodyLen = len(r)
+		if bodyLen > bodyLimit {
+			body, bodyCut = string(r[bodyLen-bodyLimit:]), true
+		}
 	}
-	if c.Kind == model.KindSimple {
-		d.Period = humanDuration(c.Timeout)
-	} else {
-		d.Schedule, d.TZ = c.Schedule, c.TZ
+	downtime := ""
+	if status == model.StatusUp && m.Downtime > 0 {
+		downtime = durationForSentence(m.Downtime)
+	}
+	nPings := "0"
+	if m.LastPing != nil {
+		nPings = strconv.FormatInt(m.LastPing.N, 10)
+	}
+	since := ""
+	if !c.Created.IsZero() {
+		since = c.Created.UTC().Format("Jan 2, 2006")
+	}
+
+	// The text part, line by line as upstream's linemode template.
+	var lines []string
+	add := func(l ...string) { lines = append(lines, l...) }
+	add(`The check "` + name + `" has gone ` + status + ".")
+	if r := reasonText(m.Flip.Reason); r != "" {
+		add("Reason: " + r + ".")
+	}
+	if downtime != "" {
+		add("The downtime lasted " + downtime + ".")
+	}
+	add("", "View on "+m.SiteName+":", m.CheckURL)
+	if c.Desc != "" {
+		add("", "Description:", "------------", c.Desc)
+	}
+	add("", "Details:", "--------")
+	if m.ProjectName != "" {
+		add("Project: " + m.ProjectName)
+	}
+	if c.Tags != "" {
+		add("Tags: " + c.Tags)
+	}
+	switch c.Kind {
+	case model.KindCron, model.KindOnCalendar:
+		add("Schedule: "+c.Schedule, "Time zone: "+c.TZ)
+	default:
+		add("Period: " + formatDuration(c.Timeout))
+	}
+	total := "Total pings: " + nPings + " "
+	if since != "" {
+		total += "(since " + since + ")"
+	}
+	add(total)
+	if p := m.LastPing; p != nil {
+		l := "Last ping: " + naturalTime(p.Created, now)
+		if p.RemoteAddr != "" {
+			l += ", from " + p.RemoteAddr
+		}
+		add(l, "Last ping type: "+kindDisplay(p))
+	}
+	add("Status changed to " + status + " at: " + dateR(flipTime))
+	if hasBody {
+		add("", "Last Ping Body:")
+		if bodyCut {
+			add("Showing the last " + strconv.Itoa(bodyLimit) + " bytes of " + strconv.Itoa(bodyLen) + " bytes total.")
+		}
+		add("---------------", wordwrap(body, 80))
+	}
+	if len(projects) > 0 {
+		add("", "Projects Overview:", "------------------")
+		for _, p := range projects {
+			if p.Down > 0 {
+				add("* " + p.Name + ": " + strconv.Itoa(p.Down) + " check" + plural(int64(p.Down)) + " down")
+			} else {
+				add("* " + p.Name + ": OK, all checks up")
+			}
+		}
+	}
+	add("", "--", "Regards, "+m.SiteName)
+	text = strings.ReplaceAll(strings.Join(lines, "\n"), "\u00a0", " ")
+
+	v := alertView{
+		Name: escapeHTML(name), StatusWord: strings.ToUpper(status), StatusTitle: strings.ToUpper(status[:min(1, len(status))]) + status[min(1, len(status)):],
+		Reason: escapeHTML(reasonText(m.Flip.Reason)), Downtime: downtime, URL: escapeHTML(m.CheckURL), SiteName: escapeHTML(m.SiteName),
+		Desc: linebreaksBR(c.Desc), Project: escapeHTML(m.ProjectName),
+		NPings: nPings, Since: since, FlipTime: dateR(flipTime),
+		HasBody: hasBody, BodyCut: bodyCut, BodyLen: bodyLen, Body: linebreaksBR(body),
+	}
+	for _, t := range c.TagsList() {
+		v.Tags = append(v.Tags, escapeHTML(t))
+	}
+	for _, p := range projects {
+		pv := projectView{Name: escapeHTML(p.Name), URL: escapeHTML(p.URL), Down: "OK, all checks up"}
+		if p.Down > 0 {
+			pv.Down = "<b>" + strconv.Itoa(p.Down) + " check" + plural(int64(p.Down)) + " down</b>"
+		}
+		v.Projects = append(v.Projects, pv)
+	}
+	switch c.Kind {
+	case model.KindCron, model.KindOnCalendar:
+		v.Schedule, v.TZ = escapeHTML(c.Schedule), escapeHTML(c.TZ)
+	default:
+		v.Period = formatDuration(c.Timeout)
 	}
 	if p := m.LastPing; p != nil {
-		d.LastPing = &lastPing{Kind: pingKind(p), Time: p.Created.UTC().Format("2006-01-02 15:04:05 MST"), From: p.RemoteAddr}
-		body := p.Body
-		if len(body) > bodyLimit {
-			body, d.BodyCut = body[len(body)-bodyLimit:], true
+		typ, style := htmlKindDisplay(p)
+		v.LastPing = &pingView{When: naturalTime(p.Created, now), From: escapeHTML(p.RemoteAddr), Type: typ, TypeStyle: style}
+	}
+	var hb bytes.Buffer
+	if err := alertHTML.Execute(&hb, v); err != nil {
+		return "", "", "", err
+	}
+	subject = strings.TrimSpace(strings.ToUpper(status) + " | " + name)
+	return subject, text, hb.String(), nil
+}
+
+// kindDisplay is upstream's Ping.get_kind_display.
+func kindDisplay(p *model.Ping) string {
+	switch p.Kind {
+	case model.PingIgnored:
+		return "Ignored"
+	case model.PingFail:
+		if p.ExitStatus != nil && *p.ExitStatus != 0 {
+			return "Exit status " + strconv.Itoa(*p.ExitStatus)
 		}
-		d.Body = strings.ToValidUTF8(string(body), "\uFFFD")
+		return "Failure"
+	case model.PingStart:
+		return "Start"
+	case model.PingLog:
+		return "Log"
 	}
-	subject = d.StatusWord + " | " + d.Name
-	var tb, hb bytes.Buffer
-	if err := alertText.Execute(&tb, d); err != nil {
-		return "", "", "", err
+	return "Success"
+}
+
+// htmlKindDisplay is the "Last Ping Type" badge of upstream's HTML alert,
+// which words a few kinds differently from kindDisplay, and its colours.
+func htmlKindDisplay(p *model.Ping) (text, style string) {
+	const grey, red, green = "#eeeeee", "#f2dede", "#dff0d8"
+	switch {
+	case p.Kind == model.PingIgnored:
+		return "Ignored", grey
+	case p.ExitStatus != nil && *p.ExitStatus > 0:
+		return "Exit status " + strconv.Itoa(*p.ExitStatus), red
+	case p.ExitStatus != nil && *p.ExitStatus == 0:
+		return "Exit status 0", green
+	case p.Kind == model.PingFail:
+		return "Failure", red
+	case p.Kind == model.PingStart:
+		return "Started", green
+	case p.Kind == model.PingLog:
+		return "Log", grey
 	}
-	if err := alertHTML.Execute(&hb, d); err != nil {
-		return "", "", "", err
-	}
-	return subject, tb.String(), hb.String(), nil
+	return "Success", green
 }
 
 // Send emails the alert. An address that was never confirmed gets nothing,
-// with upstream's error text.
+// with upstream's error text; like upstream, that send is not tried again
+// (an alert must not arrive late because the address was confirmed later).
 func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	if !m.Channel.EmailVerified {
-		return notify.Fail("Email not verified")
+		return notify.FailFinal("Email not verified")
 	}
 	to := Address(m.Channel.Value)
 	if to == "" {
 		return notify.FailPermanent("Empty email address")
 	}
-	subject, text, html, err := Render(m)
+	var projects []ProjectSummary
+	if t.Overview != nil {
+		// The overview is a courtesy: without it the alert still goes out.
+		projects, _ = t.Overview(ctx, to)
+	}
+	subject, text, html, err := Render(m, projects...)
 	if err != nil {
 		return notify.Fail("Could not render the email")
 	}
@@ -180,22 +337,6 @@ func reasonText(reason string) string {
 		return "received a failure signal"
 	}
 	return ""
-}
-
-func pingKind(p *model.Ping) string {
-	switch p.Kind {
-	case model.PingSuccess:
-		return "success"
-	case model.PingStart:
-		return "start"
-	case model.PingFail:
-		return "failure"
-	case model.PingLog:
-		return "log"
-	case model.PingIgnored:
-		return "ignored"
-	}
-	return p.Kind
 }
 
 // humanDuration writes a duration the way people say it: "1 day 2 hours".

@@ -24,12 +24,13 @@ func message() *notify.Message {
 	return &notify.Message{
 		Code:        "7a1c0e9e-5d3f-4a51-9c0b-1b2c3d4e5f60",
 		Status:      "down",
-		Check:       model.Check{Code: "5b1d0c2e-0000-4000-8000-000000000001", Name: "db <backup> & co", Tags: "prod db", Desc: "Nightly dump", Kind: model.KindCron, Schedule: "0 3 * * *", TZ: "Europe/Riga", Grace: time.Hour, NPings: 42},
+		Check:       model.Check{Code: "5b1d0c2e-0000-4000-8000-000000000001", Created: time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC), Name: "db <backup> & co", Tags: "prod db", Desc: "Nightly dump", Kind: model.KindCron, Schedule: "0 3 * * *", TZ: "Europe/Riga", Grace: time.Hour, NPings: 42},
 		Channel:     model.Channel{Kind: "email", Value: `{"value": "ops@example.org", "up": true, "down": true}`, EmailVerified: true},
 		Flip:        model.Flip{Created: at.Add(time.Hour), NewStatus: "down", Reason: "timeout"},
-		LastPing:    &model.Ping{Created: at, Kind: model.PingFail, RemoteAddr: "192.0.2.7", Body: []byte("pg_dump: error: connection refused")},
+		LastPing:    &model.Ping{N: 7, Created: at, Kind: model.PingFail, RemoteAddr: "192.0.2.7", Body: []byte("pg_dump: error: connection refused")},
 		ProjectName: "Infra",
-		CheckURL:    "https://overdue.example/checks/5b1d0c2e-0000-4000-8000-000000000001/details/",
+		CheckURL:    "https://overdue.example/cloaked/abc/",
+		Now:         at.Add(time.Hour + time.Minute),
 		SiteName:    "Overdue",
 	}
 }
@@ -59,10 +60,12 @@ func decodeParts(t *testing.T, data []byte) (mail.Header, string, string) {
 			r = base64.NewDecoder(base64.StdEncoding, p)
 		}
 		b, _ := io.ReadAll(r)
+		// SMTP carries CRLF line ends; the parts were written with LF.
+		part := strings.ReplaceAll(string(b), "\r\n", "\n")
 		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-			html = string(b)
+			html = part
 		} else {
-			text = string(b)
+			text = part
 		}
 	}
 	return msg.Header, text, html
@@ -90,20 +93,21 @@ func TestAlertEmailOverSMTP(t *testing.T) {
 		t.Errorf("From %q, To %q, Message-ID %q", h.Get("From"), h.Get("To"), h.Get("Message-Id"))
 	}
 	for _, want := range []string{
-		"db <backup> & co is DOWN.",
+		`The check "db <backup> & co" has gone down.`,
 		"Reason: success signal did not arrive on time, grace time passed.",
-		"https://overdue.example/checks/5b1d0c2e-0000-4000-8000-000000000001/details/",
-		"Nightly dump", "Project:      Infra", "Tags:         prod db", "Schedule:     0 3 * * * (Europe/Riga)",
-		"Grace time:   1 hour", "Total pings:  42", "Status since: 2026-11-24 04:04:05 UTC",
-		"Last ping:    failure at 2026-11-24 03:04:05 UTC from 192.0.2.7", "pg_dump: error: connection refused",
+		"View on Overdue:\nhttps://overdue.example/cloaked/abc/",
+		"Description:\n------------\nNightly dump", "Project: Infra", "Tags: prod db", "Schedule: 0 3 * * *\nTime zone: Europe/Riga",
+		"Total pings: 7 (since Nov 1, 2026)", "Status changed to down at: Tue, 24 Nov 2026 04:04:05 +0000",
+		"Last ping: an hour ago, from 192.0.2.7\nLast ping type: Failure", "Last Ping Body:\n---------------\npg_dump: error: connection refused",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text part lacks %q:\n%s", want, text)
 		}
 	}
-	for _, want := range []string{"“db &lt;backup&gt; &amp; co” is DOWN", `href="https://overdue.example/checks/5b1d0c2e-0000-4000-8000-000000000001/details/"`,
-		"Reason: success signal did not arrive on time, grace time passed.", "Nightly dump", "Infra", "prod db", "0 3 * * *", "Europe/Riga",
-		"failure at 2026-11-24 03:04:05 UTC from 192.0.2.7", "pg_dump: error: connection refused"} {
+	for _, want := range []string{`"db &lt;backup&gt; &amp; co" is DOWN (success signal did not arrive on time, grace time passed).`,
+		`<a href="https://overdue.example/cloaked/abc/">View on Overdue&hellip;</a>`,
+		"Nightly dump", "Infra", "prod</code>", "<code>0 3 * * *</code>", "Europe/Riga",
+		"an hour ago, from 192.0.2.7", "Failure", "pg_dump: error: connection refused"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("HTML part lacks %q:\n%s", want, html)
 		}
@@ -117,7 +121,7 @@ func TestRenderVariants(t *testing.T) {
 	m := message()
 	m.Status, m.Flip.Reason, m.Downtime = "up", "", 90*time.Minute
 	m.Check.Name, m.Check.Kind, m.Check.Timeout = "", model.KindSimple, 26*time.Hour
-	m.LastPing.Body = []byte(strings.Repeat("a", 20_000) + "THE END")
+	m.LastPing.Body = []byte(strings.Repeat("a", 20_000) + "THE_END")
 	subject, text, _, err := email.Render(m)
 	if err != nil {
 		t.Fatal(err)
@@ -125,10 +129,11 @@ func TestRenderVariants(t *testing.T) {
 	if subject != "UP | "+m.Check.Code {
 		t.Errorf("unnamed check subject %q, want the UUID", subject)
 	}
-	if !strings.Contains(text, "The downtime lasted 1 hour 30 minutes.") {
+	if !strings.Contains(text, "The downtime lasted 1 hour, 30 minutes.") {
 		t.Errorf("up alert without the downtime:\n%.300s", text)
 	}
-	if !strings.Contains(text, "Period:       1 day 2 hours") || !strings.Contains(text, "(last 10000 bytes)") || !strings.HasSuffix(strings.TrimSpace(strings.Split(text, "\n--\n")[0]), "THE END") {
+	if !strings.Contains(text, "Period: 1 day 2 hours") || !strings.Contains(text, "Showing the last 10000 bytes of 20007 bytes total.") ||
+		!strings.HasSuffix(strings.TrimSpace(strings.Split(text, "\n--\n")[0]), "THE_END") {
 		t.Errorf("text:\n%.600s", text)
 	}
 	m.Flip.Reason = "fail"

@@ -101,7 +101,7 @@ func expandValues(template string, m *notify.Message, where position) string {
 	if where == inBody && strings.Contains(template, "$BODY") {
 		body := ""
 		if m.LastPing != nil && len(m.LastPing.Body) > 0 {
-			body = strings.ToValidUTF8(string(m.LastPing.Body), "\uFFFD")
+			body = notify.DecodeUTF8(m.LastPing.Body)
 		}
 		ph = append(ph, placeholder{"$BODY_JSON", pyJSONString(body)}, placeholder{"$BODY", body})
 	}
@@ -135,10 +135,11 @@ func expandValues(template string, m *notify.Message, where position) string {
 // Render builds the request for message m from spec, as upstream does: the
 // URL with percent-encoded values, the body (POST and PUT only) with raw
 // values, and header values turned into latin-1 bytes, other characters as
-// XML character references.
+// XML character references. Upstream's curl wrapper knows only GET, POST
+// and PUT: any other method is sent as GET.
 func Render(spec Spec, m *notify.Message) (method, url string, headers map[string]string, body []byte) {
 	method = spec.Method
-	if method == "" {
+	if method != http.MethodPost && method != http.MethodPut {
 		method = http.MethodGet
 	}
 	url = expand(spec.URL, m, inURL)
@@ -161,11 +162,15 @@ type Transport struct {
 	Disabled bool
 }
 
-// Send delivers m. A status other than 200, 201, 202 or 204 is a failure,
-// which the outbox retries.
+// attempts is how many times one send tries the request, as upstream's
+// HttpTransport does before it records a failure (test notifications try
+// once). The outbox may retry the whole send later.
+const attempts = 3
+
+// Send delivers m. A status other than 200, 201, 202 or 204 is a failure.
 func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	if t.Disabled {
-		return notify.Fail("Webhook notifications are not enabled.")
+		return notify.FailFinal("Webhook notifications are not enabled.")
 	}
 	down, up, err := ParseConfig(m.Channel.Value)
 	if err != nil {
@@ -179,19 +184,29 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 		return notify.Fail("Empty webhook URL")
 	}
 	method, url, headers, body := Render(spec, m)
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+	tries := attempts
+	if m.Test {
+		tries = 1
 	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		return notify.Fail("Invalid webhook URL")
+	for {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequest(method, url, rd)
+		if err != nil {
+			return notify.FailFinal("Invalid webhook URL")
+		}
+		for k, v := range headers {
+			// As typed: upstream sends header names verbatim.
+			req.Header[k] = []string{v}
+		}
+		_, err = t.Client.Send(ctx, req)
+		tries--
+		if err == nil || tries == 0 || notify.IsPermanent(err) || ctx.Err() != nil {
+			return err
+		}
 	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	_, err = t.Client.Send(ctx, req)
-	return err
 }
 
 // isoSeconds is Python's datetime.isoformat() of a UTC time without

@@ -188,7 +188,7 @@ func TestSendDownAndUp(t *testing.T) {
 	if c.body != `{"check": "Backup \"db\" & \u00fcn\u00efcode", "body": "Body Line 1\nBody Line 2"}` {
 		t.Errorf("down body %s", c.body)
 	}
-	if c.header.Get("Content-Type") != "application/json" || c.header.Get("X-Check") != "Backup \"db\" & \xfcn\xefcode" || c.header.Get("User-Agent") != "Overdue" {
+	if c.header.Get("Content-Type") != "application/json" || c.header.Get("X-Check") != "Backup \"db\" & \xfcn\xefcode" || c.header.Get("User-Agent") != "healthchecks.io" {
 		t.Errorf("down headers %q", c.header)
 	}
 	m = message("up")
