@@ -22,33 +22,70 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/overdue/overdue/internal/api"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/store/storetest"
 )
 
-var (
-	// Upstream's test fixtures use legacy plain-text keys: "X"*32 for
-	// Alice's project, "R"*32 when a test gives it a read-only key.
-	ucPlainRW = strings.Repeat("X", 32)
-	ucPlainRO = strings.Repeat("R", 32)
-)
+// ucEnv is apiEnv with keys of its own. Each case gets a new owner, project
+// and "other" project in a database shared by the cases of one test (a new
+// database per case, as Django's TestCase has, costs minutes on PostgreSQL
+// and MariaDB), so every key must be unique to its project.
+type ucEnv struct {
+	*apiEnv
+	rw, ro           string // hcw_ / hcr_ keys of proj
+	plainRW, plainRO string // legacy 32-character keys, see ucPlainKeys
+}
+
+// ucNewEnv stores a fresh owner with a project (keys rw and ro) and another
+// project (one key, unused by the cases) and mounts the API as newAPIEnv
+// does, under SITE_ROOT siteRoot.
+func ucNewEnv(t *testing.T, st *store.Store) *ucEnv {
+	t.Helper()
+	ctx := context.Background()
+	hex := func() string { return strings.ReplaceAll(uuid.NewString(), "-", "") }
+	e := &ucEnv{apiEnv: &apiEnv{t: t, st: st, now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)},
+		rw: "hcw_" + hex()[:28], ro: "hcr_" + hex()[:28], plainRW: hex(), plainRO: hex()}
+	e.owner = model.User{Email: hex() + "@example.org", Password: "!", CheckLimit: 10000, PingLogLimit: 100}
+	if err := st.CreateUser(ctx, &e.owner); err != nil {
+		t.Fatal(err)
+	}
+	e.proj = model.Project{Code: uuid.NewString(), Name: "Alice", OwnerID: e.owner.ID, APIKey: auth.HashAPIKey(e.rw),
+		APIKeyReadonly: auth.HashAPIKey(e.ro), PingKey: hex()[:22], BadgeKey: hex(), Created: e.now}
+	e.other = model.Project{Code: uuid.NewString(), Name: "Bob", OwnerID: e.owner.ID, APIKey: auth.HashAPIKey("hcw_" + hex()[:28]),
+		PingKey: hex()[:22], BadgeKey: hex(), Created: e.now}
+	for _, p := range []*model.Project{&e.proj, &e.other} {
+		if err := st.CreateProject(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.h = server.Handler(server.Options{BasePath: "/hc", API: api.NewAPI(api.APIDeps{
+		Store: st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t",
+		Now: func() time.Time { return e.now }, Cache: schedule.NewCache(100),
+	})})
+	return e
+}
 
 // ucCase is one upstream test (or one of ours), run on a fresh environment.
 type ucCase struct {
 	name string
-	run  func(t *testing.T, e *apiEnv)
+	run  func(t *testing.T, e *ucEnv)
 }
 
-// ucRun runs every case on a new database of every engine.
+// ucRun runs every case, each on its own projects, on every engine.
 func ucRun(t *testing.T, cases []ucCase) {
 	t.Helper()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			st := storetest.Open(t, engine)
 			for _, tc := range cases {
-				t.Run(tc.name, func(t *testing.T) { tc.run(t, newAPIEnv(t, engine, 0)) })
+				t.Run(tc.name, func(t *testing.T) { tc.run(t, ucNewEnv(t, st)) })
 			}
 		})
 	}
@@ -56,7 +93,7 @@ func ucRun(t *testing.T, cases []ucCase) {
 
 // ucReq sends a request with exactly the given headers (set without
 // canonicalising the values, so odd bytes reach the handler as sent).
-func ucReq(e *apiEnv, method, path string, hdr map[string]string, body string) apiResp {
+func ucReq(e *ucEnv, method, path string, hdr map[string]string, body string) apiResp {
 	e.t.Helper()
 	req := httptest.NewRequest(method, "http://hc.example/hc"+path, strings.NewReader(body))
 	for k, v := range hdr {
@@ -67,13 +104,15 @@ func ucReq(e *apiEnv, method, path string, hdr map[string]string, body string) a
 	return apiResp{rec.Code, rec.Header(), rec.Body.String()}
 }
 
-// ucPlainKeys gives the test project legacy plain-text keys (stored, as all
-// of Overdue's keys, as digests); ro "" leaves it without a read-only key.
-func ucPlainKeys(t *testing.T, e *apiEnv, rw, ro string) {
+// ucPlainKeys gives the test project legacy plain-text keys, as upstream's
+// fixtures have ("X"*32, and "R"*32 when a test adds a read-only key),
+// stored as all of Overdue's keys are, as digests; without ro the project
+// has no read-only key.
+func ucPlainKeys(t *testing.T, e *ucEnv, ro bool) {
 	t.Helper()
-	e.proj.APIKey, e.proj.APIKeyReadonly = auth.HashAPIKey(rw), ""
-	if ro != "" {
-		e.proj.APIKeyReadonly = auth.HashAPIKey(ro)
+	e.proj.APIKey, e.proj.APIKeyReadonly = auth.HashAPIKey(e.plainRW), ""
+	if ro {
+		e.proj.APIKeyReadonly = auth.HashAPIKey(e.plainRO)
 	}
 	if err := e.st.UpdateProject(context.Background(), &e.proj); err != nil {
 		t.Fatal(err)
@@ -82,7 +121,7 @@ func ucPlainKeys(t *testing.T, e *apiEnv, rw, ro string) {
 
 // ucAdd stores a check in a project; linkAll links it to every channel the
 // project has at that moment.
-func ucAdd(t *testing.T, e *apiEnv, projectID int64, linkAll bool, mut func(c *model.Check)) model.Check {
+func ucAdd(t *testing.T, e *ucEnv, projectID int64, linkAll bool, mut func(c *model.Check)) model.Check {
 	t.Helper()
 	c := model.NewCheck(projectID, e.now.Add(-48*time.Hour))
 	if mut != nil {
@@ -94,14 +133,14 @@ func ucAdd(t *testing.T, e *apiEnv, projectID int64, linkAll bool, mut func(c *m
 	return c
 }
 
-func ucSave(t *testing.T, e *apiEnv, c *model.Check) {
+func ucSave(t *testing.T, e *ucEnv, c *model.Check) {
 	t.Helper()
 	if err := e.st.UpdateCheck(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func ucReload(t *testing.T, e *apiEnv, c model.Check) model.Check {
+func ucReload(t *testing.T, e *ucEnv, c model.Check) model.Check {
 	t.Helper()
 	got, err := e.st.CheckByID(context.Background(), c.ID)
 	if err != nil {
@@ -110,7 +149,7 @@ func ucReload(t *testing.T, e *apiEnv, c model.Check) model.Check {
 	return got
 }
 
-func ucFlips(t *testing.T, e *apiEnv, c model.Check) []model.Flip {
+func ucFlips(t *testing.T, e *ucEnv, c model.Check) []model.Flip {
 	t.Helper()
 	flips, err := e.st.ListFlips(context.Background(), c.ID)
 	if err != nil {
@@ -181,64 +220,64 @@ const (
 // --- test_auth.py -----------------------------------------------------------
 
 func TestUpstreamAuth(t *testing.T) {
-	get := func(e *apiEnv, key string) apiResp { return e.do("GET", "/api/v1/checks/", key, "") }
-	post := func(e *apiEnv, key string) apiResp { return e.do("POST", "/api/v1/checks/", key, `{"name": "Foo"}`) }
+	get := func(e *ucEnv, key string) apiResp { return e.do("GET", "/api/v1/checks/", key, "") }
+	post := func(e *ucEnv, key string) apiResp { return e.do("POST", "/api/v1/checks/", key, `{"name": "Foo"}`) }
 	ucRun(t, []ucCase{
-		{"plain_text_api_key_works", func(t *testing.T, e *apiEnv) {
-			ucPlainKeys(t, e, ucPlainRW, "")
-			if r := get(e, ucPlainRW); r.code != 200 {
+		{"plain_text_api_key_works", func(t *testing.T, e *ucEnv) {
+			ucPlainKeys(t, e, false)
+			if r := get(e, e.plainRW); r.code != 200 {
 				t.Errorf("%d %s", r.code, r.body)
 			}
 		}},
-		{"plain_text_readonly_key_works", func(t *testing.T, e *apiEnv) {
-			ucPlainKeys(t, e, ucPlainRW, ucPlainRO)
+		{"plain_text_readonly_key_works", func(t *testing.T, e *ucEnv) {
+			ucPlainKeys(t, e, true)
 			ucAdd(t, e, e.proj.ID, false, nil)
-			r := get(e, ucPlainRO)
+			r := get(e, e.plainRO)
 			if r.code != 200 || !strings.Contains(r.body, `"unique_key": `) || strings.Contains(r.body, `"uuid"`) {
 				t.Errorf("%d %s", r.code, r.body)
 			}
 		}},
-		{"rejects_wrong_key", func(t *testing.T, e *apiEnv) {
-			ucPlainKeys(t, e, ucPlainRW, "")
+		{"rejects_wrong_key", func(t *testing.T, e *ucEnv) {
+			ucPlainKeys(t, e, false)
 			ucWantError(t, get(e, strings.Repeat("W", 32)), 401, "wrong api key")
 		}},
-		{"ro_endpoint_accepts_hashed_api_key", func(t *testing.T, e *apiEnv) {
-			if r := get(e, apiRW); r.code != 200 {
+		{"ro_endpoint_accepts_hashed_api_key", func(t *testing.T, e *ucEnv) {
+			if r := get(e, e.rw); r.code != 200 {
 				t.Errorf("%d %s", r.code, r.body)
 			}
 		}},
-		{"ro_endpoint_accepts_hashed_readonly_key", func(t *testing.T, e *apiEnv) {
-			if r := get(e, apiRO); r.code != 200 {
+		{"ro_endpoint_accepts_hashed_readonly_key", func(t *testing.T, e *ucEnv) {
+			if r := get(e, e.ro); r.code != 200 {
 				t.Errorf("%d %s", r.code, r.body)
 			}
 		}},
-		{"rw_endpoint_accepts_hashed_api_key", func(t *testing.T, e *apiEnv) {
-			if r := post(e, apiRW); r.code != 201 || r.json(t)["name"] != "Foo" {
+		{"rw_endpoint_accepts_hashed_api_key", func(t *testing.T, e *ucEnv) {
+			if r := post(e, e.rw); r.code != 201 || r.json(t)["name"] != "Foo" {
 				t.Errorf("%d %s", r.code, r.body)
 			}
 		}},
-		{"rw_endpoint_rejects_hashed_readonly_key", func(t *testing.T, e *apiEnv) {
-			ucWantError(t, post(e, apiRO), 401, "wrong api key")
+		{"rw_endpoint_rejects_hashed_readonly_key", func(t *testing.T, e *ucEnv) {
+			ucWantError(t, post(e, e.ro), 401, "wrong api key")
 			if checks, _ := e.st.ListChecks(context.Background(), e.proj.ID); len(checks) != 0 {
 				t.Errorf("a check was created: %+v", checks)
 			}
 		}},
 		// Upstream asserts with a mock that no digest is compared when the
 		// stored key is plain text; what a client sees is the 401.
-		{"does_not_compare_digest_to_plaintext_key", func(t *testing.T, e *apiEnv) {
-			ucPlainKeys(t, e, ucPlainRW, "")
+		{"does_not_compare_digest_to_plaintext_key", func(t *testing.T, e *ucEnv) {
+			ucPlainKeys(t, e, false)
 			ucWantError(t, post(e, "hcw_"+strings.Repeat("X", 28)), 401, "wrong api key")
 		}},
 
 		// Ours: the key rules of authorize / authorize_read.
-		{"key_must_be_exactly_32_characters", func(t *testing.T, e *apiEnv) {
-			for _, key := range []string{apiRW[:31], apiRW + "x", " " + apiRW[1:] + " ", strings.Repeat("x", 1000)} {
+		{"key_must_be_exactly_32_characters", func(t *testing.T, e *ucEnv) {
+			for _, key := range []string{e.rw[:31], e.rw + "x", " " + e.rw[1:] + " ", strings.Repeat("x", 1000)} {
 				ucWantError(t, ucReq(e, "GET", "/api/v3/checks/", map[string]string{"X-Api-Key": key}, ""), 401, "missing api key")
 			}
 			ucWantError(t, e.do("GET", "/api/v3/checks/", "", ""), 401, "missing api key")
 			ucWantError(t, ucReq(e, "GET", "/api/v3/checks/", map[string]string{"X-Api-Key": ""}, ""), 401, "missing api key")
 		}},
-		{"header_is_measured_in_bytes", func(t *testing.T, e *apiEnv) {
+		{"header_is_measured_in_bytes", func(t *testing.T, e *ucEnv) {
 			// WSGI hands Django header values decoded as Latin-1, so a
 			// header's length is its length in bytes: 16 two-byte
 			// characters are a 32-character (wrong) key, 32 of them are not
@@ -251,13 +290,13 @@ func TestUpstreamAuth(t *testing.T) {
 				ucWantError(t, ucReq(e, "GET", "/api/v3/checks/", map[string]string{"X-Api-Key": key}, ""), 401, "wrong api key")
 			}
 		}},
-		{"body_key_is_measured_in_characters", func(t *testing.T, e *apiEnv) {
+		{"body_key_is_measured_in_characters", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, nil)
 			url := "/api/v3/checks/" + c.Code + "/pause"
 			ucWantError(t, e.do("POST", url, "", `{"api_key": "`+strings.Repeat("é", 32)+`"}`), 401, "wrong api key")
 			ucWantError(t, e.do("POST", url, "", `{"api_key": "`+strings.Repeat("é", 16)+`"}`), 401, "missing api key")
 		}},
-		{"api_key_in_body_is_str_of_the_value", func(t *testing.T, e *apiEnv) {
+		{"api_key_in_body_is_str_of_the_value", func(t *testing.T, e *ucEnv) {
 			// authorize takes str(value): a number of 32 digits is a
 			// 32-character key (wrong), null is "None", true is "True", and
 			// no float prints as 32 characters.
@@ -282,20 +321,20 @@ func TestUpstreamAuth(t *testing.T) {
 				t.Errorf("paused with a bad key: %s", got.Status)
 			}
 		}},
-		{"header_wins_over_body", func(t *testing.T, e *apiEnv) {
+		{"header_wins_over_body", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, nil)
 			url := "/api/v3/checks/" + c.Code + "/pause"
-			body := `{"api_key": "` + apiRW + `"}`
+			body := `{"api_key": "` + e.rw + `"}`
 			// An empty X-Api-Key header is still "in request.headers".
 			ucWantError(t, ucReq(e, "POST", url, map[string]string{"X-Api-Key": ""}, body), 401, "missing api key")
-			ucWantError(t, e.do("POST", url, apiRO, body), 401, "wrong api key")
-			if r := e.do("POST", url, apiRW, `{"api_key": "short"}`); r.code != 200 {
+			ucWantError(t, e.do("POST", url, e.ro, body), 401, "wrong api key")
+			if r := e.do("POST", url, e.rw, `{"api_key": "short"}`); r.code != 200 {
 				t.Errorf("header key with a bad body key: %d %s", r.code, r.body)
 			}
 		}},
-		{"api_key_in_body_only_for_post", func(t *testing.T, e *apiEnv) {
+		{"api_key_in_body_only_for_post", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, nil)
-			body := `{"api_key": "` + apiRW + `"}`
+			body := `{"api_key": "` + e.rw + `"}`
 			for _, rq := range []struct{ method, path string }{
 				{"GET", "/api/v3/checks/"}, {"GET", "/api/v3/checks/" + c.Code}, {"GET", "/api/v3/checks/" + c.UniqueKey()},
 				{"DELETE", "/api/v3/checks/" + c.Code},
@@ -303,23 +342,23 @@ func TestUpstreamAuth(t *testing.T) {
 				ucWantError(t, e.do(rq.method, rq.path, "", body), 401, "missing api key")
 			}
 			// GET and DELETE do not parse the body at all.
-			if r := e.do("GET", "/api/v3/checks/", apiRW, "{not json"); r.code != 200 {
+			if r := e.do("GET", "/api/v3/checks/", e.rw, "{not json"); r.code != 200 {
 				t.Errorf("GET with a junk body: %d %s", r.code, r.body)
 			}
-			if r := e.do("DELETE", "/api/v3/checks/"+c.Code, apiRW, "[1]"); r.code != 200 {
+			if r := e.do("DELETE", "/api/v3/checks/"+c.Code, e.rw, "[1]"); r.code != 200 {
 				t.Errorf("DELETE with a junk body: %d %s", r.code, r.body)
 			}
 		}},
-		{"readonly_key_only_reads", func(t *testing.T, e *apiEnv) {
+		{"readonly_key_only_reads", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, func(c *model.Check) { c.Status = model.StatusPaused })
 			for _, rq := range []struct{ method, path string }{
 				{"POST", "/api/v3/checks/"}, {"POST", "/api/v3/checks/" + c.Code}, {"DELETE", "/api/v3/checks/" + c.Code},
 				{"POST", "/api/v3/checks/" + c.Code + "/pause"}, {"POST", "/api/v3/checks/" + c.Code + "/resume"},
 			} {
-				ucWantError(t, e.do(rq.method, rq.path, apiRO, ""), 401, "wrong api key")
+				ucWantError(t, e.do(rq.method, rq.path, e.ro, ""), 401, "wrong api key")
 			}
 			for _, path := range []string{"/api/v3/checks/", "/api/v3/checks/" + c.Code, "/api/v3/checks/" + c.UniqueKey()} {
-				if r := e.do("GET", path, apiRO, ""); r.code != 200 {
+				if r := e.do("GET", path, e.ro, ""); r.code != 200 {
 					t.Errorf("GET %s: %d %s", path, r.code, r.body)
 				}
 			}
@@ -327,7 +366,7 @@ func TestUpstreamAuth(t *testing.T) {
 				t.Errorf("read-only key changed the check: %s", got.Status)
 			}
 		}},
-		{"auth_errors_come_with_cors", func(t *testing.T, e *apiEnv) {
+		{"auth_errors_come_with_cors", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, nil)
 			r := e.do("GET", "/api/v3/checks/", "", "")
 			ucWantCORS(t, r, ucMethodsList)
@@ -345,8 +384,8 @@ func TestUpstreamAuth(t *testing.T) {
 
 // ucListFixture is upstream's setUp: "Alice 1" (new, linked to a channel)
 // and "Alice 2" (up, pinged now), with the legacy "X"*32 key.
-func ucListFixture(t *testing.T, e *apiEnv) (a1, a2 model.Check, c1 model.Channel) {
-	ucPlainKeys(t, e, ucPlainRW, "")
+func ucListFixture(t *testing.T, e *ucEnv) (a1, a2 model.Check, c1 model.Channel) {
+	ucPlainKeys(t, e, false)
 	c1 = e.addChannel(e.proj.ID, "", "email")
 	a1 = ucAdd(t, e, e.proj.ID, true, func(c *model.Check) {
 		c.Name, c.Slug, c.Timeout, c.Grace = "Alice 1", "alice-1", time.Hour, 15*time.Minute
@@ -391,9 +430,9 @@ func ucNames(t *testing.T, r apiResp) []string {
 }
 
 func TestUpstreamListChecks(t *testing.T) {
-	list := func(e *apiEnv, query string) apiResp { return e.do("GET", "/api/v1/checks/"+query, ucPlainRW, "") }
+	list := func(e *ucEnv, query string) apiResp { return e.do("GET", "/api/v1/checks/"+query, e.plainRW, "") }
 	ucRun(t, []ucCase{
-		{"works", func(t *testing.T, e *apiEnv) {
+		{"works", func(t *testing.T, e *ucEnv) {
 			a1, a2, c1 := ucListFixture(t, e)
 			r := list(e, "")
 			ucWantCORS(t, r, ucMethodsList)
@@ -419,41 +458,41 @@ func TestUpstreamListChecks(t *testing.T) {
 				}
 			}
 		}},
-		{"handles_options", func(t *testing.T, e *apiEnv) {
+		{"handles_options", func(t *testing.T, e *ucEnv) {
 			r := e.do("OPTIONS", "/api/v1/checks/", "", "")
 			if r.code != 204 || r.body != "" {
 				t.Errorf("%d %q", r.code, r.body)
 			}
 			ucWantCORS(t, r, ucMethodsList)
 		}},
-		{"shows_only_users_checks", func(t *testing.T, e *apiEnv) {
+		{"shows_only_users_checks", func(t *testing.T, e *ucEnv) {
 			ucListFixture(t, e)
 			ucAdd(t, e, e.other.ID, false, func(c *model.Check) { c.Name = "Bob 1" })
 			if got := ucNames(t, list(e, "")); !slices.Equal(got, []string{"Alice 1", "Alice 2"}) {
 				t.Errorf("listed %v", got)
 			}
 		}},
-		{"works_with_tags_param", func(t *testing.T, e *apiEnv) {
+		{"works_with_tags_param", func(t *testing.T, e *ucEnv) {
 			ucListFixture(t, e)
 			checks := ucChecks(t, list(e, "?tag=a2-tag"))
 			if len(checks) != 1 || checks["Alice 2"]["tags"] != "a2-tag" {
 				t.Errorf("%v", checks)
 			}
 		}},
-		{"filters_with_multiple_tags_param", func(t *testing.T, e *apiEnv) {
+		{"filters_with_multiple_tags_param", func(t *testing.T, e *ucEnv) {
 			ucListFixture(t, e)
 			checks := ucChecks(t, list(e, "?tag=a1-tag&tag=a1-additional-tag"))
 			if len(checks) != 1 || checks["Alice 1"]["tags"] != "a1-tag a1-additional-tag" {
 				t.Errorf("%v", checks)
 			}
 		}},
-		{"does_not_match_tag_partially", func(t *testing.T, e *apiEnv) {
+		{"does_not_match_tag_partially", func(t *testing.T, e *ucEnv) {
 			ucListFixture(t, e)
 			if r := list(e, "?tag=tag"); r.body != `{"checks": []}` {
 				t.Errorf("%d %s", r.code, r.body)
 			}
 		}},
-		{"non_existing_tags_filter_returns_empty_result", func(t *testing.T, e *apiEnv) {
+		{"non_existing_tags_filter_returns_empty_result", func(t *testing.T, e *ucEnv) {
 			ucListFixture(t, e)
 			if r := list(e, "?tag=non_existing_tag_with_no_checks"); r.code != 200 || r.body != `{"checks": []}` {
 				t.Errorf("%d %s", r.code, r.body)
@@ -461,10 +500,10 @@ func TestUpstreamListChecks(t *testing.T) {
 		}},
 		// Upstream also counts queries (3 with a read-write key, 2 with a
 		// read-only one); ours are 2 and 1, see listChecks.
-		{"readonly_key_works", func(t *testing.T, e *apiEnv) {
+		{"readonly_key_works", func(t *testing.T, e *ucEnv) {
 			a1, a2, _ := ucListFixture(t, e)
-			ucPlainKeys(t, e, ucPlainRW, ucPlainRO)
-			r := e.do("GET", "/api/v1/checks/", ucPlainRO, "")
+			ucPlainKeys(t, e, true)
+			r := e.do("GET", "/api/v1/checks/", e.plainRO, "")
 			if r.code != 200 || strings.Contains(r.body, a1.Code) || strings.Contains(r.body, a2.Code) {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
@@ -473,7 +512,7 @@ func TestUpstreamListChecks(t *testing.T) {
 				t.Errorf("unique keys: %s", r.body)
 			}
 		}},
-		{"v1_reports_status_started", func(t *testing.T, e *apiEnv) {
+		{"v1_reports_status_started", func(t *testing.T, e *ucEnv) {
 			a1, a2, _ := ucListFixture(t, e)
 			a1.LastStart = ucTime(e.now)
 			ucSave(t, e, &a1)
@@ -485,7 +524,7 @@ func TestUpstreamListChecks(t *testing.T) {
 				t.Errorf("status %v started %v", c["status"], c["started"])
 			}
 		}},
-		{"v2_reports_started_separately", func(t *testing.T, e *apiEnv) {
+		{"v2_reports_started_separately", func(t *testing.T, e *ucEnv) {
 			a1, a2, _ := ucListFixture(t, e)
 			a1.LastStart = ucTime(e.now)
 			ucSave(t, e, &a1)
@@ -493,13 +532,13 @@ func TestUpstreamListChecks(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, v := range []string{"v2", "v3"} {
-				c := ucChecks(t, e.do("GET", "/api/"+v+"/checks/", ucPlainRW, ""))["Alice 1"]
+				c := ucChecks(t, e.do("GET", "/api/"+v+"/checks/", e.plainRW, ""))["Alice 1"]
 				if c["status"] != "new" || c["started"] != true {
 					t.Errorf("%s: status %v started %v", v, c["status"], c["started"])
 				}
 			}
 		}},
-		{"works_with_slug_param", func(t *testing.T, e *apiEnv) {
+		{"works_with_slug_param", func(t *testing.T, e *ucEnv) {
 			ucListFixture(t, e)
 			if got := ucNames(t, list(e, "?slug=alice-1")); !slices.Equal(got, []string{"Alice 1"}) {
 				t.Errorf("listed %v", got)
@@ -507,7 +546,7 @@ func TestUpstreamListChecks(t *testing.T) {
 		}},
 
 		// Ours.
-		{"slug_filter_returns_every_duplicate", func(t *testing.T, e *apiEnv) {
+		{"slug_filter_returns_every_duplicate", func(t *testing.T, e *ucEnv) {
 			ucListFixture(t, e)
 			ucAdd(t, e, e.proj.ID, false, func(c *model.Check) { c.Name, c.Slug = "Alice 1 again", "alice-1" })
 			if got := ucNames(t, list(e, "?slug=alice-1")); !slices.Equal(got, []string{"Alice 1", "Alice 1 again"}) {
@@ -524,7 +563,7 @@ func TestUpstreamListChecks(t *testing.T) {
 				t.Errorf("slug is case-sensitive: %v", got)
 			}
 		}},
-		{"tag_filter_edges", func(t *testing.T, e *apiEnv) {
+		{"tag_filter_edges", func(t *testing.T, e *ucEnv) {
 			ucListFixture(t, e)
 			ucAdd(t, e, e.proj.ID, false, func(c *model.Check) { c.Name, c.Tags = "Commas", "bar,baz  a2-tag " })
 			for query, want := range map[string][]string{
@@ -544,10 +583,10 @@ func TestUpstreamListChecks(t *testing.T) {
 				}
 			}
 		}},
-		{"readonly_list_shape", func(t *testing.T, e *apiEnv) {
+		{"readonly_list_shape", func(t *testing.T, e *ucEnv) {
 			ucListFixture(t, e)
-			ucPlainKeys(t, e, ucPlainRW, ucPlainRO)
-			r := e.do("GET", "/api/v3/checks/", ucPlainRO, "")
+			ucPlainKeys(t, e, true)
+			r := e.do("GET", "/api/v3/checks/", e.plainRO, "")
 			for _, c := range ucChecks(t, r) {
 				if _, ok := c["channels"]; ok {
 					t.Errorf("read-only list has channels: %v", c)
@@ -557,8 +596,8 @@ func TestUpstreamListChecks(t *testing.T) {
 				}
 			}
 		}},
-		{"empty_project", func(t *testing.T, e *apiEnv) {
-			if r := e.do("GET", "/api/v3/checks/", apiRW, ""); r.code != 200 || r.body != `{"checks": []}` {
+		{"empty_project", func(t *testing.T, e *ucEnv) {
+			if r := e.do("GET", "/api/v3/checks/", e.rw, ""); r.code != 200 || r.body != `{"checks": []}` {
 				t.Errorf("%d %s", r.code, r.body)
 			}
 		}},
@@ -567,8 +606,8 @@ func TestUpstreamListChecks(t *testing.T) {
 
 // --- test_get_check.py ------------------------------------------------------
 
-func ucGetFixture(t *testing.T, e *apiEnv) (model.Check, model.Channel) {
-	ucPlainKeys(t, e, ucPlainRW, "")
+func ucGetFixture(t *testing.T, e *ucEnv) (model.Check, model.Channel) {
+	ucPlainKeys(t, e, false)
 	c1 := e.addChannel(e.proj.ID, "", "email")
 	a1 := ucAdd(t, e, e.proj.ID, true, func(c *model.Check) {
 		c.Name, c.Slug, c.Timeout, c.Grace = "Alice 1", "alice-1-custom-slug", time.Hour, 15*time.Minute
@@ -579,27 +618,27 @@ func ucGetFixture(t *testing.T, e *apiEnv) (model.Check, model.Channel) {
 }
 
 func TestUpstreamGetCheck(t *testing.T) {
-	get := func(e *apiEnv, id, key string, v int) apiResp {
+	get := func(e *ucEnv, id, key string, v int) apiResp {
 		return e.do("GET", fmt.Sprintf("/api/v%d/checks/%s", v, id), key, "")
 	}
-	started := func(t *testing.T, e *apiEnv, a1 model.Check, id string) {
+	started := func(t *testing.T, e *ucEnv, a1 model.Check, id string) {
 		a1.LastStart = ucTime(e.now)
 		ucSave(t, e, &a1)
-		doc := get(e, id, ucPlainRW, 1).json(t)
+		doc := get(e, id, e.plainRW, 1).json(t)
 		if doc["status"] != "started" || doc["started"] != true {
 			t.Errorf("v1: status %v started %v", doc["status"], doc["started"])
 		}
 		for _, v := range []int{2, 3} {
-			doc = get(e, id, ucPlainRW, v).json(t)
+			doc = get(e, id, e.plainRW, v).json(t)
 			if doc["status"] != "new" || doc["started"] != true {
 				t.Errorf("v%d: status %v started %v", v, doc["status"], doc["started"])
 			}
 		}
 	}
 	ucRun(t, []ucCase{
-		{"works", func(t *testing.T, e *apiEnv) {
+		{"works", func(t *testing.T, e *ucEnv) {
 			a1, c1 := ucGetFixture(t, e)
-			r := get(e, a1.Code, ucPlainRW, 1)
+			r := get(e, a1.Code, e.plainRW, 1)
 			if r.code != 200 {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
@@ -620,17 +659,17 @@ func TestUpstreamGetCheck(t *testing.T) {
 				}
 			}
 		}},
-		{"handles_invalid_uuid", func(t *testing.T, e *apiEnv) {
+		{"handles_invalid_uuid", func(t *testing.T, e *ucEnv) {
 			ucGetFixture(t, e)
-			ucWant404Page(t, get(e, "not-an-uuid", ucPlainRW, 1))
+			ucWant404Page(t, get(e, "not-an-uuid", e.plainRW, 1))
 		}},
-		{"handles_missing_check", func(t *testing.T, e *apiEnv) {
+		{"handles_missing_check", func(t *testing.T, e *ucEnv) {
 			ucGetFixture(t, e)
-			ucWant404Page(t, get(e, "07c2f548-9850-4b27-af5d-6c9dc157ec02", ucPlainRW, 1))
+			ucWant404Page(t, get(e, "07c2f548-9850-4b27-af5d-6c9dc157ec02", e.plainRW, 1))
 		}},
-		{"handles_unique_key", func(t *testing.T, e *apiEnv) {
+		{"handles_unique_key", func(t *testing.T, e *ucEnv) {
 			a1, c1 := ucGetFixture(t, e)
-			r := get(e, a1.UniqueKey(), ucPlainRW, 1)
+			r := get(e, a1.UniqueKey(), e.plainRW, 1)
 			if r.code != 200 {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
@@ -646,18 +685,18 @@ func TestUpstreamGetCheck(t *testing.T) {
 				}
 			}
 		}},
-		{"rejects_post_unique_key", func(t *testing.T, e *apiEnv) {
+		{"rejects_post_unique_key", func(t *testing.T, e *ucEnv) {
 			a1, _ := ucGetFixture(t, e)
 			ucWantEmpty(t, e.do("POST", "/api/v1/checks/"+a1.UniqueKey(), "", ""), 405, ucMethodsGet)
-			ucWantEmpty(t, e.do("DELETE", "/api/v1/checks/"+a1.UniqueKey(), ucPlainRW, ""), 405, ucMethodsGet)
+			ucWantEmpty(t, e.do("DELETE", "/api/v1/checks/"+a1.UniqueKey(), e.plainRW, ""), 405, ucMethodsGet)
 			if _, err := e.st.CheckByID(context.Background(), a1.ID); err != nil {
 				t.Errorf("check gone: %v", err)
 			}
 		}},
-		{"readonly_key_works", func(t *testing.T, e *apiEnv) {
+		{"readonly_key_works", func(t *testing.T, e *ucEnv) {
 			a1, _ := ucGetFixture(t, e)
-			ucPlainKeys(t, e, ucPlainRW, ucPlainRO)
-			r := get(e, a1.Code, ucPlainRO, 1)
+			ucPlainKeys(t, e, true)
+			r := get(e, a1.Code, e.plainRO, 1)
 			if r.code != 200 {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
@@ -673,40 +712,40 @@ func TestUpstreamGetCheck(t *testing.T) {
 				t.Errorf("unique_key: %s", r.body)
 			}
 		}},
-		{"v1_reports_status_started", func(t *testing.T, e *apiEnv) {
+		{"v1_reports_status_started", func(t *testing.T, e *ucEnv) {
 			a1, _ := ucGetFixture(t, e)
 			started(t, e, a1, a1.Code)
 		}},
-		{"v1_by_unique_key_reports_status_started", func(t *testing.T, e *apiEnv) {
+		{"v1_by_unique_key_reports_status_started", func(t *testing.T, e *ucEnv) {
 			a1, _ := ucGetFixture(t, e)
 			started(t, e, a1, a1.UniqueKey())
 		}},
 
 		// Ours.
-		{"other_projects_check", func(t *testing.T, e *apiEnv) {
+		{"other_projects_check", func(t *testing.T, e *ucEnv) {
 			ucGetFixture(t, e)
 			bob := ucAdd(t, e, e.other.ID, false, nil)
-			ucWantEmpty(t, get(e, bob.Code, ucPlainRW, 3), 403, ucMethodsSingle)
+			ucWantEmpty(t, get(e, bob.Code, e.plainRW, 3), 403, ucMethodsSingle)
 			// unique_key lookups walk the key's own project only: 404, and
 			// it is a bare HttpResponseNotFound (empty, with CORS).
-			ucWantEmpty(t, get(e, bob.UniqueKey(), ucPlainRW, 3), 404, ucMethodsGet)
-			ucWantEmpty(t, get(e, strings.Repeat("0", 40), ucPlainRW, 3), 404, ucMethodsGet)
+			ucWantEmpty(t, get(e, bob.UniqueKey(), e.plainRW, 3), 404, ucMethodsGet)
+			ucWantEmpty(t, get(e, strings.Repeat("0", 40), e.plainRW, 3), 404, ucMethodsGet)
 		}},
-		{"readonly_unique_key", func(t *testing.T, e *apiEnv) {
+		{"readonly_unique_key", func(t *testing.T, e *ucEnv) {
 			a1, _ := ucGetFixture(t, e)
-			ucPlainKeys(t, e, ucPlainRW, ucPlainRO)
-			r := get(e, a1.UniqueKey(), ucPlainRO, 2)
+			ucPlainKeys(t, e, true)
+			r := get(e, a1.UniqueKey(), e.plainRO, 2)
 			if r.code != 200 || strings.Contains(r.body, a1.Code) || r.json(t)["unique_key"] != a1.UniqueKey() {
 				t.Errorf("%d %s", r.code, r.body)
 			}
 		}},
-		{"cron_check_and_last_duration", func(t *testing.T, e *apiEnv) {
+		{"cron_check_and_last_duration", func(t *testing.T, e *ucEnv) {
 			d := 93 * time.Second
 			c := ucAdd(t, e, e.proj.ID, false, func(c *model.Check) {
 				c.Kind, c.Schedule, c.TZ, c.Status = model.KindCron, "0 10 * * *", "Europe/Riga", model.StatusUp
 				c.LastPing, c.LastDuration = ucTime(e.now.Add(-1500*time.Millisecond)), &d
 			})
-			r := get(e, c.Code, apiRW, 3)
+			r := get(e, c.Code, e.rw, 3)
 			want := slices.Concat(rwKeysHead, []string{"last_duration"}, rwKeysTail, []string{"schedule", "tz"})
 			if got := keysOf(t, r.body); !slices.Equal(got, want) {
 				t.Errorf("keys %v", got)
@@ -723,16 +762,16 @@ func TestUpstreamGetCheck(t *testing.T) {
 			zero := time.Duration(0)
 			c.LastDuration = &zero
 			ucSave(t, e, &c)
-			if r := get(e, c.Code, apiRW, 3); strings.Contains(r.body, "last_duration") {
+			if r := get(e, c.Code, e.rw, 3); strings.Contains(r.body, "last_duration") {
 				t.Errorf("zero last_duration shown: %s", r.body)
 			}
 		}},
-		{"started_past_grace_is_down_in_every_version", func(t *testing.T, e *apiEnv) {
+		{"started_past_grace_is_down_in_every_version", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, func(c *model.Check) {
 				c.Status, c.Grace, c.LastStart = model.StatusPaused, time.Hour, ucTime(e.now.Add(-time.Hour))
 			})
 			for v := 1; v <= 3; v++ {
-				doc := get(e, c.Code, apiRW, v).json(t)
+				doc := get(e, c.Code, e.rw, v).json(t)
 				// next_ping: a paused check that got /start has a deadline.
 				if doc["status"] != "down" || doc["started"] != true || doc["next_ping"] != "2026-11-24T11:00:00+00:00" {
 					t.Errorf("v%d: %v %v %v", v, doc["status"], doc["started"], doc["next_ping"])
@@ -745,10 +784,10 @@ func TestUpstreamGetCheck(t *testing.T) {
 // --- test_delete_check.py ---------------------------------------------------
 
 func TestUpstreamDeleteCheck(t *testing.T) {
-	del := func(e *apiEnv, v int, c model.Check, key string) apiResp {
+	del := func(e *ucEnv, v int, c model.Check, key string) apiResp {
 		return e.do("DELETE", fmt.Sprintf("/api/v%d/checks/%s", v, c.Code), key, "")
 	}
-	gone := func(t *testing.T, e *apiEnv, c model.Check) bool {
+	gone := func(t *testing.T, e *ucEnv, c model.Check) bool {
 		_, err := e.st.CheckByID(context.Background(), c.ID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			t.Fatal(err)
@@ -756,10 +795,10 @@ func TestUpstreamDeleteCheck(t *testing.T) {
 		return err != nil
 	}
 	ucRun(t, []ucCase{
-		{"works", func(t *testing.T, e *apiEnv) {
-			ucPlainKeys(t, e, ucPlainRW, "")
+		{"works", func(t *testing.T, e *ucEnv) {
+			ucPlainKeys(t, e, false)
 			c := ucAdd(t, e, e.proj.ID, false, nil)
-			r := del(e, 2, c, ucPlainRW)
+			r := del(e, 2, c, e.plainRW)
 			if r.code != 200 {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
@@ -768,14 +807,14 @@ func TestUpstreamDeleteCheck(t *testing.T) {
 				t.Error("still there")
 			}
 		}},
-		{"handles_missing_check", func(t *testing.T, e *apiEnv) {
+		{"handles_missing_check", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, nil)
 			if err := e.st.DeleteCheck(context.Background(), c.ID); err != nil {
 				t.Fatal(err)
 			}
-			ucWant404Page(t, del(e, 2, c, apiRW))
+			ucWant404Page(t, del(e, 2, c, e.rw))
 		}},
-		{"handles_options", func(t *testing.T, e *apiEnv) {
+		{"handles_options", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, nil)
 			r := e.do("OPTIONS", "/api/v2/checks/"+c.Code, "", "")
 			if r.code != 204 || r.body != "" {
@@ -783,35 +822,35 @@ func TestUpstreamDeleteCheck(t *testing.T) {
 			}
 			ucWantCORS(t, r, ucMethodsSingle)
 		}},
-		{"handles_missing_api_key", func(t *testing.T, e *apiEnv) {
+		{"handles_missing_api_key", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, nil)
 			ucWantError(t, del(e, 2, c, ""), 401, "missing api key")
 			if gone(t, e, c) {
 				t.Error("deleted without a key")
 			}
 		}},
-		{"v1_reports_status_started", func(t *testing.T, e *apiEnv) {
+		{"v1_reports_status_started", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, func(c *model.Check) { c.LastStart = ucTime(e.now) })
-			doc := del(e, 1, c, apiRW).json(t)
+			doc := del(e, 1, c, e.rw).json(t)
 			if doc["status"] != "started" || doc["started"] != true {
 				t.Errorf("status %v started %v", doc["status"], doc["started"])
 			}
 		}},
-		{"v2_reports_started_separately", func(t *testing.T, e *apiEnv) {
+		{"v2_reports_started_separately", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, func(c *model.Check) { c.LastStart = ucTime(e.now) })
-			doc := del(e, 2, c, apiRW).json(t)
+			doc := del(e, 2, c, e.rw).json(t)
 			if doc["status"] != "new" || doc["started"] != true {
 				t.Errorf("status %v started %v", doc["status"], doc["started"])
 			}
 		}},
 
 		// Ours.
-		{"answers_with_the_state_before_deletion", func(t *testing.T, e *apiEnv) {
+		{"answers_with_the_state_before_deletion", func(t *testing.T, e *ucEnv) {
 			e.addChannel(e.proj.ID, "mail", "email")
 			c := ucAdd(t, e, e.proj.ID, true, func(c *model.Check) {
 				c.Name, c.Slug, c.Status, c.NPings, c.LastPing = "Doomed", "doomed", model.StatusUp, 7, ucTime(e.now.Add(-time.Minute))
 			})
-			r := del(e, 3, c, apiRW)
+			r := del(e, 3, c, e.rw)
 			if got, want := keysOf(t, r.body), slices.Concat(rwKeysHead, rwKeysTail, []string{"timeout"}); !slices.Equal(got, want) {
 				t.Errorf("keys %v", got)
 			}
@@ -824,17 +863,17 @@ func TestUpstreamDeleteCheck(t *testing.T) {
 					t.Errorf("%s = %#v, want %#v", k, doc[k], want)
 				}
 			}
-			ucWant404Page(t, e.do("GET", "/api/v3/checks/"+c.Code, apiRW, ""))
-			ucWant404Page(t, del(e, 3, c, apiRW))
-			if r := e.do("GET", "/api/v3/checks/"+c.UniqueKey(), apiRW, ""); r.code != 404 {
+			ucWant404Page(t, e.do("GET", "/api/v3/checks/"+c.Code, e.rw, ""))
+			ucWant404Page(t, del(e, 3, c, e.rw))
+			if r := e.do("GET", "/api/v3/checks/"+c.UniqueKey(), e.rw, ""); r.code != 404 {
 				t.Errorf("by unique key after delete: %d", r.code)
 			}
 		}},
-		{"other_project_and_readonly_key", func(t *testing.T, e *apiEnv) {
+		{"other_project_and_readonly_key", func(t *testing.T, e *ucEnv) {
 			bob := ucAdd(t, e, e.other.ID, false, nil)
-			ucWantEmpty(t, del(e, 3, bob, apiRW), 403, ucMethodsSingle)
+			ucWantEmpty(t, del(e, 3, bob, e.rw), 403, ucMethodsSingle)
 			mine := ucAdd(t, e, e.proj.ID, false, nil)
-			ucWantError(t, del(e, 3, mine, apiRO), 401, "wrong api key")
+			ucWantError(t, del(e, 3, mine, e.ro), 401, "wrong api key")
 			if gone(t, e, bob) || gone(t, e, mine) {
 				t.Error("deleted")
 			}
@@ -845,15 +884,15 @@ func TestUpstreamDeleteCheck(t *testing.T) {
 // --- test_pause.py ----------------------------------------------------------
 
 func TestUpstreamPause(t *testing.T) {
-	setup := func(t *testing.T, e *apiEnv) (model.Check, string) {
-		ucPlainKeys(t, e, ucPlainRW, "")
+	setup := func(t *testing.T, e *ucEnv) (model.Check, string) {
+		ucPlainKeys(t, e, false)
 		c := ucAdd(t, e, e.proj.ID, false, func(c *model.Check) { c.Status, c.LastPing = model.StatusUp, ucTime(e.now) })
 		return c, "/api/v3/checks/" + c.Code + "/pause"
 	}
 	ucRun(t, []ucCase{
-		{"works", func(t *testing.T, e *apiEnv) {
+		{"works", func(t *testing.T, e *ucEnv) {
 			c, url := setup(t, e)
-			r := e.do("POST", url, ucPlainRW, "")
+			r := e.do("POST", url, e.plainRW, "")
 			if r.code != 200 {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
@@ -871,16 +910,16 @@ func TestUpstreamPause(t *testing.T) {
 				t.Errorf("response %s", r.body)
 			}
 		}},
-		{"accepts_api_key_in_post_body", func(t *testing.T, e *apiEnv) {
+		{"accepts_api_key_in_post_body", func(t *testing.T, e *ucEnv) {
 			c, url := setup(t, e)
-			if r := e.do("POST", url, "", `{"api_key": "`+ucPlainRW+`"}`); r.code != 200 {
+			if r := e.do("POST", url, "", `{"api_key": "`+e.plainRW+`"}`); r.code != 200 {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
 			if got := ucReload(t, e, c); got.Status != model.StatusPaused {
 				t.Errorf("status %s", got.Status)
 			}
 		}},
-		{"handles_options", func(t *testing.T, e *apiEnv) {
+		{"handles_options", func(t *testing.T, e *ucEnv) {
 			_, url := setup(t, e)
 			r := e.do("OPTIONS", url, "", "")
 			if r.code != 204 || r.body != "" {
@@ -888,36 +927,36 @@ func TestUpstreamPause(t *testing.T) {
 			}
 			ucWantCORS(t, r, ucMethodsPost)
 		}},
-		{"only_allows_post", func(t *testing.T, e *apiEnv) {
+		{"only_allows_post", func(t *testing.T, e *ucEnv) {
 			c, url := setup(t, e)
 			for _, m := range []string{"GET", "HEAD", "PUT", "PATCH", "DELETE"} {
-				ucWantEmpty(t, e.do(m, url, ucPlainRW, ""), 405, ucMethodsPost)
+				ucWantEmpty(t, e.do(m, url, e.plainRW, ""), 405, ucMethodsPost)
 			}
 			if got := ucReload(t, e, c); got.Status != model.StatusUp {
 				t.Errorf("status %s", got.Status)
 			}
 		}},
-		{"validates_ownership", func(t *testing.T, e *apiEnv) {
+		{"validates_ownership", func(t *testing.T, e *ucEnv) {
 			setup(t, e)
 			bob := ucAdd(t, e, e.other.ID, false, func(c *model.Check) { c.Status = model.StatusUp })
-			ucWantEmpty(t, e.do("POST", "/api/v1/checks/"+bob.Code+"/pause", ucPlainRW, ""), 403, ucMethodsPost)
+			ucWantEmpty(t, e.do("POST", "/api/v1/checks/"+bob.Code+"/pause", e.plainRW, ""), 403, ucMethodsPost)
 			if got := ucReload(t, e, bob); got.Status != model.StatusUp || len(ucFlips(t, e, bob)) != 0 {
 				t.Errorf("status %s", got.Status)
 			}
 		}},
-		{"validates_uuid", func(t *testing.T, e *apiEnv) {
+		{"validates_uuid", func(t *testing.T, e *ucEnv) {
 			setup(t, e)
-			ucWant404Page(t, e.do("POST", "/api/v1/checks/not-uuid/pause", ucPlainRW, ""))
+			ucWant404Page(t, e.do("POST", "/api/v1/checks/not-uuid/pause", e.plainRW, ""))
 		}},
-		{"handles_missing_check", func(t *testing.T, e *apiEnv) {
+		{"handles_missing_check", func(t *testing.T, e *ucEnv) {
 			setup(t, e)
-			ucWant404Page(t, e.do("POST", "/api/v1/checks/07c2f548-9850-4b27-af5d-6c9dc157ec02/pause", ucPlainRW, ""))
+			ucWant404Page(t, e.do("POST", "/api/v1/checks/07c2f548-9850-4b27-af5d-6c9dc157ec02/pause", e.plainRW, ""))
 		}},
-		{"clears_last_start_alert_after", func(t *testing.T, e *apiEnv) {
+		{"clears_last_start_alert_after", func(t *testing.T, e *ucEnv) {
 			c, url := setup(t, e)
 			c.LastStart, c.AlertAfter = ucTime(e.now), ucTime(e.now.Add(time.Hour))
 			ucSave(t, e, &c)
-			r := e.do("POST", url, ucPlainRW, "")
+			r := e.do("POST", url, e.plainRW, "")
 			if r.code != 200 || r.json(t)["started"] != false {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
@@ -926,30 +965,30 @@ func TestUpstreamPause(t *testing.T) {
 				t.Errorf("last_start %v alert_after %v", got.LastStart, got.AlertAfter)
 			}
 		}},
-		{"clears_next_nag_date", func(t *testing.T, e *apiEnv) {
+		{"clears_next_nag_date", func(t *testing.T, e *ucEnv) {
 			_, url := setup(t, e)
 			e.owner.NagPeriod, e.owner.NextNagDate = time.Hour, ucTime(e.now.Add(30*time.Minute))
 			if err := e.st.UpdateUser(context.Background(), &e.owner); err != nil {
 				t.Fatal(err)
 			}
-			if r := e.do("POST", url, ucPlainRW, ""); r.code != 200 {
+			if r := e.do("POST", url, e.plainRW, ""); r.code != 200 {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
 			if u, err := e.st.UserByID(context.Background(), e.owner.ID); err != nil || u.NextNagDate != nil {
 				t.Errorf("next_nag_date %v (%v)", u.NextNagDate, err)
 			}
 		}},
-		{"rejects_non_dict_post_body", func(t *testing.T, e *apiEnv) {
+		{"rejects_non_dict_post_body", func(t *testing.T, e *ucEnv) {
 			_, url := setup(t, e)
 			r := e.do("POST", url, "", "123")
 			ucWantError(t, r, 400, "json validation error: value is not an object")
 			ucWantCORS(t, r, ucMethodsPost)
 		}},
-		{"does_not_pause_already_paused_check", func(t *testing.T, e *apiEnv) {
+		{"does_not_pause_already_paused_check", func(t *testing.T, e *ucEnv) {
 			c, url := setup(t, e)
 			c.Status, c.LastStart = model.StatusPaused, ucTime(e.now)
 			ucSave(t, e, &c)
-			r := e.do("POST", url, ucPlainRW, "")
+			r := e.do("POST", url, e.plainRW, "")
 			if r.code != 200 || r.json(t)["status"] != "paused" {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
@@ -963,14 +1002,14 @@ func TestUpstreamPause(t *testing.T) {
 		}},
 
 		// Ours.
-		{"nag_date_planned_when_another_check_is_down", func(t *testing.T, e *apiEnv) {
+		{"nag_date_planned_when_another_check_is_down", func(t *testing.T, e *ucEnv) {
 			_, url := setup(t, e)
 			ucAdd(t, e, e.proj.ID, false, func(c *model.Check) { c.Status = model.StatusDown })
 			e.owner.NagPeriod = time.Hour
 			if err := e.st.UpdateUser(context.Background(), &e.owner); err != nil {
 				t.Fatal(err)
 			}
-			if r := e.do("POST", url, ucPlainRW, ""); r.code != 200 {
+			if r := e.do("POST", url, e.plainRW, ""); r.code != 200 {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
 			u, err := e.st.UserByID(context.Background(), e.owner.ID)
@@ -978,10 +1017,10 @@ func TestUpstreamPause(t *testing.T) {
 				t.Errorf("next_nag_date %v (%v)", u.NextNagDate, err)
 			}
 		}},
-		{"pauses_new_and_down_checks", func(t *testing.T, e *apiEnv) {
+		{"pauses_new_and_down_checks", func(t *testing.T, e *ucEnv) {
 			for _, status := range []string{model.StatusNew, model.StatusDown} {
 				c := ucAdd(t, e, e.proj.ID, false, func(c *model.Check) { c.Status = status })
-				if r := e.do("POST", "/api/v1/checks/"+c.Code+"/pause", apiRW, "{}"); r.code != 200 || r.json(t)["status"] != "paused" {
+				if r := e.do("POST", "/api/v1/checks/"+c.Code+"/pause", e.rw, "{}"); r.code != 200 || r.json(t)["status"] != "paused" {
 					t.Errorf("%s: %d %s", status, r.code, r.body)
 				}
 				if flips := ucFlips(t, e, c); len(flips) != 1 || flips[0].OldStatus != status || flips[0].NewStatus != "paused" {
@@ -989,7 +1028,7 @@ func TestUpstreamPause(t *testing.T) {
 				}
 			}
 		}},
-		{"body_errors", func(t *testing.T, e *apiEnv) {
+		{"body_errors", func(t *testing.T, e *ucEnv) {
 			c, url := setup(t, e)
 			for body, msg := range map[string]string{
 				"{":          "could not parse request body",
@@ -1005,13 +1044,13 @@ func TestUpstreamPause(t *testing.T) {
 				// Python refuses integers of more than 4,300 digits.
 				`{"x": ` + strings.Repeat("7", 4301) + `}`: "could not parse request body",
 			} {
-				ucWantError(t, e.do("POST", url, ucPlainRW, body), 400, msg)
+				ucWantError(t, e.do("POST", url, e.plainRW, body), 400, msg)
 			}
 			if got := ucReload(t, e, c); got.Status != model.StatusUp {
 				t.Errorf("status %s", got.Status)
 			}
 			// Python's json module reads NaN and Infinity as numbers.
-			if r := e.do("POST", url, "", `{"api_key": "`+ucPlainRW+`", "x": [NaN, -Infinity, "NaN"]}`); r.code != 200 {
+			if r := e.do("POST", url, "", `{"api_key": "`+e.plainRW+`", "x": [NaN, -Infinity, "NaN"]}`); r.code != 200 {
 				t.Errorf("NaN in an object: %d %s", r.code, r.body)
 			}
 		}},
@@ -1021,8 +1060,8 @@ func TestUpstreamPause(t *testing.T) {
 // --- test_resume.py ---------------------------------------------------------
 
 func TestUpstreamResume(t *testing.T) {
-	setup := func(t *testing.T, e *apiEnv) (model.Check, string) {
-		ucPlainKeys(t, e, ucPlainRW, "")
+	setup := func(t *testing.T, e *ucEnv) (model.Check, string) {
+		ucPlainKeys(t, e, false)
 		at := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 		c := ucAdd(t, e, e.proj.ID, false, func(c *model.Check) {
 			c.Status, c.LastStart, c.LastPing, c.AlertAfter = model.StatusPaused, ucTime(at), ucTime(at), ucTime(at.Add(time.Hour))
@@ -1030,9 +1069,9 @@ func TestUpstreamResume(t *testing.T) {
 		return c, "/api/v1/checks/" + c.Code + "/resume"
 	}
 	ucRun(t, []ucCase{
-		{"works", func(t *testing.T, e *apiEnv) {
+		{"works", func(t *testing.T, e *ucEnv) {
 			c, url := setup(t, e)
-			r := e.do("POST", url, ucPlainRW, "")
+			r := e.do("POST", url, e.plainRW, "")
 			if r.code != 200 {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
@@ -1051,11 +1090,11 @@ func TestUpstreamResume(t *testing.T) {
 				t.Errorf("response %s", r.body)
 			}
 		}},
-		{"handles_not_paused_checks", func(t *testing.T, e *apiEnv) {
+		{"handles_not_paused_checks", func(t *testing.T, e *ucEnv) {
 			c, url := setup(t, e)
 			c.Status = model.StatusUp
 			ucSave(t, e, &c)
-			r := e.do("POST", url, ucPlainRW, "")
+			r := e.do("POST", url, e.plainRW, "")
 			if r.code != 409 || r.body != "check is not paused" || r.hdr.Get("Content-Type") != "text/html; charset=utf-8" {
 				t.Errorf("%d %q %q", r.code, r.hdr.Get("Content-Type"), r.body)
 			}
@@ -1064,16 +1103,16 @@ func TestUpstreamResume(t *testing.T) {
 				t.Errorf("changed: %+v", got)
 			}
 		}},
-		{"accepts_api_key_in_post_body", func(t *testing.T, e *apiEnv) {
+		{"accepts_api_key_in_post_body", func(t *testing.T, e *ucEnv) {
 			c, url := setup(t, e)
-			if r := e.do("POST", url, "", `{"api_key": "`+ucPlainRW+`"}`); r.code != 200 {
+			if r := e.do("POST", url, "", `{"api_key": "`+e.plainRW+`"}`); r.code != 200 {
 				t.Fatalf("%d %s", r.code, r.body)
 			}
 			if got := ucReload(t, e, c); got.Status != model.StatusNew {
 				t.Errorf("status %s", got.Status)
 			}
 		}},
-		{"handles_options", func(t *testing.T, e *apiEnv) {
+		{"handles_options", func(t *testing.T, e *ucEnv) {
 			_, url := setup(t, e)
 			r := e.do("OPTIONS", url, "", "")
 			if r.code != 204 || r.body != "" {
@@ -1081,53 +1120,53 @@ func TestUpstreamResume(t *testing.T) {
 			}
 			ucWantCORS(t, r, ucMethodsPost)
 		}},
-		{"only_allows_post", func(t *testing.T, e *apiEnv) {
+		{"only_allows_post", func(t *testing.T, e *ucEnv) {
 			c, url := setup(t, e)
 			for _, m := range []string{"GET", "HEAD", "PUT", "DELETE"} {
-				ucWantEmpty(t, e.do(m, url, ucPlainRW, ""), 405, ucMethodsPost)
+				ucWantEmpty(t, e.do(m, url, e.plainRW, ""), 405, ucMethodsPost)
 			}
 			if got := ucReload(t, e, c); got.Status != model.StatusPaused {
 				t.Errorf("status %s", got.Status)
 			}
 		}},
-		{"validates_ownership", func(t *testing.T, e *apiEnv) {
+		{"validates_ownership", func(t *testing.T, e *ucEnv) {
 			setup(t, e)
 			bob := ucAdd(t, e, e.other.ID, false, func(c *model.Check) { c.Status = model.StatusUp })
-			ucWantEmpty(t, e.do("POST", "/api/v1/checks/"+bob.Code+"/resume", ucPlainRW, ""), 403, ucMethodsPost)
+			ucWantEmpty(t, e.do("POST", "/api/v1/checks/"+bob.Code+"/resume", e.plainRW, ""), 403, ucMethodsPost)
 			// Ownership comes before the paused test: 403 even when paused.
 			bob.Status = model.StatusPaused
 			ucSave(t, e, &bob)
-			ucWantEmpty(t, e.do("POST", "/api/v1/checks/"+bob.Code+"/resume", ucPlainRW, ""), 403, ucMethodsPost)
+			ucWantEmpty(t, e.do("POST", "/api/v1/checks/"+bob.Code+"/resume", e.plainRW, ""), 403, ucMethodsPost)
 			if got := ucReload(t, e, bob); got.Status != model.StatusPaused {
 				t.Errorf("status %s", got.Status)
 			}
 		}},
-		{"validates_uuid", func(t *testing.T, e *apiEnv) {
+		{"validates_uuid", func(t *testing.T, e *ucEnv) {
 			setup(t, e)
-			ucWant404Page(t, e.do("POST", "/api/v1/checks/not-uuid/resume", ucPlainRW, ""))
+			ucWant404Page(t, e.do("POST", "/api/v1/checks/not-uuid/resume", e.plainRW, ""))
 		}},
-		{"handles_missing_check", func(t *testing.T, e *apiEnv) {
+		{"handles_missing_check", func(t *testing.T, e *ucEnv) {
 			setup(t, e)
-			ucWant404Page(t, e.do("POST", "/api/v1/checks/07c2f548-9850-4b27-af5d-6c9dc157ec02/resume", ucPlainRW, ""))
+			ucWant404Page(t, e.do("POST", "/api/v1/checks/07c2f548-9850-4b27-af5d-6c9dc157ec02/resume", e.plainRW, ""))
 		}},
-		{"rejects_non_dict_post_body", func(t *testing.T, e *apiEnv) {
+		{"rejects_non_dict_post_body", func(t *testing.T, e *ucEnv) {
 			_, url := setup(t, e)
 			ucWantError(t, e.do("POST", url, "", "123"), 400, "json validation error: value is not an object")
 		}},
 
 		// Ours: pause then resume leaves two processed flips, and resume is
 		// refused a second time.
-		{"pause_resume_round_trip", func(t *testing.T, e *apiEnv) {
+		{"pause_resume_round_trip", func(t *testing.T, e *ucEnv) {
 			c := ucAdd(t, e, e.proj.ID, false, func(c *model.Check) { c.Status, c.LastPing = model.StatusUp, ucTime(e.now) })
 			base := "/api/v3/checks/" + c.Code
-			if r := e.do("POST", base+"/pause", apiRW, ""); r.code != 200 {
+			if r := e.do("POST", base+"/pause", e.rw, ""); r.code != 200 {
 				t.Fatalf("pause %d %s", r.code, r.body)
 			}
 			e.now = e.now.Add(time.Minute)
-			if r := e.do("POST", base+"/resume", apiRW, ""); r.code != 200 {
+			if r := e.do("POST", base+"/resume", e.rw, ""); r.code != 200 {
 				t.Fatalf("resume %d %s", r.code, r.body)
 			}
-			if r := e.do("POST", base+"/resume", apiRW, ""); r.code != 409 {
+			if r := e.do("POST", base+"/resume", e.rw, ""); r.code != 409 {
 				t.Errorf("second resume %d %s", r.code, r.body)
 			}
 			flips := ucFlips(t, e, c)
@@ -1146,7 +1185,7 @@ func TestUpstreamResume(t *testing.T) {
 // --- CORS, methods, routing -------------------------------------------------
 
 func TestUpstreamCORSAndMethods(t *testing.T) {
-	ucRun(t, []ucCase{{"every_endpoint", func(t *testing.T, e *apiEnv) {
+	ucRun(t, []ucCase{{"every_endpoint", func(t *testing.T, e *ucEnv) {
 		c := ucAdd(t, e, e.proj.ID, false, nil)
 		endpoints := []struct {
 			path, methods string
@@ -1162,7 +1201,7 @@ func TestUpstreamCORSAndMethods(t *testing.T) {
 			for _, ep := range endpoints {
 				path := fmt.Sprintf("/api/v%d/%s", v, ep.path)
 				// OPTIONS needs no key and checks nothing else.
-				for _, key := range []string{"", apiRO, "junk"} {
+				for _, key := range []string{"", e.ro, "junk"} {
 					r := e.do("OPTIONS", path, key, "{")
 					if r.code != 204 || r.body != "" {
 						t.Errorf("OPTIONS %s: %d %q", path, r.code, r.body)
@@ -1172,7 +1211,7 @@ func TestUpstreamCORSAndMethods(t *testing.T) {
 				// A method the endpoint does not have: 405 before any
 				// authentication, with an empty body.
 				for _, m := range ep.denied {
-					for _, key := range []string{"", apiRW} {
+					for _, key := range []string{"", e.rw} {
 						ucWantEmpty(t, e.do(m, path, key, ""), 405, ep.methods)
 					}
 				}
@@ -1187,7 +1226,7 @@ func TestUpstreamCORSAndMethods(t *testing.T) {
 // TestUpstreamHostileInputs: malformed identifiers, overlong paths and odd
 // keys get precise 4xx answers, never a 5xx.
 func TestUpstreamHostileInputs(t *testing.T) {
-	e := newAPIEnv(t, "sqlite", 0)
+	e := ucNewEnv(t, storetest.Open(t, "sqlite"))
 	c := ucAdd(t, e, e.proj.ID, false, nil)
 	upper := strings.ToUpper(c.Code)
 
@@ -1200,7 +1239,7 @@ func TestUpstreamHostileInputs(t *testing.T) {
 		c.Code + "/", c.UniqueKey() + "/", c.UniqueKey() + "/pause", c.Code + "/pings/-1/body", c.Code + "/pings/1e3/body",
 	} {
 		for _, m := range []string{"GET", "POST", "DELETE", "OPTIONS"} {
-			r := e.do(m, "/api/v3/checks/"+id, apiRW, "")
+			r := e.do(m, "/api/v3/checks/"+id, e.rw, "")
 			if r.code != 404 {
 				t.Errorf("%s %.60s: %d %.100s", m, id, r.code, r.body)
 				continue
@@ -1210,17 +1249,17 @@ func TestUpstreamHostileInputs(t *testing.T) {
 	}
 	// ServeMux does not get to clean these into other endpoints' paths.
 	for _, p := range []string{"/api/v3//checks/", "/api//v3/checks/", "/api/v3/./checks/", "/api/v2/../v3/checks/"} {
-		ucWant404Page(t, e.do("GET", p, apiRW, ""))
+		ucWant404Page(t, e.do("GET", p, e.rw, ""))
 	}
 	// Forty characters of [A-z0-9] (A-z spans [\]^_` too) match upstream's
 	// unique_key pattern: the view runs and finds nothing.
 	for _, id := range []string{strings.Repeat("_", 40), strings.Repeat("Z", 40), "%5B" + strings.Repeat("^", 38) + "%5D", strings.ToUpper(c.UniqueKey())} {
-		ucWantEmpty(t, e.do("GET", "/api/v3/checks/"+id, apiRW, ""), 404, ucMethodsGet)
-		ucWantEmpty(t, e.do("POST", "/api/v3/checks/"+id, apiRW, ""), 405, ucMethodsGet)
+		ucWantEmpty(t, e.do("GET", "/api/v3/checks/"+id, e.rw, ""), 404, ucMethodsGet)
+		ucWantEmpty(t, e.do("POST", "/api/v3/checks/"+id, e.rw, ""), 405, ucMethodsGet)
 	}
 	// Query strings the list does not expect.
 	for _, q := range []string{"?tag=%ZZ", "?tag=" + strings.Repeat("x", 5000), "?slug[]=x", "?=&&&", "?tag=%00"} {
-		if r := e.do("GET", "/api/v3/checks/"+q, apiRW, ""); r.code != 200 {
+		if r := e.do("GET", "/api/v3/checks/"+q, e.rw, ""); r.code != 200 {
 			t.Errorf("%.40s: %d %s", q, r.code, r.body)
 		}
 	}
@@ -1229,7 +1268,7 @@ func TestUpstreamHostileInputs(t *testing.T) {
 	ucWantError(t, ucReq(e, "GET", "/api/v3/checks/", map[string]string{"X-Api-Key": huge}, ""), 401, "missing api key")
 	ucWantError(t, e.do("POST", "/api/v3/checks/"+c.Code+"/pause", "", `{"api_key": "`+huge+`"}`), 401, "missing api key")
 	// A body over the cap is refused before the key is looked at.
-	ucWantError(t, e.do("POST", "/api/v3/checks/"+c.Code+"/pause", apiRW, `{"x": "`+strings.Repeat("y", 2<<20)+`"}`), 400, "could not parse request body")
+	ucWantError(t, e.do("POST", "/api/v3/checks/"+c.Code+"/pause", e.rw, `{"x": "`+strings.Repeat("y", 2<<20)+`"}`), 400, "could not parse request body")
 
 	// Over a real socket, what net/http refuses before the handler.
 	srvCtx, stop := context.WithCancel(context.Background())
@@ -1272,13 +1311,13 @@ func TestUpstreamHostileInputs(t *testing.T) {
 		name, req string
 		code      int
 	}{
-		{"plain", "GET " + path + " HTTP/1.1\r\nHost: hc.example\r\nX-Api-Key: " + apiRW + "\r\n\r\n", 200},
+		{"plain", "GET " + path + " HTTP/1.1\r\nHost: hc.example\r\nX-Api-Key: " + e.rw + "\r\n\r\n", 200},
 		{"latin-1 key", "GET " + path + " HTTP/1.1\r\nHost: hc.example\r\nX-Api-Key: " + strings.Repeat("\xe9", 32) + "\r\n\r\n", 401},
 		{"control byte in key", "GET " + path + " HTTP/1.1\r\nHost: hc.example\r\nX-Api-Key: " + strings.Repeat("\x01", 32) + "\r\n\r\n", 400},
 		{"header over 64 KiB", "GET " + path + " HTTP/1.1\r\nHost: hc.example\r\nX-Api-Key: " + strings.Repeat("k", 70<<10) + "\r\n\r\n", 431},
 		{"path over 64 KiB", "GET " + path + strings.Repeat("a", 70<<10) + " HTTP/1.1\r\nHost: hc.example\r\n\r\n", 431},
 		{"space in path", "GET " + path + "a b HTTP/1.1\r\nHost: hc.example\r\n\r\n", 400},
-		{"uuid with NUL", "GET " + path + c.Code + "%00 HTTP/1.1\r\nHost: hc.example\r\nX-Api-Key: " + apiRW + "\r\n\r\n", 404},
+		{"uuid with NUL", "GET " + path + c.Code + "%00 HTTP/1.1\r\nHost: hc.example\r\nX-Api-Key: " + e.rw + "\r\n\r\n", 404},
 	} {
 		if got := raw(tc.req); got != tc.code {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.code)
