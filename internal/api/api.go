@@ -148,6 +148,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Allow-Methods", strings.Join(append(rt.methods[:len(rt.methods):len(rt.methods)], "OPTIONS"), ", "))
 		h.Set("Access-Control-Max-Age", "600")
 		if r.Method == http.MethodOptions {
+			// HttpResponse(status=204): Django still names its default type.
+			h.Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}

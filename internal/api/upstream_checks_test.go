@@ -1203,8 +1203,8 @@ func TestUpstreamCORSAndMethods(t *testing.T) {
 				// OPTIONS needs no key and checks nothing else.
 				for _, key := range []string{"", e.ro, "junk"} {
 					r := e.do("OPTIONS", path, key, "{")
-					if r.code != 204 || r.body != "" {
-						t.Errorf("OPTIONS %s: %d %q", path, r.code, r.body)
+					if r.code != 204 || r.body != "" || r.hdr.Get("Content-Type") != "text/html; charset=utf-8" {
+						t.Errorf("OPTIONS %s: %d %q %q", path, r.code, r.hdr.Get("Content-Type"), r.body)
 					}
 					ucWantCORS(t, r, ep.methods)
 				}
