@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -147,6 +148,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Allow-Methods", strings.Join(append(rt.methods[:len(rt.methods):len(rt.methods)], "OPTIONS"), ", "))
 		h.Set("Access-Control-Max-Age", "600")
 		if r.Method == http.MethodOptions {
+			// HttpResponse(status=204): Django still names its default type.
+			h.Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
@@ -256,8 +259,10 @@ func (a *API) withAuth(w http.ResponseWriter, r *http.Request, v int, write bool
 	}
 	var key string
 	if vals, ok := r.Header["X-Api-Key"]; ok {
+		// WSGI hands Django header values decoded as Latin-1, one
+		// character a byte: the length that counts is in bytes.
 		key = vals[0]
-		if utf8.RuneCountInString(key) != 32 {
+		if len(key) != 32 {
 			key = ""
 		}
 	} else if raw, ok := q.doc["api_key"]; ok && write {
@@ -302,14 +307,15 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) (map[string]any, 
 	if len(body) == 0 {
 		return nil, ""
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, "could not parse request body"
+	doc, ok := decodeJSON(body)
+	if !ok {
+		// Python's json module also reads NaN, Infinity and -Infinity.
+		if alt, found := pyJSONConstants(body); found {
+			doc, ok = decodeJSON(alt)
+		}
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, "could not parse request body" // trailing data
+	if !ok || hasHugeInt(doc) {
+		return nil, "could not parse request body"
 	}
 	m, ok := doc.(map[string]any)
 	if !ok {
@@ -318,24 +324,19 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) (map[string]any, 
 	return m, ""
 }
 
-// pyStr is Python's str() of a decoded JSON value, for "api_key" in a body;
-// only its length matters for values that are not strings.
-func pyStr(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case nil:
-		return "None"
-	case bool:
-		if v {
-			return "True"
-		}
-		return "False"
-	case json.Number:
-		return string(v)
+// decodeJSON decodes one JSON value with nothing but whitespace after it.
+// Numbers stay json.Number so integers and floats can be told apart.
+func decodeJSON(body []byte) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, false
 	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false // trailing data
+	}
+	return doc, true
 }
 
 // fail logs an unexpected error and answers 500; the details stay in the log.

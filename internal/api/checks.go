@@ -232,7 +232,9 @@ func (a *API) getCheck(w http.ResponseWriter, r *http.Request, q *request, code 
 }
 
 // checkByKey finds a check of the project by unique_key, as upstream does,
-// by hashing every check's UUID.
+// by hashing every check's UUID. A miss is upstream's bare
+// HttpResponseNotFound(): an empty body, with the CORS headers (unlike the
+// Http404 page of a missing UUID).
 func (a *API) checkByKey(w http.ResponseWriter, ctx context.Context, q *request, key string) (model.Check, bool) {
 	checks, err := a.st.ListChecks(ctx, q.project.ID)
 	if err != nil {
@@ -244,7 +246,7 @@ func (a *API) checkByKey(w http.ResponseWriter, ctx context.Context, q *request,
 			return checks[i], true
 		}
 	}
-	notFoundPage(w)
+	writeEmpty(w, http.StatusNotFound)
 	return model.Check{}, false
 }
 
@@ -436,12 +438,14 @@ func (a *API) pauseResume(w http.ResponseWriter, r *http.Request, q *request, co
 		return
 	}
 	now := a.now().UTC()
+	paused := false
 	saved, err := a.st.EditCheckState(ctx, c.ID, func(c *model.Check) (*model.Flip, error) {
 		flip := &model.Flip{Created: now, OldStatus: c.Status, Processed: &now}
 		if pause {
 			if c.Status == model.StatusPaused {
 				return nil, store.ErrUnchanged
 			}
+			paused = true
 			flip.NewStatus = model.StatusPaused
 			c.Status, c.LastStart, c.AlertAfter = model.StatusPaused, nil, nil
 			return flip, nil
@@ -465,6 +469,15 @@ func (a *API) pauseResume(w http.ResponseWriter, r *http.Request, q *request, co
 	case err != nil:
 		a.fail(w, "pause or resume check", err)
 		return
+	}
+	if paused {
+		// As upstream's update_next_nag_dates: pausing the last down check
+		// ends the reminders now. The pause is saved already, and the
+		// nagger's next pass plans the same dates, so a failure here is
+		// only logged.
+		if err := a.st.PlanNagsOfUser(ctx, q.project.OwnerID, now); err != nil {
+			a.log.Warn("api: reminder dates after a pause", "check", saved.Code, "err", err)
+		}
 	}
 	a.oneCheck(w, ctx, q, &saved, http.StatusOK)
 }

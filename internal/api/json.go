@@ -241,10 +241,16 @@ func writeEmpty(w http.ResponseWriter, status int) {
 }
 
 // notFoundPage mimics Django's not-found response: an HTML page that no
-// client parses, so only the status matters.
+// client parses, so only the status matters. Upstream raises Http404 (no URL
+// pattern matched, or get_object_or_404), which escapes its cors decorator:
+// the page carries no CORS headers even where the endpoint has them.
 func notFoundPage(w http.ResponseWriter) {
 	const page = "<!doctype html>\n<title>404 Not Found</title>\n<h1>404 Not Found</h1>\n"
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h := w.Header()
+	for _, k := range [...]string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Max-Age"} {
+		h.Del(k)
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusNotFound)
 	_, _ = w.Write([]byte(page))
 }

@@ -70,6 +70,9 @@ func Handler(o Options) http.Handler {
 		fmt.Fprint(w, "OK")
 	})
 	var h http.Handler = mux
+	if o.API != nil {
+		h = apiFirst(o.API, mux)
+	}
 	h = stripBase(o.BasePath, h)
 	h = allowedHosts(o.HostAllowed, h)
 	h = recoverer(o.Log, h)
@@ -92,6 +95,20 @@ func stripBase(base string, next http.Handler) http.Handler {
 		r2.URL.Path = rest
 		r2.URL.RawPath = ""
 		next.ServeHTTP(w, r2)
+	})
+}
+
+// apiFirst hands /api/ paths to the API as they are. ServeMux would answer
+// a path with "//", "." or ".." segments with a redirect to its cleaned form
+// (dropping BasePath, and re-sending a POST there); upstream's URL patterns
+// simply do not match such a path, so the API answers 404.
+func apiFirst(api, mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
 	})
 }
 

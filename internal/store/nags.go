@@ -113,3 +113,33 @@ func (s *Store) DownChecksOfUser(ctx context.Context, userID int64) ([]DownCheck
 	}
 	return out, rows.Err()
 }
+
+// PlanNagsOfUser is PlanNags for one user, right away: upstream's
+// Project.update_next_nag_dates, which the API's pause calls so that pausing
+// the last down check clears the reminder date (and pausing one of several
+// down checks plans it). Users without reminders are left alone, as
+// upstream excludes them.
+func (s *Store) PlanNagsOfUser(ctx context.Context, userID int64, now time.Time) error {
+	var (
+		period  time.Duration
+		hasDate bool
+		down    bool
+	)
+	err := s.w.QueryRowContext(ctx, s.d.rebind("SELECT nag_period_us, next_nag_date IS NOT NULL, "+downInOwnedProjects+" FROM users WHERE id = ?"), userID).
+		Scan(durScan{&period}, &hasDate, &down)
+	if err != nil {
+		return notFound(err, fmt.Sprintf("plan reminders of user %d", userID))
+	}
+	switch {
+	case period <= 0:
+		return nil
+	case down && !hasDate:
+		_, err = s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET next_nag_date = ? WHERE id = ? AND next_nag_date IS NULL"), s.ts(now.Add(period)), userID)
+	case !down && hasDate:
+		_, err = s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET next_nag_date = NULL WHERE id = ?"), userID)
+	}
+	if err != nil {
+		return fmt.Errorf("plan reminders of user %d: %w", userID, err)
+	}
+	return nil
+}
