@@ -40,26 +40,30 @@ func Handler(o Options) http.Handler {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	mux := http.NewServeMux()
-	if o.Pings != nil {
-		mux.Handle("/ping/", o.Pings)
+	// Routes are matched by prefix on the path as it came, not through
+	// ServeMux: ServeMux answers a path with "//", "." or ".." segments with a
+	// redirect to its cleaned form (dropping BasePath, and re-sending a POST
+	// there), where upstream's URL patterns simply do not match, so each
+	// handler answers such a path with its own 404. Every handler does its own
+	// routing below its prefix.
+	var routes []route
+	add := func(prefix string, h http.Handler) {
+		if h != nil {
+			routes = append(routes, route{prefix, h})
+		}
 	}
-	if o.Badges != nil {
-		mux.Handle("/badge/", o.Badges)
-		mux.Handle("/b/", o.Badges)
-	}
-	if o.Metrics != nil {
-		mux.Handle("/projects/", o.Metrics)
-	}
-	if o.API != nil {
-		// One prefix: the API does its own routing, including the 301 that
-		// adds a missing trailing slash and its 404s.
-		mux.Handle("/api/", o.API)
-	}
-	if o.Integrations != nil {
-		mux.Handle("/integrations/", o.Integrations)
-	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	add("/ping/", o.Pings)
+	add("/badge/", o.Badges)
+	add("/b/", o.Badges)
+	add("/projects/", o.Metrics)
+	add("/api/", o.API)
+	add("/integrations/", o.Integrations)
+	healthz := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
 		if o.Ready != nil {
 			if err := o.Ready(r.Context()); err != nil {
 				http.Error(w, "database unavailable", http.StatusServiceUnavailable)
@@ -69,14 +73,51 @@ func Handler(o Options) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprint(w, "OK")
 	})
-	var h http.Handler = mux
-	if o.API != nil {
-		h = apiFirst(o.API, mux)
-	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			healthz.ServeHTTP(w, r)
+			return
+		}
+		for _, rt := range routes {
+			if strings.HasPrefix(r.URL.Path, rt.prefix) {
+				rt.h.ServeHTTP(w, r)
+				return
+			}
+		}
+		NotFound(w, r)
+	})
 	h = stripBase(o.BasePath, h)
 	h = allowedHosts(o.HostAllowed, h)
+	h = securityHeaders(h)
 	h = recoverer(o.Log, h)
 	return h
+}
+
+type route struct {
+	prefix string
+	h      http.Handler
+}
+
+// NotFound is the 404 page for paths that no handler owns.
+func NotFound(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte("<!doctype html>\n<title>404 Not Found</title>\n<h1>404 Not Found</h1>\n"))
+}
+
+// securityHeaders sets, on every response, the headers that upstream's
+// Django middleware adds by default (SecurityMiddleware and
+// XFrameOptionsMiddleware): no MIME sniffing, no framing, a same-origin
+// referrer policy and opener isolation.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // stripBase serves the tree under SITE_ROOT's path only; anything outside it
@@ -88,27 +129,13 @@ func stripBase(base string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rest, ok := strings.CutPrefix(r.URL.Path, base)
 		if !ok || (rest != "" && rest[0] != '/') {
-			http.NotFound(w, r)
+			NotFound(w, r)
 			return
 		}
 		r2 := r.Clone(r.Context())
 		r2.URL.Path = rest
 		r2.URL.RawPath = ""
 		next.ServeHTTP(w, r2)
-	})
-}
-
-// apiFirst hands /api/ paths to the API as they are. ServeMux would answer
-// a path with "//", "." or ".." segments with a redirect to its cleaned form
-// (dropping BasePath, and re-sending a POST there); upstream's URL patterns
-// simply do not match such a path, so the API answers 404.
-func apiFirst(api, mux http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
-			api.ServeHTTP(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
 	})
 }
 

@@ -39,6 +39,13 @@ func TestHandlerRouting(t *testing.T) {
 		{"example.org", "/hcping/abc", 404, ""},
 		{"example.org", "/hc/healthz", 200, "OK"},
 		{"evil.example", "/hc/ping/abc", 400, ""},
+		// Not cleaned and redirected as ServeMux would: the handler owning
+		// the prefix sees the path as sent, as upstream's URL patterns do.
+		{"example.org", "/hc/ping//abc/../x", 200, "ping:/ping//abc/../x"},
+		{"example.org", "/hc/ping", 404, ""},
+		{"example.org", "/hc/badge", 404, ""},
+		{"example.org", "/hc/", 404, ""},
+		{"example.org", "/hc/healthz/", 404, ""},
 	}
 	for _, tc := range cases {
 		req := httptest.NewRequest("GET", "http://"+tc.host+tc.path, nil)
@@ -47,9 +54,21 @@ func TestHandlerRouting(t *testing.T) {
 		if rec.Code != tc.status || (tc.body != "" && rec.Body.String() != tc.body) {
 			t.Errorf("%s%s: %d %q, want %d %q", tc.host, tc.path, rec.Code, rec.Body.String(), tc.status, tc.body)
 		}
+		// Django's default security headers, on every answer (errors too).
+		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+			"Referrer-Policy": "same-origin", "Cross-Origin-Opener-Policy": "same-origin"} {
+			if got := rec.Header().Get(k); got != want {
+				t.Errorf("%s%s: %s = %q, want %q", tc.host, tc.path, k, got, want)
+			}
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "http://example.org/hc/healthz", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("POST healthz: %d", rec.Code)
 	}
 	dbDown = true
-	rec := httptest.NewRecorder()
+	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "http://example.org/hc/healthz", nil))
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("healthz with the database down: %d", rec.Code)
