@@ -302,6 +302,10 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) (map[string]any, 
 	if len(body) == 0 {
 		return nil, ""
 	}
+	body, ok := pyJSON(body) // Python's json.loads dialect
+	if !ok {
+		return nil, "could not parse request body"
+	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.UseNumber()
 	var doc any
