@@ -526,3 +526,357 @@ var upstreamCreateCases = []cuCase{
 		cuWant400(t, cuCreate(t, e, "v3", map[string]any{"name": "Foo", "slug": strings.Repeat("a", 101)}), "json validation error: slug is too long")
 	}},
 }
+
+// TestCreateCheckReference covers what the reference (§2.8, §2.9, §3.3,
+// §3.5) says about POST checks/ beyond upstream's own tests.
+func TestCreateCheckReference(t *testing.T) {
+	runCUCases(t, createReferenceCases)
+}
+
+var createReferenceCases = []cuCase{
+	{"exact_v3_body", func(t *testing.T, e *cuEnv) {
+		a := e.addChannel(e.proj.ID, "a", "email")
+		b := e.addChannel(e.proj.ID, "b", "sms")
+		r := e.do("POST", "/api/v3/checks/", e.rw,
+			`{"name": "Backups \u00e9\u2603", "tags": "prod www", "desc": "line\nnext", "timeout": 120, "grace": 60, "channels": "*"}`)
+		cuWantStatus(t, r, http.StatusCreated)
+		c := cuOnly(t, e)
+		links := []string{a.Code, b.Code}
+		slices.Sort(links)
+		u := siteRoot + "/api/v3/checks/" + c.Code
+		want := `{"name": "Backups \u00e9\u2603", "slug": "", "tags": "prod www", "desc": "line\nnext", "grace": 60, "n_pings": 0, ` +
+			`"status": "new", "started": false, "last_ping": null, "next_ping": null, "manual_resume": false, "methods": "", ` +
+			`"subject": "", "subject_fail": "", "start_kw": "", "success_kw": "", "failure_kw": "", "filter_subject": false, ` +
+			`"filter_body": false, "filter_http_body": false, "filter_default_fail": false, ` +
+			`"badge_url": "` + siteRoot + `/b/2/` + c.BadgeKey + `.svg", "uuid": "` + c.Code + `", ` +
+			`"ping_url": "http://ping.example/` + c.Code + `", "update_url": "` + u + `", "pause_url": "` + u + `/pause", ` +
+			`"resume_url": "` + u + `/resume", "channels": "` + strings.Join(links, ",") + `", "timeout": 120}`
+		if r.body != want {
+			t.Errorf("body\n got %s\nwant %s", r.body, want)
+		}
+		if r.hdr.Get("Content-Type") != "application/json" {
+			t.Errorf("Content-Type %q", r.hdr.Get("Content-Type"))
+		}
+		if c.AlertAfter != nil || c.Status != model.StatusNew || c.NPings != 0 || c.LastPing != nil {
+			t.Errorf("a new check has state: %+v", c)
+		}
+	}},
+	{"schedule_wins_over_timeout", func(t *testing.T, e *cuEnv) {
+		r := cuCreate(t, e, "v3", map[string]any{"schedule": "0 5 * * *", "timeout": 120})
+		cuWantStatus(t, r, http.StatusCreated)
+		doc := r.json(t)
+		if doc["schedule"] != "0 5 * * *" || doc["tz"] != "UTC" {
+			t.Errorf("%s", r.body)
+		}
+		if _, ok := doc["timeout"]; ok {
+			t.Errorf("timeout in a cron check: %s", r.body)
+		}
+		if c := cuOnly(t, e); c.Kind != model.KindCron || c.Timeout != model.DefaultTimeout {
+			t.Errorf("kind %q timeout %v: the timeout must be ignored", c.Kind, c.Timeout)
+		}
+	}},
+	{"guess_kind", func(t *testing.T, e *cuEnv) {
+		for sched, kind := range map[string]string{
+			"*/5 * * * *": model.KindCron, " 0  5 * * 1-5 ": model.KindCron, "0 5 * * *\n": model.KindCron,
+			"Mon 12:00": model.KindOnCalendar, "12:00\n13:00": model.KindOnCalendar, "daily": model.KindOnCalendar,
+			"*-*-* 00:00:00 UTC": model.KindOnCalendar,
+		} {
+			r := cuCreate(t, e, "v3", map[string]any{"schedule": sched})
+			cuWantStatus(t, r, http.StatusCreated)
+			if c := cuReload(t, e, model.Check{Code: r.json(t)["uuid"].(string)}); c.Kind != kind || c.Schedule != sched {
+				t.Errorf("%q: kind %q schedule %q, want %q", sched, c.Kind, c.Schedule, kind)
+			}
+		}
+	}},
+	{"unique_first_match_by_id", func(t *testing.T, e *cuEnv) {
+		first := e.addCheck(func(c *model.Check) { c.Name = "X" })
+		second := e.addCheck(func(c *model.Check) { c.Name = "X" })
+		r := cuCreate(t, e, "v3", map[string]any{"name": "X", "desc": "new", "unique": []string{"name"}})
+		cuWantStatus(t, r, http.StatusOK)
+		if r.json(t)["uuid"] != first.Code || cuReload(t, e, first).Desc != "new" || cuReload(t, e, second).Desc != "" {
+			t.Errorf("not the oldest match: %s", r.body)
+		}
+	}},
+	{"unique_needs_every_field_equal", func(t *testing.T, e *cuEnv) {
+		e.addCheck(func(c *model.Check) { c.Name, c.Tags = "X", "a" })
+		cuWantStatus(t, cuCreate(t, e, "v3", map[string]any{"name": "X", "tags": "b", "unique": []string{"name", "tags"}}), http.StatusCreated)
+		cuWantStatus(t, cuCreate(t, e, "v3", map[string]any{"name": "X", "tags": "a", "unique": []string{"name", "tags"}}), http.StatusOK)
+		// Exact comparison: case and spaces count.
+		cuWantStatus(t, cuCreate(t, e, "v3", map[string]any{"name": "x", "unique": []string{"name"}}), http.StatusCreated)
+		cuWantStatus(t, cuCreate(t, e, "v3", map[string]any{"name": "X ", "unique": []string{"name"}}), http.StatusCreated)
+		// A timeout of a cron check is still its stored timeout.
+		e.addCheck(func(c *model.Check) { c.Kind, c.Schedule, c.Timeout = model.KindCron, "0 5 * * *", 300*time.Second })
+		r := cuCreate(t, e, "v3", map[string]any{"timeout": 300, "unique": []string{"timeout"}})
+		cuWantStatus(t, r, http.StatusOK)
+		if _, ok := r.json(t)["timeout"]; !ok {
+			t.Errorf("the matched check is not simple now: %s", r.body)
+		}
+	}},
+	{"unique_stays_in_project", func(t *testing.T, e *cuEnv) {
+		theirs := model.NewCheck(e.other.ID, e.now)
+		theirs.Name = "X"
+		if err := e.st.CreateCheck(context.Background(), &theirs, false); err != nil {
+			t.Fatal(err)
+		}
+		r := cuCreate(t, e, "v3", map[string]any{"name": "X", "desc": "mine", "unique": []string{"name"}})
+		cuWantStatus(t, r, http.StatusCreated)
+		if cuReload(t, e, theirs).Desc != "" || cuOnly(t, e).Desc != "mine" {
+			t.Error("matched a check of another project")
+		}
+	}},
+	{"unique_update_in_v1_derives_slug", func(t *testing.T, e *cuEnv) {
+		c := e.addCheck(func(c *model.Check) { c.Name, c.Slug = "My Job", "old" })
+		ch := e.addChannel(e.proj.ID, "pager", "sms")
+		r := cuCreate(t, e, "v1", map[string]any{"name": "My Job", "channels": "pager", "unique": []string{"name"}})
+		cuWantStatus(t, r, http.StatusOK)
+		if got := cuReload(t, e, c); got.Slug != "my-job" || !slices.Equal(cuLinks(t, e, got), []string{ch.Code}) {
+			t.Errorf("slug %q links %v", got.Slug, cuLinks(t, e, got))
+		}
+		if r.json(t)["channels"] != ch.Code {
+			t.Errorf("channels in answer: %s", r.body)
+		}
+	}},
+	{"check_limit_counts_every_owned_project", func(t *testing.T, e *cuEnv) {
+		e.owner.CheckLimit = 2
+		if err := e.st.UpdateUser(context.Background(), &e.owner); err != nil {
+			t.Fatal(err)
+		}
+		theirs := model.NewCheck(e.other.ID, e.now)
+		if err := e.st.CreateCheck(context.Background(), &theirs, false); err != nil {
+			t.Fatal(err)
+		}
+		cuWantStatus(t, cuCreate(t, e, "v3", map[string]any{"name": "one"}), http.StatusCreated)
+		if r := cuCreate(t, e, "v3", map[string]any{"name": "two"}); r.code != http.StatusForbidden || r.body != "" {
+			t.Errorf("over the limit: %d %q", r.code, r.body)
+		}
+		// An upsert that finds its check is not a creation.
+		cuWantStatus(t, cuCreate(t, e, "v3", map[string]any{"name": "one", "unique": []string{"name"}}), http.StatusOK)
+		// Validation comes before the limit, the limit before channels.
+		cuWant400(t, cuCreate(t, e, "v3", map[string]any{"timeout": 1}), "json validation error: timeout is too small")
+		if r := cuCreate(t, e, "v3", map[string]any{"channels": "nope"}); r.code != http.StatusForbidden {
+			t.Errorf("limit and bad channel: %d %s", r.code, r.body)
+		}
+		// A read-write key of the other project sees the same owner's limit.
+		if r := e.do("POST", "/api/v3/checks/", e.otherRW, `{}`); r.code != http.StatusForbidden {
+			t.Errorf("other project over the limit: %d", r.code)
+		}
+	}},
+	{"channels_are_the_projects_own", func(t *testing.T, e *cuEnv) {
+		mine := e.addChannel(e.proj.ID, "mine", "email")
+		theirs := e.addChannel(e.other.ID, "theirs", "email")
+		r := cuCreate(t, e, "v3", map[string]any{"channels": "*"})
+		cuWantStatus(t, r, http.StatusCreated)
+		if r.json(t)["channels"] != mine.Code {
+			t.Errorf("* linked %v", r.json(t)["channels"])
+		}
+		for _, s := range []string{"theirs", theirs.Code, "mine,theirs", " mine", "mine,", "*,mine", "MINE", strings.ToUpper(mine.Code)} {
+			want := "invalid channel identifier: " + strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(s, "mine,"), "*,"))
+			switch s {
+			case " mine":
+				want = "invalid channel identifier:  mine"
+			case "mine,":
+				want = "empty channel identifier"
+			case "*,mine":
+				want = "invalid channel identifier: *"
+			}
+			cuWant400(t, cuCreate(t, e, "v3", map[string]any{"channels": s}), want)
+		}
+		// Names and UUIDs mix; a channel named twice is linked once.
+		r = cuCreate(t, e, "v3", map[string]any{"channels": "mine," + mine.Code})
+		cuWantStatus(t, r, http.StatusCreated)
+		if r.json(t)["channels"] != mine.Code {
+			t.Errorf("duplicates: %v", r.json(t)["channels"])
+		}
+		// Without "channels" a created check has none (the UI assigns all).
+		r = cuCreate(t, e, "v3", map[string]any{"name": "plain"})
+		if r.json(t)["channels"] != "" {
+			t.Errorf("linked without being asked: %s", r.body)
+		}
+		if n := len(cuChecks(t, e)); n != 3 {
+			t.Errorf("%d checks after 3 successful creates", n)
+		}
+	}},
+	{"null_for_every_field", func(t *testing.T, e *cuEnv) {
+		for field, msg := range map[string]string{
+			"desc": "is not a string", "failure_kw": "is not a string", "filter_subject": "is not a boolean",
+			"filter_body": "is not a boolean", "filter_http_body": "is not a boolean", "filter_default_fail": "is not a boolean",
+			"manual_resume": "is not a boolean", "methods": "has unexpected value", "slug": "is not a string",
+			"start_kw": "is not a string", "success_kw": "is not a string", "tags": "is not a string", "tz": "is not a string",
+		} {
+			cuWant400(t, cuCreate(t, e, "v3", map[string]any{field: nil}), "json validation error: "+field+" "+msg)
+		}
+		// Unknown keys are ignored, null or not.
+		cuWantStatus(t, cuCreate(t, e, "v3", map[string]any{"status": nil, "n_pings": 5, "kind": "cron"}), http.StatusCreated)
+		if c := cuOnly(t, e); c.Kind != model.KindSimple || c.NPings != 0 {
+			t.Errorf("unknown keys were used: %+v", c)
+		}
+	}},
+	{"python_json_dialect", func(t *testing.T, e *cuEnv) {
+		for _, tc := range []struct{ body, err string }{
+			{`{"timeout": NaN}`, "json validation error: timeout is not a number"},
+			{`{"grace": Infinity}`, "json validation error: grace is not a number"},
+			{`{"timeout": -Infinity}`, "json validation error: timeout is not a number"},
+			{`{"name": NaN}`, "json validation error: name is not a string"},
+			{`{"unique": [Infinity]}`, "json validation error: an item in 'unique' has unexpected value"},
+			{`{"timeout": 1e400}`, "json validation error: timeout is not a number"},
+			{`{"timeout": -0}`, "json validation error: timeout is too small"},
+			{`{"timeout": -0.0}`, "json validation error: timeout is not a number"},
+			{`{"timeout": 6e1}`, "json validation error: timeout is not a number"},
+			{`{"timeout": 1` + strings.Repeat("0", 4299) + `}`, "json validation error: timeout is too large"},
+			{`{"x": 1` + strings.Repeat("0", 4300) + `}`, "could not parse request body"},
+			{`{"x": -1` + strings.Repeat("0", 4300) + `}`, "could not parse request body"},
+			{`{"x": 1` + strings.Repeat("0", 4300) + `.5}`, ""},
+			{`{"x": NaN, "y": [Infinity, -Infinity], "name": "n"}`, ""},
+			{`{"x": -NaN}`, "could not parse request body"},
+			{`{"x": NaN1}`, "could not parse request body"},
+			{`{"x": 1NaN}`, "could not parse request body"},
+			{`{"x": nan}`, "could not parse request body"},
+			{`{"x": inf}`, "could not parse request body"},
+			{`{"x": "NaN"}`, ""},
+			{`{"x": "a\"NaN"}`, ""},
+			{"\ufeff{}", "could not parse request body"},
+			{`{"name": "a", "name": "b"}`, ""},
+			{` {} `, ""},
+			{` `, "could not parse request body"},
+			{`{"name": "\ud83d\ude00"}`, ""},
+		} {
+			r := e.do("POST", "/api/v3/checks/", e.rw, tc.body)
+			if tc.err != "" {
+				cuWant400(t, r, tc.err)
+			} else if r.code != http.StatusCreated {
+				t.Errorf("%.60s: %d %s", tc.body, r.code, r.body)
+			}
+		}
+		names := map[string]bool{}
+		for _, c := range cuChecks(t, e) {
+			names[c.Name] = true
+		}
+		// Duplicate keys: the last one wins, as in Python.
+		if !names["b"] || names["a"] || !names["n"] || !names["😀"] {
+			t.Errorf("stored names %v", names)
+		}
+	}},
+	{"subject_and_filter_subject", func(t *testing.T, e *cuEnv) {
+		r := cuCreate(t, e, "v3", map[string]any{"subject": "S", "filter_subject": false})
+		cuWantStatus(t, r, http.StatusCreated)
+		if c := cuOnly(t, e); c.SuccessKw != "S" || c.FilterSubject {
+			t.Errorf("stored %+v", c)
+		}
+		if doc := r.json(t); doc["subject"] != "" || doc["success_kw"] != "S" || doc["filter_subject"] != false {
+			t.Errorf("%s", r.body)
+		}
+		// success_kw applies after subject and wins.
+		r = cuCreate(t, e, "v3", map[string]any{"subject": "S", "success_kw": "K", "subject_fail": ""})
+		if doc := r.json(t); doc["success_kw"] != "K" || doc["filter_subject"] != true || doc["subject"] != "K" {
+			t.Errorf("%s", r.body)
+		}
+		// Both empty turn filtering off.
+		r = cuCreate(t, e, "v3", map[string]any{"subject": "", "subject_fail": ""})
+		if doc := r.json(t); doc["filter_subject"] != false {
+			t.Errorf("%s", r.body)
+		}
+	}},
+	{"nul_characters", func(t *testing.T, e *cuEnv) {
+		r := e.do("POST", "/api/v3/checks/", e.rw, `{"name": "a\u0000b", "desc": "\u0000"}`)
+		if e.st.Engine() == "postgres" {
+			// PostgreSQL text cannot hold U+0000 (upstream: 500).
+			cuWant400(t, r, "json validation error: desc contains a NUL character")
+			for _, f := range []string{"name", "tags", "start_kw", "success_kw", "failure_kw", "subject", "subject_fail"} {
+				cuWant400(t, cuCreate(t, e, "v3", map[string]any{f: "\x00"}), "json validation error: "+f+" contains a NUL character")
+			}
+			if n := len(cuChecks(t, e)); n != 0 {
+				t.Errorf("%d checks stored", n)
+			}
+		} else {
+			cuWantStatus(t, r, http.StatusCreated)
+			if c := cuOnly(t, e); c.Name != "a\x00b" || c.Desc != "\x00" {
+				t.Errorf("stored %q %q", c.Name, c.Desc)
+			}
+			if !strings.HasPrefix(r.body, `{"name": "a\u0000b", `) {
+				t.Errorf("body %.60s", r.body)
+			}
+		}
+		// Where the value never reaches the database the usual errors stand.
+		cuWant400(t, cuCreate(t, e, "v3", map[string]any{"slug": "a\x00"}), "json validation error: slug does not match pattern")
+		cuWant400(t, cuCreate(t, e, "v3", map[string]any{"channels": "a\x00"}), "invalid channel identifier: a\x00")
+	}},
+	{"long_tags_and_derived_slug", func(t *testing.T, e *cuEnv) {
+		// Upstream does not limit tags; a v1 slug made from a 100-character
+		// name can be 500 characters long. Every engine stores both.
+		tags := strings.Repeat("t ", 1000)
+		name := strings.Repeat("\u33af", 100) // ㎯ is "rad∕s2" under NFKD
+		r := cuCreate(t, e, "v1", map[string]any{"tags": tags, "name": name})
+		cuWantStatus(t, r, http.StatusCreated)
+		if c := cuOnly(t, e); c.Tags != tags || c.Slug != strings.Repeat("rads2", 100) || c.Name != name {
+			t.Errorf("stored tags %d slug %d name %d characters", len(c.Tags), len(c.Slug), len([]rune(c.Name)))
+		}
+	}},
+	{"slug_from_name_v1_v2", func(t *testing.T, e *cuEnv) {
+		for _, tc := range []struct{ v, name, slug string }{
+			{"v1", "Foo Bar", "foo-bar"}, {"v2", "  Daily -- backup!  ", "daily-backup"}, {"v1", "Crème brûlée", "creme-brulee"},
+			{"v2", "__x__", "x"}, {"v1", "a_b-c d", "a_b-c-d"}, {"v1", "日本", ""}, {"v2", "", ""}, {"v1", "ﬁle №1", "file-no1"},
+			{"v3", "Foo Bar", ""},
+		} {
+			r := cuCreate(t, e, tc.v, map[string]any{"name": tc.name})
+			cuWantStatus(t, r, http.StatusCreated)
+			if got := r.json(t)["slug"]; got != tc.slug {
+				t.Errorf("%s %q: slug %v, want %q", tc.v, tc.name, got, tc.slug)
+			}
+		}
+		// An explicit slug wins over the derived one.
+		if r := cuCreate(t, e, "v1", map[string]any{"name": "Foo", "slug": "bar"}); r.json(t)["slug"] != "bar" {
+			t.Errorf("%s", r.body)
+		}
+		if r := cuCreate(t, e, "v2", map[string]any{"name": "Foo", "slug": ""}); r.json(t)["slug"] != "" {
+			t.Errorf("%s", r.body)
+		}
+	}},
+	{"api_version_in_urls_and_status", func(t *testing.T, e *cuEnv) {
+		now := e.now
+		e.addCheck(func(c *model.Check) { c.Name, c.LastStart = "S", &now })
+		for _, v := range []string{"v1", "v2", "v3"} {
+			r := cuCreate(t, e, v, map[string]any{"name": "S", "unique": []string{"name"}})
+			doc := r.json(t)
+			wantStatus := "new"
+			if v == "v1" {
+				wantStatus = "started"
+			}
+			if doc["status"] != wantStatus || doc["started"] != true || !strings.HasPrefix(doc["update_url"].(string), siteRoot+"/api/"+v+"/checks/") {
+				t.Errorf("%s: %s", v, r.body)
+			}
+		}
+	}},
+	{"cloning_recipe", func(t *testing.T, e *cuEnv) {
+		// templates/docs/cloning_checks.md: the objects of a read-only
+		// listing are POSTed unchanged to another project.
+		e.addChannel(e.proj.ID, "c", "email")
+		cuWantStatus(t, cuCreate(t, e, "v3", map[string]any{"name": "N", "tags": "a b", "desc": "d", "schedule": "0 5 * * *",
+			"tz": "Europe/Riga", "grace": 120, "manual_resume": true, "methods": "POST", "success_kw": "ok", "filter_body": true,
+			"channels": "*"}), http.StatusCreated)
+		for _, key := range []string{e.ro, e.rw} {
+			var list struct {
+				Checks []map[string]any `json:"checks"`
+			}
+			if err := json.Unmarshal([]byte(e.do("GET", "/api/v3/checks/", key, "").body), &list); err != nil || len(list.Checks) != 1 {
+				t.Fatalf("list: %v", err)
+			}
+			b, _ := json.Marshal(list.Checks[0])
+			r := e.do("POST", "/api/v3/checks/", e.otherRW, string(b))
+			if key == e.rw {
+				// A read-write listing carries the source's channel UUIDs.
+				cuWant400(t, r, "invalid channel identifier: "+list.Checks[0]["channels"].(string))
+				continue
+			}
+			cuWantStatus(t, r, http.StatusCreated)
+			clone := r.json(t)
+			for _, k := range []string{"name", "tags", "desc", "schedule", "tz", "grace", "manual_resume", "methods", "success_kw", "filter_body"} {
+				if clone[k] != list.Checks[0][k] {
+					t.Errorf("%s: %v, source %v", k, clone[k], list.Checks[0][k])
+				}
+			}
+			if clone["channels"] != "" || clone["n_pings"] != 0.0 {
+				t.Errorf("clone %s", r.body)
+			}
+		}
+	}},
+}
