@@ -453,3 +453,257 @@ func cuSameConfig(a, b model.Check) bool {
 	yj, _ := json.Marshal(y)
 	return string(xj) == string(yj)
 }
+
+// TestUpdateCheckReference covers what the reference (§2.5, §2.8, §3.1,
+// §3.3, §3.5) says about POST checks/<uuid> beyond upstream's tests.
+func TestUpdateCheckReference(t *testing.T) {
+	runCUCases(t, updateReferenceCases)
+}
+
+// cuFull is a check with every configurable field set and some state.
+func cuFull(e *cuEnv) model.Check {
+	lastPing := e.now.Add(-10 * time.Minute)
+	alertAfter := e.now.Add(10 * time.Minute) // next match 12:05, then 5 minutes of grace
+	dur := 42 * time.Second
+	return e.addCheck(func(c *model.Check) {
+		c.Name, c.Slug, c.Tags, c.Desc = "Old", "old", "a b", "desc"
+		c.Kind, c.Schedule, c.TZ, c.Grace = model.KindCron, "5,35 * * * *", "Europe/Riga", 5*time.Minute
+		c.Timeout = 2 * time.Hour
+		c.FilterSubject, c.FilterBody, c.StartKw, c.SuccessKw, c.FailureKw = true, true, "go", "ok", "bad"
+		c.Methods, c.ManualResume = "POST", true
+		c.Status, c.NPings, c.LastPing, c.LastDuration, c.AlertAfter = model.StatusUp, 7, &lastPing, &dur, &alertAfter
+	})
+}
+
+var updateReferenceCases = []cuCase{
+	{"only_given_fields_change", func(t *testing.T, e *cuEnv) {
+		c := cuFull(e)
+		before := cuReload(t, e, c)
+		r := cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"desc": "new"})
+		cuWantStatus(t, r, http.StatusOK)
+		after := cuReload(t, e, c)
+		before.Desc = "new"
+		if !cuSameConfig(before, after) {
+			t.Errorf("more than desc changed:\n%+v\n%+v", before, after)
+		}
+		// An empty document changes nothing and still answers the check.
+		r = e.do("POST", "/api/v3/checks/"+c.Code, e.rw, "")
+		cuWantStatus(t, r, http.StatusOK)
+		if !cuSameConfig(after, cuReload(t, e, c)) || r.json(t)["n_pings"] != 7.0 || r.json(t)["last_duration"] != 42.0 {
+			t.Errorf("empty update: %s", r.body)
+		}
+	}},
+	{"exact_cron_body", func(t *testing.T, e *cuEnv) {
+		c := cuFull(e)
+		r := cuUpdate(t, e, "v2", c.Code, e.rw, map[string]any{"name": "Nightly"})
+		u := siteRoot + "/api/v2/checks/" + c.Code
+		want := `{"name": "Nightly", "slug": "nightly", "tags": "a b", "desc": "desc", "grace": 300, "n_pings": 7, "status": "up", ` +
+			`"started": false, "last_ping": "2026-11-24T11:50:00+00:00", "next_ping": "2026-11-24T12:05:00+00:00", ` +
+			`"manual_resume": true, "methods": "POST", "subject": "ok", "subject_fail": "bad", "start_kw": "go", "success_kw": "ok", ` +
+			`"failure_kw": "bad", "filter_subject": true, "filter_body": true, "filter_http_body": false, "filter_default_fail": false, ` +
+			`"badge_url": "` + siteRoot + `/b/2/` + c.BadgeKey + `.svg", "last_duration": 42, "uuid": "` + c.Code + `", ` +
+			`"ping_url": "http://ping.example/` + c.Code + `", "update_url": "` + u + `", "pause_url": "` + u + `/pause", ` +
+			`"resume_url": "` + u + `/resume", "channels": "", "schedule": "5,35 * * * *", "tz": "Europe/Riga"}`
+		if r.code != http.StatusOK || r.body != want {
+			t.Errorf("%d\n got %s\nwant %s", r.code, r.body, want)
+		}
+	}},
+	{"failed_update_changes_nothing", func(t *testing.T, e *cuEnv) {
+		ch := e.addChannel(e.proj.ID, "one", "email")
+		c := cuFull(e)
+		cuAssignAll(t, e, c)
+		before := cuReload(t, e, c)
+		for _, tc := range []struct {
+			doc map[string]any
+			err string
+		}{
+			{map[string]any{"name": "new", "desc": "new", "channels": "one,nope"}, "invalid channel identifier: nope"},
+			{map[string]any{"name": "new", "channels": ""}, ""}, // control: this one succeeds
+		} {
+			r := cuUpdate(t, e, "v3", c.Code, e.rw, tc.doc)
+			if tc.err == "" {
+				cuWantStatus(t, r, http.StatusOK)
+				continue
+			}
+			cuWant400(t, r, tc.err)
+			if !cuSameConfig(before, cuReload(t, e, c)) || !slices.Equal(cuLinks(t, e, c), []string{ch.Code}) {
+				t.Errorf("%v changed the check", tc.doc)
+			}
+		}
+		for _, doc := range []map[string]any{
+			{"name": "ok", "timeout": 1}, {"tags": "t", "unique": "name"}, {"desc": "d", "tz": "Nowhere/City"},
+			{"name": "ok", "schedule": "61 * * * *"}, {"manual_resume": false, "methods": "GET"},
+		} {
+			if r := cuUpdate(t, e, "v3", c.Code, e.rw, doc); r.code != http.StatusBadRequest {
+				t.Errorf("%v: %d", doc, r.code)
+			}
+		}
+		after := cuReload(t, e, c)
+		before.Name = "new"
+		if !cuSameConfig(before, after) || len(cuLinks(t, e, c)) != 0 {
+			t.Errorf("failed updates changed the check:\n%+v\n%+v", before, after)
+		}
+	}},
+	{"alert_after_follows_schedule", func(t *testing.T, e *cuEnv) {
+		lastPing := time.Date(2026, 11, 24, 3, 10, 0, 0, time.UTC)
+		c := e.addCheck(func(c *model.Check) { c.Status, c.LastPing = model.StatusUp, &lastPing })
+		// 05:00 in Riga (UTC+2 in November) is 03:00 UTC: next match is the
+		// next day, then the grace of 10 minutes.
+		cuWantStatus(t, cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"schedule": "0 5 * * *", "tz": "Europe/Riga", "grace": 600}), http.StatusOK)
+		want := time.Date(2026, 11, 25, 3, 10, 0, 0, time.UTC)
+		if got := cuReload(t, e, c); got.AlertAfter == nil || !got.AlertAfter.Equal(want) {
+			t.Errorf("alert_after %v, want %v", got.AlertAfter, want)
+		}
+		// Back to simple: last ping + timeout + grace.
+		cuWantStatus(t, cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"timeout": 3600}), http.StatusOK)
+		got := cuReload(t, e, c)
+		if want := lastPing.Add(time.Hour + 10*time.Minute); got.AlertAfter == nil || !got.AlertAfter.Equal(want) {
+			t.Errorf("alert_after %v, want %v", got.AlertAfter, want)
+		}
+		// The schedule and zone stay stored while the check is simple.
+		if got.Kind != model.KindSimple || got.Schedule != "0 5 * * *" || got.TZ != "Europe/Riga" {
+			t.Errorf("stored %+v", got)
+		}
+		// A paused check cannot go down: no alert_after.
+		p := e.addCheck(func(c *model.Check) { c.Status, c.LastPing = model.StatusPaused, &lastPing })
+		cuWantStatus(t, cuUpdate(t, e, "v3", p.Code, e.rw, map[string]any{"timeout": 60}), http.StatusOK)
+		if got := cuReload(t, e, p); got.AlertAfter != nil || got.Status != model.StatusPaused {
+			t.Errorf("paused: %+v", got)
+		}
+	}},
+	{"schedule_keeps_tz_unless_given", func(t *testing.T, e *cuEnv) {
+		c := e.addCheck(func(c *model.Check) { c.TZ = "Asia/Tokyo" })
+		r := cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"schedule": "Mon..Fri 09:00"})
+		cuWantStatus(t, r, http.StatusOK)
+		if doc := r.json(t); doc["tz"] != "Asia/Tokyo" || doc["schedule"] != "Mon..Fri 09:00" {
+			t.Errorf("%s", r.body)
+		}
+		// tz alone changes no kind.
+		r = cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"tz": "UTC"})
+		if got := cuReload(t, e, c); got.Kind != model.KindOnCalendar || got.TZ != "UTC" {
+			t.Errorf("stored %+v", got)
+		}
+		// Both schedule and timeout: the schedule wins, the timeout is ignored.
+		cuWantStatus(t, cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"schedule": "*/5 * * * *", "timeout": 120}), http.StatusOK)
+		if got := cuReload(t, e, c); got.Kind != model.KindCron || got.Timeout != model.DefaultTimeout {
+			t.Errorf("stored %+v", got)
+		}
+	}},
+	{"error_precedence", func(t *testing.T, e *cuEnv) {
+		c := e.addCheck(nil)
+		theirs := model.NewCheck(e.other.ID, e.now)
+		if err := e.st.CreateCheck(context.Background(), &theirs, false); err != nil {
+			t.Fatal(err)
+		}
+		missing := uuid.NewString()
+		for _, tc := range []struct {
+			code, key, body string
+			status          int
+			resp            string
+		}{
+			// The body is parsed before the key is looked at...
+			{missing, "", "{", 400, `{"error": "could not parse request body"}`},
+			{missing, e.rw, "[]", 400, `{"error": "json validation error: value is not an object"}`},
+			// ...the key before the check...
+			{missing, "", `{"timeout": 1}`, 401, `{"error": "missing api key"}`},
+			{missing, strings.Repeat("k", 32), `{"timeout": 1}`, 401, `{"error": "wrong api key"}`},
+			// ...the check before the fields.
+			{missing, e.rw, `{"timeout": 1}`, 404, ""},
+			{theirs.Code, e.rw, `{"timeout": 1}`, 403, ""},
+			{theirs.Code, e.rw, `{"channels": "nope"}`, 403, ""},
+			{c.Code, e.rw, `{"timeout": 1, "channels": "nope"}`, 400, `{"error": "json validation error: timeout is too small"}`},
+			// The body may carry the key.
+			{c.Code, "", `{"api_key": "` + e.rw + `", "name": "via body"}`, 200, ""},
+			{theirs.Code, "", `{"api_key": "` + e.otherRW + `", "name": "theirs"}`, 200, ""},
+		} {
+			r := e.do("POST", "/api/v3/checks/"+tc.code, tc.key, tc.body)
+			if r.code != tc.status || (tc.resp != "" && r.body != tc.resp) || (tc.status == 403 && r.body != "") {
+				t.Errorf("%s key=%q %s: %d %s, want %d %s", tc.code, tc.key, tc.body, r.code, r.body, tc.status, tc.resp)
+			}
+		}
+		if cuReload(t, e, c).Name != "via body" || cuReload(t, e, theirs).Name != "theirs" {
+			t.Error("updates with the key in the body were not saved")
+		}
+	}},
+	{"unique_is_validated_but_ignored", func(t *testing.T, e *cuEnv) {
+		c := e.addCheck(func(c *model.Check) { c.Name = "A" })
+		e.addCheck(func(c *model.Check) { c.Name = "B" })
+		cuWant400(t, cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"unique": []string{"desc"}}),
+			"json validation error: an item in 'unique' has unexpected value")
+		r := cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"name": "B", "unique": []string{"name"}})
+		cuWantStatus(t, r, http.StatusOK)
+		if r.json(t)["uuid"] != c.Code || cuReload(t, e, c).Name != "B" || len(cuChecks(t, e)) != 2 {
+			t.Errorf("%s", r.body)
+		}
+	}},
+	{"slug_by_version", func(t *testing.T, e *cuEnv) {
+		c := e.addCheck(func(c *model.Check) { c.Slug = "keep" })
+		for _, tc := range []struct {
+			v    string
+			doc  map[string]any
+			slug string
+		}{
+			{"v3", map[string]any{"name": "Name One"}, "keep"},
+			{"v2", map[string]any{"name": "Name Two"}, "name-two"},
+			{"v1", map[string]any{"name": "Name Three", "slug": "explicit"}, "explicit"},
+			{"v1", map[string]any{"desc": "no name, no slug change"}, "explicit"},
+			{"v2", map[string]any{"name": "!!!"}, ""},
+			{"v3", map[string]any{"slug": ""}, ""},
+		} {
+			cuWantStatus(t, cuUpdate(t, e, tc.v, c.Code, e.rw, tc.doc), http.StatusOK)
+			if got := cuReload(t, e, c).Slug; got != tc.slug {
+				t.Errorf("%s %v: slug %q, want %q", tc.v, tc.doc, got, tc.slug)
+			}
+		}
+	}},
+	{"subject_recomputes_filter_from_both_keywords", func(t *testing.T, e *cuEnv) {
+		// filter_subject becomes bool(success_kw or failure_kw): clearing
+		// subject while failure_kw is set turns filtering on.
+		c := e.addCheck(func(c *model.Check) { c.FailureKw = "F" })
+		cuWantStatus(t, cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"subject": ""}), http.StatusOK)
+		if got := cuReload(t, e, c); !got.FilterSubject || got.SuccessKw != "" || got.FailureKw != "F" {
+			t.Errorf("stored %+v", got)
+		}
+		r := cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"subject_fail": ""})
+		if got := cuReload(t, e, c); got.FilterSubject || got.FailureKw != "" {
+			t.Errorf("stored %+v", got)
+		}
+		if doc := r.json(t); doc["subject"] != "" || doc["subject_fail"] != "" || doc["filter_subject"] != false {
+			t.Errorf("%s", r.body)
+		}
+		// failure_kw given with subject_fail: the plain field is applied last.
+		cuWantStatus(t, cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"subject_fail": "X", "failure_kw": "Y"}), http.StatusOK)
+		if got := cuReload(t, e, c); !got.FilterSubject || got.FailureKw != "Y" {
+			t.Errorf("stored %+v", got)
+		}
+	}},
+	{"nul_characters", func(t *testing.T, e *cuEnv) {
+		c := e.addCheck(nil)
+		r := cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"tags": "a\x00", "desc": "ok"})
+		if e.st.Engine() == "postgres" {
+			cuWant400(t, r, "json validation error: tags contains a NUL character")
+			if got := cuReload(t, e, c); got.Desc != "" {
+				t.Errorf("stored %+v", got)
+			}
+			return
+		}
+		cuWantStatus(t, r, http.StatusOK)
+		if got := cuReload(t, e, c); got.Tags != "a\x00" {
+			t.Errorf("tags %q", got.Tags)
+		}
+	}},
+	{"state_is_not_touched", func(t *testing.T, e *cuEnv) {
+		// An edit never changes status, pings, last_ping or last_start,
+		// even when it changes the schedule under a running job.
+		start := e.now.Add(-time.Minute)
+		c := e.addCheck(func(c *model.Check) {
+			c.Status, c.NPings, c.LastPing, c.LastStart, c.LastStartRID = model.StatusDown, 3, &start, &start, uuid.NewString()
+		})
+		cuWantStatus(t, cuUpdate(t, e, "v3", c.Code, e.rw, map[string]any{"timeout": 60, "grace": 60, "manual_resume": true}), http.StatusOK)
+		got := cuReload(t, e, c)
+		if got.Status != model.StatusDown || got.NPings != 3 || got.LastPing == nil || got.LastStart == nil || got.LastStartRID != c.LastStartRID ||
+			got.AlertAfter != nil {
+			t.Errorf("stored %+v", got)
+		}
+	}},
+}
