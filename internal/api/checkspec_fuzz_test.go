@@ -65,6 +65,39 @@ func FuzzCheckSpec(f *testing.F) {
 		return c
 	}
 	mine, theirs := mkCheck(proj, "mine"), mkCheck(other, "theirs")
+	// restore puts both checks back as they were, so that every input
+	// starts from the same database and a failure reproduces alone.
+	var restore func(t *testing.T)
+	{
+		var saved []model.Check
+		var links [][]int64
+		for _, c := range []model.Check{mine, theirs} {
+			c, err := st.CheckByCode(ctx, c.Code)
+			if err != nil {
+				f.Fatal(err)
+			}
+			chans, err := st.ChannelsForCheck(ctx, c.ID)
+			if err != nil {
+				f.Fatal(err)
+			}
+			var ids []int64
+			for _, ch := range chans {
+				ids = append(ids, ch.ID)
+			}
+			saved, links = append(saved, c), append(links, ids)
+		}
+		restore = func(t *testing.T) {
+			for i := range saved {
+				c := saved[i]
+				if err := st.UpdateCheck(ctx, &c); err != nil {
+					t.Fatal(err)
+				}
+				if err := st.SetCheckChannels(ctx, c.ID, links[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
 	h := api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example", Now: func() time.Time { return now },
 		Cache: schedule.NewCache(100)})
 
@@ -145,6 +178,7 @@ func FuzzCheckSpec(f *testing.F) {
 		}
 	}
 
+	var baseline string
 	f.Fuzz(func(t *testing.T, target, keyMode uint8, body []byte) {
 		v := []string{"v1", "v2", "v3"}[target/3%3]
 		path := "/api/" + v + "/checks/"
@@ -162,6 +196,11 @@ func FuzzCheckSpec(f *testing.F) {
 			req.Header.Set("X-Api-Key", ro)
 		}
 		before := snapshot(t)
+		if baseline == "" {
+			baseline = before
+		} else if before != baseline {
+			t.Fatalf("the previous input left the database changed\nbaseline %.500s\nnow      %.500s", baseline, before)
+		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		code, resp := rec.Code, rec.Body.String()
@@ -189,11 +228,11 @@ func FuzzCheckSpec(f *testing.F) {
 				if c.ID == mine.ID || c.ID == theirs.ID {
 					t.Fatalf("201 for an existing check")
 				}
-				// Keep the database small: the next input starts from the
-				// same two checks.
 				if err := st.DeleteCheck(ctx, c.ID); err != nil {
 					t.Fatal(err)
 				}
+			} else {
+				restore(t)
 			}
 			return
 		case http.StatusBadRequest, http.StatusUnauthorized:
