@@ -45,7 +45,12 @@ func vErr(field, tmpl string) error {
 // substitution of 0.0 for null does.
 type jsonFloat struct{}
 
-func parseSpec(doc map[string]any) (*checkSpec, error) {
+// parseSpec validates a create/update document. With rejectNUL (the store
+// is PostgreSQL, whose text columns cannot hold U+0000) a free-text field
+// holding a NUL character is a validation error rather than a failed write
+// (upstream answers 500 there); slug, schedule, tz and channels keep their
+// own errors, as those values never reach the database.
+func parseSpec(doc map[string]any, rejectNUL bool) (*checkSpec, error) {
 	get := func(k string) (any, bool) {
 		v, ok := doc[k]
 		if ok && v == nil {
@@ -69,6 +74,8 @@ func parseSpec(doc map[string]any) (*checkSpec, error) {
 			err = vErr(field, "%s is not a string")
 		case maxLen > 0 && utf8.RuneCountInString(s) > maxLen:
 			err = vErr(field, "%s is too long")
+		case rejectNUL && isFreeText(field) && strings.IndexByte(s, 0) >= 0:
+			err = vErr(field, "%s contains a NUL character")
 		default:
 			*dst = &s
 		}
@@ -172,6 +179,15 @@ func parseSpec(doc map[string]any) (*checkSpec, error) {
 		return nil, err
 	}
 	return sp, nil
+}
+
+// isFreeText reports whether a string field is stored as given (see parseSpec).
+func isFreeText(field string) bool {
+	switch field {
+	case "name", "desc", "tags", "start_kw", "success_kw", "failure_kw", "subject", "subject_fail":
+		return true
+	}
+	return false
 }
 
 var errNotInt = errors.New("not an integer")
