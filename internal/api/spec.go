@@ -48,8 +48,8 @@ type jsonFloat struct{}
 // parseSpec validates a create/update document. With rejectNUL (the store
 // is PostgreSQL, whose text columns cannot hold U+0000) a free-text field
 // holding a NUL character is a validation error rather than a failed write
-// (upstream answers 500 there); slug, schedule, tz and channels keep their
-// own errors, as those values never reach the database.
+// (upstream answers 500 there). slug, schedule and tz keep their own errors
+// (no valid one holds a NUL), and channels never reaches the database.
 func parseSpec(doc map[string]any, rejectNUL bool) (*checkSpec, error) {
 	get := func(k string) (any, bool) {
 		v, ok := doc[k]
