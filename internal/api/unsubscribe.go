@@ -34,8 +34,8 @@ Please press the button below to unsubscribe.</p>
 <script>document.getElementById("unsubscribe-form").submit();</script>
 {{- end}}
 {{- else if eq .Kind "done"}}
-<p>This email address has been unsubscribed from {{.SiteName}} alerts: the integration is now disabled.
-A member of the project can turn it back on by editing it.</p>
+<p>This email address has been unsubscribed from {{.SiteName}} alerts, and the integration is now
+disabled. To receive alerts here again, ask a member of the project to set the integration up again.</p>
 {{- else if eq .Kind "bad"}}
 <p>The link you just used is incorrect. Part of it may have been lost on the way: open it again from
 the email, or copy the whole address.</p>
