@@ -108,7 +108,7 @@ func buildTransports(cfg config.Config, st *store.Store) notify.Registry {
 	return notify.Registry{
 		"email": &email.Transport{Mailer: newMailer(cfg), MailFromTmpl: cfg.EmailMailFromTmpl,
 			BounceID: func(s string) string { return auth.SignBounceID(cfg.SecretKey, s, time.Now()) },
-			Overview: alerts.ProjectsOverview(st, cfg.SiteRoot)},
+			Overview: alerts.ProjectsOverview(st, cfg.SiteRoot), SecretKey: cfg.SecretKey},
 		"webhook": &webhook.Transport{Client: client, Disabled: !cfg.WebhooksEnabled},
 	}
 }

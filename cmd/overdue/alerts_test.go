@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	netmail "net/mail"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,8 +105,48 @@ func TestFailPingNotifiesWithinOneSecond(t *testing.T) {
 		if !strings.Contains(string(m.Data), "DOWN | nightly") {
 			t.Errorf("email:\n%.300s", m.Data)
 		}
+		unsubscribeByHeader(t, m.Data, base, vars["DB_NAME"], mail.Code)
 	case <-time.After(30 * time.Second):
 		t.Fatal("no email within 30 s of a /fail ping")
+	}
+}
+
+// unsubscribeByHeader POSTs to the List-Unsubscribe link of an email, as a
+// mail client's one-click button does, on the server at base (the link is
+// under SITE_ROOT, which the test server does not listen on), and expects
+// the channel to be disabled: the link signed by the alerts role (SECRET_KEY
+// generated and stored on first start) is accepted by the web role.
+func unsubscribeByHeader(t *testing.T, data []byte, base, dbPath, channelCode string) {
+	t.Helper()
+	msg, err := netmail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lu := msg.Header.Get("List-Unsubscribe")
+	if !strings.HasPrefix(lu, "<") || !strings.HasSuffix(lu, ">") || msg.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("List-Unsubscribe %q, List-Unsubscribe-Post %q", lu, msg.Header.Get("List-Unsubscribe-Post"))
+	}
+	link, err := url.Parse(lu[1 : len(lu)-1])
+	if err != nil || !strings.Contains(link.Path, "/integrations/"+channelCode+"/unsub/") {
+		t.Fatalf("link %q: %v", lu, err)
+	}
+	resp, err := http.Post(base+link.EscapedPath(), "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "has been unsubscribed") {
+		t.Errorf("POST %s: %d %s", link.EscapedPath(), resp.StatusCode, body)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{Engine: "sqlite", Path: dbPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if ch, err := st.ChannelByCode(ctx, channelCode); err != nil || !ch.Disabled {
+		t.Errorf("after the one-click POST: disabled %v, %v", ch.Disabled, err)
 	}
 }
 

@@ -18,8 +18,10 @@ var verifyPage = template.Must(template.New("verify").Parse(`<!DOCTYPE html>
 `))
 
 // NewIntegrations serves /integrations/<uuid>/verify/<token>/, the link in
-// the email that confirms a new email channel's address (upstream's URL and
-// token, so links sent before an import still work).
+// the email that confirms a new email channel's address, and
+// /integrations/<uuid>/unsub/<signed token>/, the unsubscribe link of alert
+// emails (upstream's URLs and tokens, so links sent before an import still
+// work).
 func NewIntegrations(st *store.Store, secretKey, siteName string, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -57,5 +59,7 @@ func NewIntegrations(st *store.Store, secretKey, siteName string, log *slog.Logg
 		}
 		page(http.StatusOK, "Email address confirmed", "Alerts will now be sent to "+email.Address(ch.Value)+".")
 	})
+	mux.HandleFunc("/integrations/{code}/unsub/{token}/{$}", unsubscribe(st, secretKey, siteName, log))
+	mux.HandleFunc("/integrations/{code}/unsub/{token}", unsubscribeSlash)
 	return mux
 }

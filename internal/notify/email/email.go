@@ -53,6 +53,20 @@ type Transport struct {
 	// address the alert goes to (none for an address without an account),
 	// for upstream's "Projects Overview". A failure leaves it out.
 	Overview func(ctx context.Context, address string) ([]ProjectSummary, error)
+	// SecretKey is SECRET_KEY. When set, alerts carry upstream's one-click
+	// unsubscribe link (RFC 2369 List-Unsubscribe and RFC 8058
+	// List-Unsubscribe-Post headers, and a line in both parts), signed as
+	// upstream signs it (UnsubToken) under the message's SiteRoot.
+	SecretKey string
+}
+
+// Extras is what an alert shows besides the message itself.
+type Extras struct {
+	// Projects is the recipient's projects overview (none without an
+	// account).
+	Projects []ProjectSummary
+	// UnsubLink is the channel's unsubscribe link ("" for none).
+	UnsubLink string
 }
 
 // ProjectSummary is one line of an alert's projects overview.
@@ -100,6 +114,7 @@ type alertView struct {
 	BodyLen                                                        int
 	Body                                                           string
 	Projects                                                       []projectView
+	UnsubLink                                                      string
 }
 
 type projectView struct{ Name, URL, Down string }
@@ -113,6 +128,12 @@ type pingView struct {
 // a projects overview when projects are given. Times are shown in UTC:
 // Overdue has no per-user time zone yet.
 func Render(m *notify.Message, projects ...ProjectSummary) (subject, text, html string, err error) {
+	return RenderWith(m, Extras{Projects: projects})
+}
+
+// RenderWith is Render with everything an alert can show besides m.
+func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err error) {
+	projects := x.Projects
 	c := &m.Check
 	status := m.Status
 	name := c.NameThenCode()
@@ -202,7 +223,11 @@ func Render(m *notify.Message, projects ...ProjectSummary) (subject, text, html 
 			}
 		}
 	}
-	add("", "--", "Regards, "+m.SiteName)
+	add("", "--")
+	if x.UnsubLink != "" {
+		add("Unsubscribe: " + x.UnsubLink)
+	}
+	add("Regards, " + m.SiteName)
 	text = strings.ReplaceAll(strings.Join(lines, "\n"), "\u00a0", " ")
 
 	v := alertView{
@@ -211,6 +236,7 @@ func Render(m *notify.Message, projects ...ProjectSummary) (subject, text, html 
 		Desc: linebreaksBR(c.Desc), Project: escapeHTML(m.ProjectName),
 		NPings: nPings, Since: since, FlipTime: dateR(flipTime),
 		HasBody: hasBody, BodyCut: bodyCut, BodyLen: bodyLen, Body: linebreaksBR(body),
+		UnsubLink: escapeHTML(x.UnsubLink),
 	}
 	for _, t := range c.TagsList() {
 		v.Tags = append(v.Tags, escapeHTML(t))
@@ -295,11 +321,18 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 		// The overview is a courtesy: without it the alert still goes out.
 		projects, _ = t.Overview(ctx, to)
 	}
-	subject, text, html, err := Render(m, projects...)
+	unsub := t.unsubLink(m)
+	subject, text, html, err := RenderWith(m, Extras{Projects: projects, UnsubLink: unsub})
 	if err != nil {
 		return notify.Fail("Could not render the email")
 	}
 	msg := &mailer.Message{To: []string{to}, Subject: subject, Text: text, HTML: html, Headers: map[string]string{}}
+	if unsub != "" {
+		// Upstream's headers: mail clients show an "Unsubscribe" button, and
+		// with the second header POST to the link without asking (RFC 8058).
+		msg.Headers["List-Unsubscribe"] = "<" + unsub + ">"
+		msg.Headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+	}
 	if t.BounceID != nil && t.MailFromTmpl != "" && m.Code != "" {
 		msg.EnvelopeFrom = strings.Replace(t.MailFromTmpl, "%s", t.BounceID("n."+m.Code), 1)
 	}
@@ -308,6 +341,19 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 		return notify.Fail(shortSMTPError(err))
 	}
 	return nil
+}
+
+// unsubLink is the channel's unsubscribe link, signed at the message's
+// time; "" without SECRET_KEY (anyone could sign one) or SITE_ROOT.
+func (t *Transport) unsubLink(m *notify.Message) string {
+	if t.SecretKey == "" || m.SiteRoot == "" || m.Channel.Code == "" {
+		return ""
+	}
+	now := m.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return UnsubURL(m.SiteRoot, m.Channel.Code, UnsubToken(t.SecretKey, m.Channel.Code, now))
 }
 
 // shortSMTPError is what the channel shows as its last error: the

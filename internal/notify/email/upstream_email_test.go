@@ -22,6 +22,9 @@ import (
 
 var upstreamEpoch = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// fixtureSecret is SECRET_KEY for the emails deliver sends.
+const fixtureSecret = "fixture-secret-key"
+
 // upstreamFixture is upstream's set-up: "Daily Backup" with a two-line
 // description and two tags, stored as paused (a transport must go by the
 // flip), one ping at the epoch from 1.2.3.4 numbered 112233 with a two-line
@@ -33,11 +36,12 @@ func upstreamFixture() *notify.Message {
 		Code:        "9d8c7b6a-5f4e-4d3c-8b2a-190817263544",
 		Status:      model.StatusDown,
 		Check:       c,
-		Channel:     model.Channel{Kind: "email", Value: "alice@example.org", EmailVerified: true},
+		Channel:     model.Channel{Code: "c0ffee00-1a2b-4c3d-8e4f-5a6b7c8d9e0f", Kind: "email", Value: "alice@example.org", EmailVerified: true},
 		Flip:        model.Flip{Created: upstreamEpoch.Add(time.Hour), OldStatus: model.StatusNew, NewStatus: model.StatusDown, Reason: "timeout"},
 		LastPing:    &model.Ping{N: 112233, Created: upstreamEpoch, RemoteAddr: "1.2.3.4", Body: []byte("Body Line 1\nBody Line 2")},
 		ProjectName: "Alices Project",
 		CheckURL:    "https://overdue.example/cloaked/" + c.UniqueKey() + "/",
+		SiteRoot:    "https://overdue.example",
 		SiteName:    "Mychecks",
 		Now:         upstreamEpoch.Add(time.Hour),
 	}
@@ -59,7 +63,7 @@ func deliver(t *testing.T, m *notify.Message, cfg mailer.Config, tr *email.Trans
 		cfg.From = "alerts@example.org"
 	}
 	if tr == nil {
-		tr = &email.Transport{}
+		tr = &email.Transport{SecretKey: fixtureSecret}
 	}
 	tr.Mailer = mailer.New(cfg)
 	if err := tr.Send(context.Background(), m); err != nil {
@@ -146,6 +150,43 @@ func TestUpstreamEmailWorks(t *testing.T) {
 	r.contains(t, "Wed, 01 Jan 2020 01:00:00 +0000")
 	// The check's UUID is its ping URL's secret: never in an alert.
 	r.lacks(t, m.Check.Code)
+	// The one-click unsubscribe headers (List-Unsubscribe in
+	// test_it_works) carry the channel's signed token, signed when the
+	// alert was sent; the same link is in both parts.
+	lu := r.header.Get("List-Unsubscribe")
+	prefix := "<https://overdue.example/integrations/" + m.Channel.Code + "/unsub/"
+	signed, ok := strings.CutPrefix(lu, prefix)
+	signed, ok2 := strings.CutSuffix(signed, "/>")
+	if !ok || !ok2 {
+		t.Fatalf("List-Unsubscribe %q, want %s<token>/>", lu, prefix)
+	}
+	token, at, err := email.UnsignUnsubToken(fixtureSecret, signed)
+	if err != nil || !email.CheckVerifyToken(fixtureSecret, m.Channel.Code, token) || !at.Equal(m.Now) {
+		t.Errorf("token %q: %q signed at %v, %v", signed, token, at, err)
+	}
+	if p := r.header.Get("List-Unsubscribe-Post"); p != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post %q", p)
+	}
+	link := lu[1 : len(lu)-1]
+	r.textHas(t, "\n--\nUnsubscribe: "+link+"\nRegards, Mychecks")
+	r.htmlHas(t, "Don't want to receive these notifications?\n<a href=\""+link+"\" target=\"_blank\"")
+}
+
+// Without SECRET_KEY (only possible when the transport is built by hand)
+// or SITE_ROOT there is no link to sign, so there are no headers either.
+func TestEmailWithoutUnsubscribeLink(t *testing.T) {
+	for name, mut := range map[string]func(*notify.Message, *email.Transport){
+		"no SECRET_KEY": func(_ *notify.Message, tr *email.Transport) { tr.SecretKey = "" },
+		"no SITE_ROOT":  func(m *notify.Message, _ *email.Transport) { m.SiteRoot = "" },
+	} {
+		m, tr := upstreamFixture(), &email.Transport{SecretKey: fixtureSecret}
+		mut(m, tr)
+		r := deliver(t, m, mailer.Config{}, tr)
+		if r.header.Get("List-Unsubscribe") != "" || r.header.Get("List-Unsubscribe-Post") != "" {
+			t.Errorf("%s: List-Unsubscribe %q", name, r.header.Get("List-Unsubscribe"))
+		}
+		r.lacks(t, "Unsubscribe", "/unsub/")
+	}
 }
 
 // Everything but the subject's transport: the exact text part.
@@ -184,6 +225,23 @@ Body Line 2
 Regards, Mychecks`
 	if text != want {
 		t.Errorf("text part:\n%s\n--- want:\n%s", text, want)
+	}
+	// With the unsubscribe link, upstream's line goes between the two.
+	const link = "https://overdue.example/integrations/c0ffee00-1a2b-4c3d-8e4f-5a6b7c8d9e0f/unsub/t:0:s/"
+	_, text, html, err := email.RenderWith(upstreamFixture(), email.Extras{UnsubLink: link})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Replace(want, "\n--\n", "\n--\nUnsubscribe: "+link+"\n", 1); text != want {
+		t.Errorf("text part with the link:\n%s\n--- want:\n%s", text, want)
+	}
+	wantHTML := `You are receiving this email because you are subscribed to Mychecks monitoring
+notifications for project "Alices Project".<br>
+Don't want to receive these notifications?
+<a href="` + link + `" target="_blank" style="color: #666666; text-decoration: underline;">Unsubscribe</a>.
+</p>`
+	if !strings.Contains(html, wantHTML) {
+		t.Errorf("HTML footer with the link:\n%s", html)
 	}
 }
 

@@ -1,0 +1,146 @@
+package api
+
+import (
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/store"
+)
+
+// The pages of the alert unsubscribe link. The confirmation's form posts
+// back to the page's own URL; once the link is older than autoSubmitAfter
+// a script submits it, so a person who clicked the link is done, while a
+// mail scanner that fetched the link when the email arrived unsubscribed
+// nobody (upstream's reasoning, and its 5 minutes).
+var unsubPage = template.Must(template.New("unsub").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} – {{.SiteName}}</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto; padding: 0 1em;">
+<h1>{{.Title}}</h1>
+{{- if eq .Kind "confirm"}}
+<p>You are about to stop {{.SiteName}} alerts from reaching this email address.
+Please press the button below to unsubscribe.</p>
+<form id="unsubscribe-form" method="post">
+<button type="submit" style="font-size: 1.2em; padding: 0.4em 1.2em;">Unsubscribe</button>
+</form>
+{{- if .AutoSubmit}}
+<script>document.getElementById("unsubscribe-form").submit();</script>
+{{- end}}
+{{- else if eq .Kind "done"}}
+<p>This email address has been unsubscribed from {{.SiteName}} alerts, and the integration is now
+disabled. To receive alerts here again, ask a member of the project to set the integration up again.</p>
+{{- else if eq .Kind "bad"}}
+<p>The link you just used is incorrect. Part of it may have been lost on the way: open it again from
+the email, or copy the whole address.</p>
+{{- else}}
+<p>{{.Text}}</p>
+{{- end}}
+</body></html>
+`))
+
+// autoSubmitAfter is how old an unsubscribe link must be before its
+// confirmation page submits itself (upstream: max_age=300).
+const autoSubmitAfter = 5 * time.Minute
+
+// unsubscribe serves /integrations/<uuid>/unsub/<signed token>/, the
+// link in every alert email's List-Unsubscribe header and footer
+// (upstream's hc.integrations.email.views.unsubscribe): POST disables the
+// email channel, any other method shows a confirmation form. There is no
+// session or CSRF token to check, as upstream exempts the view: mail
+// clients POST to the link on their own (RFC 8058). Upstream's order and
+// answers: a signature that does not verify is the "incorrect link" page
+// (200) whatever the channel; then an unknown channel, or one that is not
+// email, is 404; then a token of another channel is the incorrect link.
+// The signature does not expire (neither does upstream's).
+func unsubscribe(st *store.Store, secretKey, siteName string, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		code, signed := r.PathValue("code"), r.PathValue("token")
+		page := func(status int, kind, title, text string, autoSubmit bool) {
+			h := w.Header()
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			h.Set("Cache-Control", "no-store")
+			// The form disables alerts with one click: no framing. The
+			// link is a credential: no Referer beyond this site.
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "same-origin")
+			w.WriteHeader(status)
+			_ = unsubPage.Execute(w, struct {
+				Kind, Title, Text, SiteName string
+				AutoSubmit                  bool
+			}{kind, title, text, siteName, autoSubmit})
+		}
+		// Upstream's <uuid:code> and <str:signed_token> converters: a code
+		// that is not a lowercase canonical UUID, or a token with a "/" in
+		// it once decoded, matches no URL.
+		if !ping.IsCanonicalUUID(code) || strings.Contains(signed, "/") {
+			notFoundPage(w)
+			return
+		}
+		token, signedAt, err := email.UnsignUnsubToken(secretKey, signed)
+		if err != nil {
+			page(http.StatusOK, "bad", "Incorrect link", "", false)
+			return
+		}
+		ch, err := st.ChannelByCode(r.Context(), code)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && ch.Kind != "email") {
+			notFoundPage(w)
+			return
+		}
+		if err != nil {
+			log.Error("unsubscribe: read channel", "err", err)
+			page(http.StatusServiceUnavailable, "text", "Please try again", "The database could not be reached.", false)
+			return
+		}
+		if !email.CheckVerifyToken(secretKey, ch.Code, token) {
+			page(http.StatusOK, "bad", "Incorrect link", "", false)
+			return
+		}
+		if r.Method != http.MethodPost {
+			page(http.StatusOK, "confirm", "Unsubscribe", "", time.Since(signedAt) > autoSubmitAfter)
+			return
+		}
+		// Disabling is idempotent: a second POST, or one for a channel that
+		// a delivery failure already disabled, succeeds the same way.
+		if err := st.DisableChannel(r.Context(), ch.ID); errors.Is(err, store.ErrNotFound) {
+			notFoundPage(w) // deleted since it was read
+			return
+		} else if err != nil {
+			log.Error("unsubscribe: disable channel", "err", err)
+			page(http.StatusServiceUnavailable, "text", "Please try again", "The database could not be reached.", false)
+			return
+		}
+		log.Info("email channel unsubscribed", "channel", ch.Code)
+		page(http.StatusOK, "done", "Unsubscribed", "", false)
+	}
+}
+
+// unsubscribeSlash is Django's APPEND_SLASH for the unsubscribe link: the
+// path without its final "/" is redirected (301) to the one with it.
+func unsubscribeSlash(w http.ResponseWriter, r *http.Request) {
+	if !ping.IsCanonicalUUID(r.PathValue("code")) || strings.Contains(r.PathValue("token"), "/") {
+		notFoundPage(w)
+		return
+	}
+	// RequestURI holds the path as the client sent it, SITE_ROOT's path
+	// included, before the router stripped that prefix.
+	target, query, _ := strings.Cut(r.RequestURI, "?")
+	if u, err := url.Parse(target); err == nil && u.Path != "" {
+		target = u.EscapedPath()
+	} else {
+		target, query = r.URL.EscapedPath(), r.URL.RawQuery
+	}
+	target += "/"
+	if query != "" {
+		target += "?" + query
+	}
+	w.Header().Set("Location", target)
+	writeEmpty(w, http.StatusMovedPermanently)
+}
