@@ -122,9 +122,9 @@ func unsubscribe(st *store.Store, secretKey, siteName string, log *slog.Logger) 
 	}
 }
 
-// unsubscribeSlash is Django's APPEND_SLASH for the unsubscribe link: the
+// appendSlash is Django's APPEND_SLASH for the integration links: the
 // path without its final "/" is redirected (301) to the one with it.
-func unsubscribeSlash(w http.ResponseWriter, r *http.Request) {
+func appendSlash(w http.ResponseWriter, r *http.Request) {
 	if !ping.IsCanonicalUUID(r.PathValue("code")) || strings.Contains(r.PathValue("token"), "/") {
 		notFoundPage(w)
 		return

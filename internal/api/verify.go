@@ -27,7 +27,10 @@ func NewIntegrations(st *store.Store, secretKey, siteName string, log *slog.Logg
 		log = slog.New(slog.DiscardHandler)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /integrations/{code}/verify/{token}/", func(w http.ResponseWriter, r *http.Request) {
+	// Upstream's view answers any method; an unknown channel or a path its
+	// URL pattern (uuid, slug) does not match is 404, a wrong token the
+	// "bad link" page with 200.
+	mux.HandleFunc("/integrations/{code}/verify/{token}/{$}", func(w http.ResponseWriter, r *http.Request) {
 		code, token := r.PathValue("code"), r.PathValue("token")
 		page := func(status int, title, text string) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -35,21 +38,22 @@ func NewIntegrations(st *store.Store, secretKey, siteName string, log *slog.Logg
 			w.WriteHeader(status)
 			_ = verifyPage.Execute(w, map[string]string{"Title": title, "Text": text, "SiteName": siteName})
 		}
-		bad := func() {
-			page(http.StatusBadRequest, "This link is not valid", "The address could not be confirmed. The link may be incomplete, or the integration was deleted.")
-		}
-		if !ping.IsCanonicalUUID(code) {
-			bad()
+		if !ping.IsCanonicalUUID(code) || !slugRe.MatchString(token) {
+			notFoundPage(w)
 			return
 		}
 		ch, err := st.ChannelByCode(r.Context(), code)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && (ch.Kind != "email" || !email.CheckVerifyToken(secretKey, ch.Code, token))) {
-			bad()
+		if errors.Is(err, store.ErrNotFound) {
+			notFoundPage(w)
 			return
 		}
 		if err != nil {
 			log.Error("verify email: read channel", "err", err)
 			page(http.StatusServiceUnavailable, "Please try again", "The database could not be reached.")
+			return
+		}
+		if ch.Kind != "email" || !email.CheckVerifyToken(secretKey, ch.Code, token) {
+			page(http.StatusOK, "This link is not valid", "The address could not be confirmed. The link may be incomplete or out of date.")
 			return
 		}
 		if err := st.SetEmailVerified(r.Context(), ch.ID); err != nil {
@@ -59,7 +63,9 @@ func NewIntegrations(st *store.Store, secretKey, siteName string, log *slog.Logg
 		}
 		page(http.StatusOK, "Email address confirmed", "Alerts will now be sent to "+email.Address(ch.Value)+".")
 	})
+	mux.HandleFunc("/integrations/{code}/verify/{token}", appendSlash)
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { notFoundPage(w) })
 	mux.HandleFunc("/integrations/{code}/unsub/{token}/{$}", unsubscribe(st, secretKey, siteName, log))
-	mux.HandleFunc("/integrations/{code}/unsub/{token}", unsubscribeSlash)
+	mux.HandleFunc("/integrations/{code}/unsub/{token}", appendSlash)
 	return mux
 }

@@ -49,22 +49,49 @@ func TestEmailVerificationLink(t *testing.T) {
 				b, _ := io.ReadAll(resp.Body)
 				return resp.StatusCode, string(b)
 			}
-			for _, path := range []string{
-				"/integrations/" + mail.Code + "/verify/" + email.VerifyToken("other-secret", mail.Code) + "/",
-				"/integrations/" + mail.Code + "/verify/x/",
-				"/integrations/" + hook.Code + "/verify/" + email.VerifyToken(secret, hook.Code) + "/",
-				"/integrations/" + uuid.NewString() + "/verify/" + email.VerifyToken(secret, mail.Code) + "/",
-				"/integrations/not-a-uuid/verify/" + email.VerifyToken(secret, mail.Code) + "/",
-				"/integrations/" + strings.ToUpper(mail.Code) + "/verify/" + email.VerifyToken(secret, mail.Code) + "/",
+			// As upstream: a wrong token is the "bad link" page with 200; a
+			// path its URL pattern does not match, or an unknown channel, 404.
+			for _, tc := range []struct {
+				path string
+				code int
+				body string
+			}{
+				{"/integrations/" + mail.Code + "/verify/" + email.VerifyToken("other-secret", mail.Code) + "/", 200, "This link is not valid"},
+				{"/integrations/" + mail.Code + "/verify/x/", 200, "This link is not valid"},
+				{"/integrations/" + hook.Code + "/verify/" + email.VerifyToken(secret, hook.Code) + "/", 200, "This link is not valid"},
+				{"/integrations/" + uuid.NewString() + "/verify/" + email.VerifyToken(secret, mail.Code) + "/", 404, "404 Not Found"},
+				{"/integrations/not-a-uuid/verify/" + email.VerifyToken(secret, mail.Code) + "/", 404, "404 Not Found"},
+				{"/integrations/" + strings.ToUpper(mail.Code) + "/verify/" + email.VerifyToken(secret, mail.Code) + "/", 404, "404 Not Found"},
+				{"/integrations/" + mail.Code + "/verify/a.b/", 404, "404 Not Found"},
+				{"/integrations/" + mail.Code + "/verify/" + email.VerifyToken(secret, mail.Code) + "/extra", 404, "404 Not Found"},
+				{"/integrations/" + mail.Code + "/verify/" + strings.Repeat("x", 20000) + "/", 200, "This link is not valid"},
 			} {
-				if code, body := get(path); code != 400 || !strings.Contains(body, "This link is not valid") {
-					t.Errorf("GET %s = %d %q, want 400", path, code, body)
+				if code, body := get(tc.path); code != tc.code || !strings.Contains(body, tc.body) {
+					t.Errorf("GET %.120s = %d %.80q, want %d %q", tc.path, code, body, tc.code, tc.body)
 				}
+			}
+			// Without the final slash: a redirect to the URL with it, as Django's APPEND_SLASH.
+			noSlash := "/integrations/" + mail.Code + "/verify/x"
+			req, _ := http.NewRequest("GET", srv.URL+noSlash, nil)
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 301 || resp.Header.Get("Location") != noSlash+"/" {
+				t.Errorf("GET %s = %d Location %q, want 301 to the path with a slash", noSlash, resp.StatusCode, resp.Header.Get("Location"))
 			}
 			if ch, _ := st.ChannelByCode(ctx, mail.Code); ch.EmailVerified {
 				t.Fatalf("a bad link verified the channel")
 			}
-			code, body := get(email.VerifyURL("", mail.Code, email.VerifyToken(secret, mail.Code)))
+			// Any method works, as upstream's view does not restrict them.
+			resp, err = http.Post(srv.URL+email.VerifyURL("", mail.Code, email.VerifyToken(secret, mail.Code)), "text/plain", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			code, body := resp.StatusCode, string(b)
 			if code != 200 || !strings.Contains(body, "Alerts will now be sent to new@example.org") {
 				t.Errorf("good link: %d %q", code, body)
 			}
