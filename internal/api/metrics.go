@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -69,20 +68,7 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		key = bearer
 	case rest == "metrics":
 		// Django's APPEND_SLASH: the path with a slash exists, so redirect.
-		// RequestURI still holds the path as the client sent it (SITE_ROOT's
-		// path included), before the router stripped the prefix.
-		target, query, _ := strings.Cut(r.RequestURI, "?")
-		if u, err := url.Parse(target); err == nil && u.Path != "" {
-			target = u.EscapedPath()
-		} else {
-			target, query = r.URL.EscapedPath(), r.URL.RawQuery
-		}
-		target += "/"
-		if query != "" {
-			target += "?" + query
-		}
-		w.Header().Set("Location", target)
-		writeEmpty(w, http.StatusMovedPermanently)
+		redirectWithSlash(w, r)
 		return
 	default:
 		tail, ok := strings.CutPrefix(rest, "metrics/")

@@ -129,8 +129,13 @@ func appendSlash(w http.ResponseWriter, r *http.Request) {
 		notFoundPage(w)
 		return
 	}
-	// RequestURI holds the path as the client sent it, SITE_ROOT's path
-	// included, before the router stripped that prefix.
+	redirectWithSlash(w, r)
+}
+
+// redirectWithSlash answers with a 301 to the request's path with a "/"
+// added. RequestURI holds the path as the client sent it, SITE_ROOT's path
+// included, before the router stripped that prefix.
+func redirectWithSlash(w http.ResponseWriter, r *http.Request) {
 	target, query, _ := strings.Cut(r.RequestURI, "?")
 	if u, err := url.Parse(target); err == nil && u.Path != "" {
 		target = u.EscapedPath()
