@@ -254,7 +254,7 @@ func TestUpstreamCheckPingThroughAPI(t *testing.T) {
 	ridA, ridB := uuid.NewString(), uuid.NewString()
 	type step struct {
 		at   time.Duration // after the scenario's start
-		ping string        // path after /ping/<uuid>, "-" for no ping (just look)
+		ping string        // path after /ping/<uuid>; "-" for none (just look), "pause" or "resume" for that API call
 		want checkView
 	}
 	iso := func(base time.Time, d time.Duration) string {
@@ -319,6 +319,20 @@ func TestUpstreamCheckPingThroughAPI(t *testing.T) {
 				{2 * m, "/fail", checkView{"paused", "paused", false, "", ""}},
 			}
 		}},
+		{"pause and resume", nil, func(t0 time.Time) []step {
+			return []step{
+				{0, "/start", checkView{"new", "started", true, iso(t0, 0), ""}},
+				{5 * m, "", checkView{"up", "up", false, iso(t0, 5*m+day), "300"}},
+				{6 * m, "/start", checkView{"up", "started", true, iso(t0, 6*m), "300"}},
+				// pause ends the run and the deadline; last_duration stays.
+				{7 * m, "pause", checkView{"paused", "paused", false, "", "300"}},
+				{8 * m, "/start", checkView{"paused", "started", true, iso(t0, 8*m), "300"}},
+				// pausing a paused check changes nothing, not even last_start.
+				{9 * m, "pause", checkView{"paused", "started", true, iso(t0, 8*m), "300"}},
+				// resume clears last_start and last_ping, not last_duration.
+				{10 * m, "resume", checkView{"new", "new", false, "", "300"}},
+			}
+		}},
 		{"cron check", func(c *model.Check) { c.Kind, c.Schedule, c.TZ = model.KindCron, "0 * * * *", "Europe/Riga" }, func(t0 time.Time) []step {
 			// t0 is at a round hour.
 			return []step{
@@ -343,7 +357,13 @@ func TestUpstreamCheckPingThroughAPI(t *testing.T) {
 				for _, st := range sc.steps(t0) {
 					e.now = t0.Add(st.at)
 					what := sc.name + " +" + st.at.String() + " " + st.ping
-					if st.ping != "-" {
+					switch st.ping {
+					case "-":
+					case "pause", "resume":
+						if r := e.do("POST", "/api/v3/checks/"+c.Code+"/"+st.ping, apiRW, ""); r.code != 200 {
+							t.Fatalf("%s: %d %s", what, r.code, r.body)
+						}
+					default:
 						if r := e.do("GET", "/ping/"+c.Code+st.ping, "", ""); r.code != 200 || r.body != "OK" {
 							t.Fatalf("%s: ping: %d %q", what, r.code, r.body)
 						}
