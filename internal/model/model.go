@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -202,16 +203,24 @@ func NewCheck(projectID int64, now time.Time) Check {
 	}
 }
 
-// TagsList splits the space-separated tags the way upstream does (empty
-// items dropped); a check's tag matches only as a whole item.
+// TagsList splits the space-separated tags the way upstream does (split on
+// " " only, each item stripped of Python's whitespace, empty items dropped);
+// a check's tag matches only as a whole item.
 func (c *Check) TagsList() []string {
 	var out []string
 	for _, t := range strings.Split(c.Tags, " ") {
-		if t = strings.TrimSpace(t); t != "" {
+		if t = PyStrip(t); t != "" {
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// PyStrip is Python's str.strip(): it trims unicode.IsSpace runes and also
+// the ASCII separators U+001C to U+001F, which Python counts as whitespace
+// and strings.TrimSpace does not. Upstream strips tags and keywords so.
+func PyStrip(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) })
 }
 
 // UniqueKey is upstream's stable public identifier of a check: the SHA-1 hex

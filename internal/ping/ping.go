@@ -138,11 +138,11 @@ func kindOf(ev Event) string {
 	}
 }
 
-// matchKeywords reports whether any comma-separated, trimmed, non-empty
-// keyword is a (case-sensitive) substring of body.
+// matchKeywords reports whether any comma-separated, trimmed (as Python's
+// str.strip trims), non-empty keyword is a (case-sensitive) substring of body.
 func matchKeywords(body []byte, keywords string) bool {
 	for kw := range strings.SplitSeq(keywords, ",") {
-		kw = strings.TrimSpace(kw)
+		kw = model.PyStrip(kw)
 		if kw != "" && bytes.Contains(body, []byte(kw)) {
 			return true
 		}

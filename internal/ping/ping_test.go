@@ -298,6 +298,8 @@ func TestClassify(t *testing.T) {
 		{"keyword overrides exit status", filter("", "ok", "", false), Event{Action: ActionSuccess, ExitStatus: intp(4), Body: []byte("ok")}, model.PingSuccess},
 		{"no match overrides /fail too", filter("", "ok", "", false), post(ActionFail, "bad"), model.PingIgnored},
 		{"keywords are trimmed", filter("", " foo , bar ", "", false), post(ActionSuccess, "xbarx"), model.PingSuccess},
+		// Python's str.strip also trims U+001C..U+001F, strings.TrimSpace doesn't.
+		{"keywords are trimmed of Python's whitespace", filter("", "\x1cok\x1f", "", false), post(ActionSuccess, "all ok"), model.PingSuccess},
 		{"empty keywords are skipped", filter(",, ,", "ok", "", false), post(ActionSuccess, "ok"), model.PingSuccess},
 		{"matching is case-sensitive", filter("", "OK", "", false), post(ActionSuccess, "ok"), model.PingIgnored},
 		{"invalid UTF-8 body still matches", filter("", "ok", "", false), post(ActionSuccess, "\xff\xfeok\xc3"), model.PingSuccess},

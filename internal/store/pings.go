@@ -564,13 +564,14 @@ func (s *Store) PrunePings(ctx context.Context, checkID int64, keep int) error {
 	if err != nil {
 		return notFound(err, fmt.Sprintf("prune pings of check %d", checkID))
 	}
-	if nPings <= int64(keep) {
-		return nil
+	if nPings > int64(keep) {
+		_, err = s.w.ExecContext(ctx, s.d.rebind("DELETE FROM pings WHERE check_id = ? AND n <= ?"), checkID, nPings-int64(keep))
+		if err != nil {
+			return fmt.Errorf("prune pings of check %d: %w", checkID, err)
+		}
 	}
-	_, err = s.w.ExecContext(ctx, s.d.rebind("DELETE FROM pings WHERE check_id = ? AND n <= ?"), checkID, nPings-int64(keep))
-	if err != nil {
-		return fmt.Errorf("prune pings of check %d: %w", checkID, err)
-	}
+	// Like upstream's Check.prune, the history goes by the oldest ping
+	// even when no ping was old enough to delete.
 	return s.pruneHistory(ctx, checkID, time.Now())
 }
 
