@@ -5,6 +5,7 @@ package webhook
 // httptest server records every request the transport makes.
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -387,7 +388,11 @@ func TestUpstreamWebhookFailures(t *testing.T) {
 				mu.Lock()
 				accepted++
 				mu.Unlock()
-				conn.Close() // hang up before answering
+				// Read the whole request, then hang up without answering:
+				// closing earlier races the client's write (a reset while
+				// sending is a different curl code, 55 or 56).
+				_, _ = http.ReadRequest(bufio.NewReader(conn))
+				conn.Close()
 			}
 		}()
 		err = sendOne(t, upstreamMessage("down", down("GET", "http://"+ln.Addr().String()+"/", "", nil), t))
