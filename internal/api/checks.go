@@ -153,6 +153,14 @@ func (a *API) oneCheck(w http.ResponseWriter, ctx context.Context, q *request, c
 // a read-only key, which sees no channel links).
 func (a *API) listChecks(w http.ResponseWriter, r *http.Request, q *request) {
 	ctx := r.Context()
+	// Django's QueryDict, not url.ParseQuery: that one drops pairs with a
+	// bad escape or a ";" (so a filter would vanish and list every check)
+	// and takes any number of fields.
+	query, err := parseDjangoQuery(r.URL.RawQuery)
+	if err != nil {
+		badRequestPage(w) // TooManyFieldsSent, raised as the view reads ?tag=
+		return
+	}
 	checks, err := a.st.ListChecksForAPI(ctx, q.project.ID)
 	if err != nil {
 		a.fail(w, "list checks", err)
@@ -165,12 +173,8 @@ func (a *API) listChecks(w http.ResponseWriter, r *http.Request, q *request) {
 			return
 		}
 	}
-	query := r.URL.Query()
 	tags := query["tag"]
-	var slug string
-	if s := query["slug"]; len(s) > 0 {
-		slug = s[len(s)-1] // Django's QueryDict.get takes the last value
-	}
+	slug, _ := lastField(query, "slug") // "" is no filter, as upstream's `if slug := ...`
 	now := a.now()
 	buf := getBuf()
 	// A check is 700 to 1,000 bytes: grow once rather than a dozen times.

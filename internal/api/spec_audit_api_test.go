@@ -249,3 +249,52 @@ func TestSpecAuditStatusDatabaseDown(t *testing.T) {
 		})
 	}
 }
+
+// §3.7: GET checks/ reads ?tag= and ?slug= through Django's QueryDict: a
+// bad escape or a ";" is part of the value (so it filters, and matches
+// nothing here), bytes that are not UTF-8 become U+FFFD, and more than
+// 1000 fields is Django's TooManyFieldsSent, a 400 page without CORS
+// headers, raised after the key is checked.
+func TestSpecAuditListChecksQueryString(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *apiEnv) {
+		e.addCheck(func(c *model.Check) { c.Name, c.Tags, c.Slug = "plain", "a b", "s" })
+		e.addCheck(func(c *model.Check) { c.Name, c.Tags, c.Slug = "odd", "%ZZ a;b \ufffd", "s;t" })
+		names := func(query string) string {
+			t.Helper()
+			r := e.do("GET", "/api/v3/checks/"+query, apiRW, "")
+			if r.code != 200 {
+				t.Fatalf("%.60s: %d %s", query, r.code, r.body)
+			}
+			var out []string
+			for _, c := range r.json(t)["checks"].([]any) {
+				out = append(out, c.(map[string]any)["name"].(string))
+			}
+			return strings.Join(out, ",")
+		}
+		for query, want := range map[string]string{
+			"":                   "plain,odd",
+			"?tag=%ZZ":           "odd",
+			"?tag=%zz":           "",
+			"?tag=a;b":           "odd",
+			"?tag=a;tag=b":       "",
+			"?tag=%FF":           "odd", // U+FFFD
+			"?slug=s;t":          "odd",
+			"?slug=s%ZZ":         "",
+			"?tag=a;b&tag=%ZZ":   "odd",
+			"?tag=a&tag=%ZZ":     "",
+			"?tag=b&slug=%":      "",
+			"?tag=b&x=%ZZ&y=a;b": "plain",
+			"?" + strings.Repeat("x=1&", 999) + "tag=b": "plain", // 1000 fields
+		} {
+			if got := names(query); got != want {
+				t.Errorf("%.60s: %q, want %q", query, got, want)
+			}
+		}
+		many := "?" + strings.Repeat("x=1&", 1000) + "tag=b"
+		r := e.do("GET", "/api/v3/checks/"+many, apiRW, "")
+		if r.code != 400 || !strings.Contains(r.body, "Bad Request (400)") || r.hdr.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("1001 fields: %d %v %.80q", r.code, r.hdr, r.body)
+		}
+		expectError(t, "1001 fields without a key", e.do("GET", "/api/v3/checks/"+many, "", ""), 401, "missing api key")
+	})
+}
