@@ -172,3 +172,19 @@ func TestMetricsKeyAndRateLimit(t *testing.T) {
 		t.Errorf("Redacted() = %q", all)
 	}
 }
+
+// TestSpecAuditEmptyBooleans: upstream's envbool reads a variable set to ""
+// as False (not as its default, and not as an error).
+func TestSpecAuditEmptyBooleans(t *testing.T) {
+	c, err := load(envOf(map[string]string{"PROMETHEUS_ENABLED": "", "REGISTRATION_OPEN": "", "EMAIL_USE_TLS": "", "WEBHOOKS_ENABLED": "True"}), noFiles)
+	if err != nil || c.PrometheusEnabled || c.RegistrationOpen || c.EmailUseTLS || !c.WebhooksEnabled {
+		t.Errorf("empty booleans: prometheus=%v registration=%v tls=%v webhooks=%v err=%v",
+			c.PrometheusEnabled, c.RegistrationOpen, c.EmailUseTLS, c.WebhooksEnabled, err)
+	}
+	// Anything else but True and False still stops start-up.
+	for _, v := range []string{" ", "true", "FALSE", "0", "True "} {
+		if _, err := load(envOf(map[string]string{"PROMETHEUS_ENABLED": v}), noFiles); err == nil {
+			t.Errorf("PROMETHEUS_ENABLED=%q accepted", v)
+		}
+	}
+}
