@@ -335,3 +335,30 @@ func TestSpecAuditBadgeMethodsBeforeLookup(t *testing.T) {
 		t.Errorf("cross-origin GET: %d %v", r.code, r.hdr)
 	}
 }
+
+// TestSpecAuditSlugLimitAcrossProjects: §1.8, the 2 × check_limit bound on
+// ?create=1 counts the owner's checks in all of their projects.
+func TestSpecAuditSlugLimitAcrossProjects(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		e := newPingEnv(t, engine, "", 10000)
+		ctx := context.Background()
+		e.owner.CheckLimit = 2
+		if err := e.st.UpdateUser(ctx, &e.owner); err != nil {
+			t.Fatal(err)
+		}
+		other := model.Project{Code: uuid.NewString(), Name: "Other", OwnerID: e.owner.ID, PingKey: "otherotherotherotherot", BadgeKey: "other", Created: e.project.Created}
+		if err := e.st.CreateProject(ctx, &other); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			c := model.NewCheck(other.ID, e.project.Created)
+			if err := e.st.CreateCheck(ctx, &c, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// 3 checks elsewhere, limit 2: one more may be made (4 = 2 × 2), no more.
+		expect(t, "fourth check", e.get("/ping/"+e.project.PingKey+"/four?create=1"), 201, "Created")
+		expect(t, "fifth check", e.get("/ping/"+e.project.PingKey+"/five?create=1"), 404, "not found")
+		expect(t, "fifth check, other project", e.get("/ping/"+other.PingKey+"/five?create=1"), 404, "not found")
+	})
+}
