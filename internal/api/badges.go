@@ -124,9 +124,9 @@ func badgeHeaders(w http.ResponseWriter) {
 }
 
 // badgeRequestOK answers what upstream's cors decorator and format check
-// answer before a badge is computed: OPTIONS (204), other safe methods but
-// GET (HEAD, TRACE: 405), an unknown format (404), all with empty bodies. It reports whether
-// to go on.
+// answer before a badge is computed: OPTIONS (204), the other safe methods
+// but GET (HEAD, TRACE: 405), an unknown format (404), all with empty
+// bodies. It reports whether to go on.
 func badgeRequestOK(w http.ResponseWriter, r *http.Request, format string) bool {
 	switch {
 	case r.Method == http.MethodOptions:

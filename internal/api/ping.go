@@ -377,16 +377,18 @@ func (p *Pings) record(r *http.Request, checkID int64, rt route) pingAnswer {
 	// request.GET.get("rid"): Django's query parsing, where ";" is data and
 	// a bad %-escape stays as it is (both then fail the UUID test, as
 	// upstream), and the last of repeated values counts.
-	q, err := parseDjangoQuery(r.URL.RawQuery)
-	if err != nil {
-		return pingAnswer{status: http.StatusBadRequest, raised: true, page: true}
-	}
 	rid := ""
-	if v, ok := lastField(q, "rid"); ok {
-		if !isUUIDAnyCase(v) {
-			return pingAnswer{status: http.StatusBadRequest, body: "invalid uuid format"}
+	if r.URL.RawQuery != "" { // the common case skips the parse
+		q, err := parseDjangoQuery(r.URL.RawQuery)
+		if err != nil {
+			return pingAnswer{status: http.StatusBadRequest, raised: true, page: true}
 		}
-		rid = strings.ToLower(v)
+		if v, ok := lastField(q, "rid"); ok {
+			if !isUUIDAnyCase(v) {
+				return pingAnswer{status: http.StatusBadRequest, body: "invalid uuid format"}
+			}
+			rid = strings.ToLower(v)
+		}
 	}
 	ev := ping.Event{
 		Action:     rt.action,
