@@ -297,7 +297,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	go func() { writerDone <- writer.Run(bg) }()
 	go pruner.Run(bg)
 
-	var metrics http.Handler
+	var metrics http.Handler = api.NewDisabledMetrics()
 	if cfg.PrometheusEnabled {
 		metrics = api.NewMetrics(st, cache, nil, log)
 	}

@@ -124,9 +124,9 @@ func badgeHeaders(w http.ResponseWriter) {
 }
 
 // badgeRequestOK answers what upstream's cors decorator and format check
-// answer before a badge is computed: OPTIONS (204), other methods but GET
-// (405), an unknown format (404), all with empty bodies. It reports whether
-// to go on.
+// answer before a badge is computed: OPTIONS (204), the other safe methods
+// but GET (HEAD, TRACE: 405), an unknown format (404), all with empty
+// bodies. It reports whether to go on.
 func badgeRequestOK(w http.ResponseWriter, r *http.Request, format string) bool {
 	switch {
 	case r.Method == http.MethodOptions:
@@ -216,6 +216,12 @@ func (b *Badges) projectBadge(w http.ResponseWriter, r *http.Request) {
 		notFoundPage(w)
 		return
 	}
+	// The badge views are not csrf_exempt: Django's CSRF middleware refuses
+	// POST, PUT, PATCH, DELETE (any unsafe method) before the cors decorator
+	// could answer 405.
+	if csrfRejected(w, r) {
+		return
+	}
 	badgeHeaders(w)
 	if !badgeRequestOK(w, r, format) {
 		return
@@ -287,6 +293,9 @@ func (b *Badges) checkBadge(w http.ResponseWriter, r *http.Request) {
 	withLate, code, format, ok := parseCheckBadge(strings.TrimPrefix(r.URL.Path, "/b/"))
 	if !ok {
 		notFoundPage(w)
+		return
+	}
+	if csrfRejected(w, r) { // as for project badges
 		return
 	}
 	if r.Method != http.MethodGet {

@@ -33,6 +33,8 @@ type Metrics struct {
 	cache *schedule.Cache
 	now   func() time.Time
 	log   *slog.Logger
+	// disabled is PROMETHEUS_ENABLED=False (see NewDisabledMetrics).
+	disabled bool
 }
 
 // NewMetrics builds the metrics handler.
@@ -46,6 +48,12 @@ func NewMetrics(s MetricsStore, cache *schedule.Cache, now func() time.Time, log
 	return &Metrics{store: s, cache: cache, now: now, log: log}
 }
 
+// NewDisabledMetrics is the handler for PROMETHEUS_ENABLED=False. Upstream's
+// URL patterns stay in place and its require_setting decorator answers 404
+// with an empty body; paths outside the patterns get the 404 page, unsafe
+// methods the CSRF 403, as when the export is on.
+func NewDisabledMetrics() *Metrics { return &Metrics{disabled: true} }
+
 func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// /projects/<uuid>/metrics/<key>, /projects/<uuid>/checks/metrics/<key>
 	// or /projects/<uuid>/metrics/ (key in the Authorization header). The
@@ -57,15 +65,10 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var key string
+	bearer := false
 	switch {
 	case rest == "metrics/":
-		authz := r.Header.Get("Authorization")
-		bearer, ok := strings.CutPrefix(authz, "Bearer ")
-		if !ok {
-			writeEmpty(w, http.StatusUnauthorized)
-			return
-		}
-		key = bearer
+		bearer = true
 	case rest == "metrics":
 		// Django's APPEND_SLASH: the path with a slash exists, so redirect.
 		redirectWithSlash(w, r)
@@ -80,6 +83,24 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		key = tail
+	}
+	// The view is not csrf_exempt: Django's CSRF middleware refuses unsafe
+	// methods (POST, PUT, PATCH, DELETE, ...) with 403 before it runs.
+	if csrfRejected(w, r) {
+		return
+	}
+	if m.disabled {
+		writeEmpty(w, http.StatusNotFound)
+		return
+	}
+	if bearer {
+		authz := r.Header.Get("Authorization")
+		k, ok := strings.CutPrefix(authz, "Bearer ")
+		if !ok {
+			writeEmpty(w, http.StatusUnauthorized)
+			return
+		}
+		key = k
 	}
 	// Python's len() of a header value counts its bytes (WSGI decodes
 	// headers as Latin-1), so len() here is the same count.

@@ -230,11 +230,11 @@ func (p *Pings) pingByCode(w http.ResponseWriter, r *http.Request, rt route) {
 		id = c.ID
 		p.ids.put(rt.code, id)
 	}
-	status, body := p.record(r, id, rt)
-	if status == http.StatusNotFound {
+	ans := p.record(r, id, rt)
+	if ans.status == http.StatusNotFound {
 		p.ids.drop(rt.code)
 	}
-	p.reply(w, status, body)
+	p.reply(w, ans)
 }
 
 func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
@@ -242,25 +242,34 @@ func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
 		plain(w, http.StatusBadRequest, "invalid url format")
 		return
 	}
-	// A slug longer than the column (100, as upstream's) can name no check:
-	// without ?create=1 that is upstream's 404; with it, upstream fails in
-	// the database (500 on PostgreSQL and MySQL), and we answer 400.
-	if len(rt.slug) > maxSlugLen {
-		if lastValue(r, "create") != "1" {
-			plain(w, http.StatusNotFound, "not found")
-		} else {
-			plain(w, http.StatusBadRequest, "invalid url format")
-		}
-		return
-	}
 	ctx := r.Context()
 	proj, err := p.store.ProjectByPingKey(ctx, rt.pingKey)
 	if errors.Is(err, store.ErrNotFound) {
-		plain(w, http.StatusNotFound, "not found")
+		// Upstream's lookup of the check fails first, then it reads
+		// ?create= (which can fail on the query string) and only then
+		// looks for the project: 404 either way.
+		if _, ok := p.createParam(w, r); ok {
+			plain(w, http.StatusNotFound, "not found")
+		}
 		return
 	}
 	if err != nil {
 		p.fail(w, r, "look up project", err)
+		return
+	}
+	// A slug longer than the column (100, as upstream's) can name no check:
+	// without ?create=1 that is upstream's 404; with it, upstream fails in
+	// the database (500 on PostgreSQL and MySQL), and we answer 400.
+	if len(rt.slug) > maxSlugLen {
+		create, ok := p.createParam(w, r)
+		if !ok {
+			return
+		}
+		if !create {
+			plain(w, http.StatusNotFound, "not found")
+		} else {
+			plain(w, http.StatusBadRequest, "invalid url format")
+		}
 		return
 	}
 	checks, err := p.store.ChecksBySlug(ctx, proj.ID, rt.slug)
@@ -272,7 +281,11 @@ func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
 	var id int64
 	switch len(checks) {
 	case 0:
-		if lastValue(r, "create") != "1" {
+		create, ok := p.createParam(w, r)
+		if !ok {
+			return
+		}
+		if !create {
 			plain(w, http.StatusNotFound, "not found")
 			return
 		}
@@ -293,11 +306,25 @@ func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	neverCache(w)
-	status, body := p.record(r, id, rt)
-	if status == http.StatusOK && created {
-		status, body = http.StatusCreated, "Created"
+	ans := p.record(r, id, rt)
+	if ans.status == http.StatusOK && created {
+		ans.status, ans.body = http.StatusCreated, "Created"
 	}
-	p.reply(w, status, body)
+	p.reply(w, ans)
+}
+
+// createParam reads ?create= as upstream's request.GET.get("create") does
+// (Django's query parsing, last value wins); only exactly "1" asks for a
+// check to be made. A query string of more than 1000 fields is Django's
+// TooManyFieldsSent: a 400 page, answered here, and ok=false.
+func (p *Pings) createParam(w http.ResponseWriter, r *http.Request) (create, ok bool) {
+	q, err := parseDjangoQuery(r.URL.RawQuery)
+	if err != nil {
+		badRequestPage(w)
+		return false, false
+	}
+	v, _ := lastField(q, "create")
+	return v == "1", true
 }
 
 // provision creates a check for ?create=1 with upstream's defaults and every
@@ -325,24 +352,43 @@ func (p *Pings) provision(ctx context.Context, proj model.Project, slug string) 
 	return c, 0, nil
 }
 
+// pingAnswer is what the ping view answers.
+type pingAnswer struct {
+	status int
+	body   string
+	// raised marks the answers that upstream gives from an exception
+	// escaping the view (Django's RequestDataTooBig and TooManyFieldsSent):
+	// the view's never_cache headers are not on them.
+	raised bool
+	// page answers with Django's HTML 400 page instead of body.
+	page bool
+}
+
 // record validates the rest of the request in upstream's order (exit status,
-// body size, rid) and hands the ping to the writer. It returns the status and
-// body to answer with.
-func (p *Pings) record(r *http.Request, checkID int64, rt route) (int, string) {
+// body size, rid) and hands the ping to the writer.
+func (p *Pings) record(r *http.Request, checkID int64, rt route) pingAnswer {
 	if rt.tooLarge {
-		return http.StatusBadRequest, "invalid url format"
+		return pingAnswer{status: http.StatusBadRequest, body: "invalid url format"}
 	}
 	body, err := p.readBody(r)
 	if err != nil {
-		return http.StatusBadRequest, "request body too large"
+		return pingAnswer{status: http.StatusBadRequest, body: "request body too large", raised: true}
 	}
+	// request.GET.get("rid"): Django's query parsing, where ";" is data and
+	// a bad %-escape stays as it is (both then fail the UUID test, as
+	// upstream), and the last of repeated values counts.
 	rid := ""
-	if vals, ok := r.URL.Query()["rid"]; ok {
-		v := vals[len(vals)-1]
-		if !isUUIDAnyCase(v) {
-			return http.StatusBadRequest, "invalid uuid format"
+	if r.URL.RawQuery != "" { // the common case skips the parse
+		q, err := parseDjangoQuery(r.URL.RawQuery)
+		if err != nil {
+			return pingAnswer{status: http.StatusBadRequest, raised: true, page: true}
 		}
-		rid = strings.ToLower(v)
+		if v, ok := lastField(q, "rid"); ok {
+			if !isUUIDAnyCase(v) {
+				return pingAnswer{status: http.StatusBadRequest, body: "invalid uuid format"}
+			}
+			rid = strings.ToLower(v)
+		}
 	}
 	ev := ping.Event{
 		Action:     rt.action,
@@ -360,15 +406,15 @@ func (p *Pings) record(r *http.Request, checkID int64, rt route) (int, string) {
 	}
 	switch {
 	case err == nil:
-		return http.StatusOK, "OK"
+		return pingAnswer{status: http.StatusOK, body: "OK"}
 	case errors.Is(err, ping.ErrCheckGone):
-		return http.StatusNotFound, "not found"
+		return pingAnswer{status: http.StatusNotFound, body: "not found"}
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this answer.
-		return http.StatusServiceUnavailable, "try again"
+		return pingAnswer{status: http.StatusServiceUnavailable, body: "try again"}
 	default:
 		p.log.Error("ping not recorded", "check_id", checkID, "err", err)
-		return http.StatusServiceUnavailable, "try again"
+		return pingAnswer{status: http.StatusServiceUnavailable, body: "try again"}
 	}
 }
 
@@ -398,14 +444,22 @@ func (p *Pings) readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-func (p *Pings) reply(w http.ResponseWriter, status int, body string) {
-	if status == http.StatusOK || status == http.StatusCreated {
+func (p *Pings) reply(w http.ResponseWriter, a pingAnswer) {
+	if a.raised {
+		w.Header().Del("Cache-Control")
+		w.Header().Del("Expires")
+	}
+	if a.page {
+		badRequestPage(w)
+		return
+	}
+	if a.status == http.StatusOK || a.status == http.StatusCreated {
 		if p.bodyLimit >= 0 {
 			w.Header().Set("Ping-Body-Limit", strconv.Itoa(p.bodyLimit))
 		}
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 	}
-	plain(w, status, body)
+	plain(w, a.status, a.body)
 }
 
 func (p *Pings) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
@@ -442,14 +496,6 @@ func isUUIDAnyCase(s string) bool {
 	}
 	_, err := uuid.Parse(s)
 	return err == nil && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-'
-}
-
-func lastValue(r *http.Request, key string) string {
-	vals := r.URL.Query()[key]
-	if len(vals) == 0 {
-		return ""
-	}
-	return vals[len(vals)-1]
 }
 
 func headerOr(r *http.Request, name, def string) string {

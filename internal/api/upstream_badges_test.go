@@ -377,10 +377,20 @@ func TestUpstreamBadgeRouting(t *testing.T) {
 			wantBadgeHeaders(t, tc.path, r)
 		}
 
-		// Methods: the cors decorator answers before the view.
-		for method, code := range map[string]int{"POST": 405, "HEAD": 405, "PUT": 405, "DELETE": 405, "OPTIONS": 204} {
+		// Methods: the cors decorator answers safe methods before the view;
+		// unsafe ones never reach it, since the badge views are not
+		// csrf_exempt and Django's CSRF middleware refuses them with 403
+		// (no CORS or never_cache headers: the decorators do not run).
+		for method, code := range map[string]int{"HEAD": 405, "TRACE": 405, "OPTIONS": 204, "POST": 403, "PUT": 403, "PATCH": 403, "DELETE": 403} {
 			for _, path := range []string{"/badge/" + key + "/" + sig + "/foo.svg", "/badge/" + key + "/00000000/foo.gif", "/b/2/869fe06a-a604-4140-b15a-118637c25f3e.svg"} {
 				r := e.do(method, path, nil)
+				if code == 403 {
+					if r.code != 403 || !strings.Contains(r.body, "CSRF verification failed") {
+						t.Errorf("%s %s: %d %q, want 403 (CSRF)", method, path, r.code, r.body)
+					}
+					wantNoBadgeHeaders(t, method+" "+path, r)
+					continue
+				}
 				if r.code != code || r.body != "" {
 					t.Errorf("%s %s: %d %q, want %d", method, path, r.code, r.body, code)
 				}
@@ -643,9 +653,20 @@ func TestUpstreamMetrics(t *testing.T) {
 				t.Errorf("GET %s: %d", path, r.code)
 			}
 		}
-		// Any method is served (the view does not restrict it).
-		if r := e.do("POST", url, nil); r.code != 200 || r.body != full {
-			t.Errorf("POST: %d", r.code)
+		// The view does not restrict the method, so safe ones are served;
+		// unsafe ones meet the CSRF middleware first (the view is not
+		// csrf_exempt): 403, whatever the key.
+		for _, m := range []string{"HEAD", "OPTIONS"} {
+			if r := e.do(m, url, nil); r.code != 200 {
+				t.Errorf("%s: %d", m, r.code)
+			}
+		}
+		for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+			for _, path := range []string{url, authURL, "/projects/" + e.proj.Code + "/checks/metrics/" + upRW} {
+				if r := e.do(m, path, nil); r.code != 403 || !strings.Contains(r.body, "CSRF verification failed") {
+					t.Errorf("%s %s: %d %q, want the CSRF 403", m, path, r.code, r.body)
+				}
+			}
 		}
 
 		// test_it_reports_hc_check_started

@@ -119,7 +119,9 @@ func (r *reader) str(name, def string) string {
 	return def
 }
 
-// boolean accepts exactly "True" or "False", as upstream's envbool does.
+// boolean accepts exactly "True" or "False", as upstream's envbool does,
+// which also reads a variable set to the empty string as False (so that
+// "PROMETHEUS_ENABLED=" in an .env file switches the feature off).
 func (r *reader) boolean(name string, def bool) bool {
 	v, ok := r.env(name)
 	if !ok {
@@ -128,7 +130,7 @@ func (r *reader) boolean(name string, def bool) bool {
 	switch v {
 	case "True":
 		return true
-	case "False":
+	case "False", "":
 		return false
 	}
 	r.fail("%s must be True or False, not %q", name, v)

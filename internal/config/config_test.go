@@ -101,7 +101,7 @@ func TestBadValues(t *testing.T) {
 		{map[string]string{"PING_BODY_LIMIT": "-5"}, `PING_BODY_LIMIT must be a whole number`},
 		{map[string]string{"DEBUG": "yes"}, `DEBUG must be True or False, not "yes"`},
 		{map[string]string{"DEBUG": "true"}, `DEBUG must be True or False, not "true"`},
-		{map[string]string{"REGISTRATION_OPEN": ""}, `REGISTRATION_OPEN must be True or False`},
+		{map[string]string{"REGISTRATION_OPEN": " True"}, `REGISTRATION_OPEN must be True or False`},
 		{map[string]string{"SITE_ROOT": "example.org"}, `SITE_ROOT must be an http:// or https:// URL`},
 		{map[string]string{"SITE_ROOT": "ftp://example.org"}, `SITE_ROOT must be`},
 		{map[string]string{"SITE_ROOT": "http://exa mple.org"}, `SITE_ROOT must be`},
@@ -170,5 +170,21 @@ func TestMetricsKeyAndRateLimit(t *testing.T) {
 	all := strings.Join(c.Redacted(), "\n")
 	if strings.Contains(all, "s3cr3t") || !strings.Contains(all, "METRICS_KEY=********") || !strings.Contains(all, "API_RATE_LIMIT=100") {
 		t.Errorf("Redacted() = %q", all)
+	}
+}
+
+// TestSpecAuditEmptyBooleans: upstream's envbool reads a variable set to ""
+// as False (not as its default, and not as an error).
+func TestSpecAuditEmptyBooleans(t *testing.T) {
+	c, err := load(envOf(map[string]string{"PROMETHEUS_ENABLED": "", "REGISTRATION_OPEN": "", "EMAIL_USE_TLS": "", "WEBHOOKS_ENABLED": "True"}), noFiles)
+	if err != nil || c.PrometheusEnabled || c.RegistrationOpen || c.EmailUseTLS || !c.WebhooksEnabled {
+		t.Errorf("empty booleans: prometheus=%v registration=%v tls=%v webhooks=%v err=%v",
+			c.PrometheusEnabled, c.RegistrationOpen, c.EmailUseTLS, c.WebhooksEnabled, err)
+	}
+	// Anything else but True and False still stops start-up.
+	for _, v := range []string{" ", "true", "FALSE", "0", "True "} {
+		if _, err := load(envOf(map[string]string{"PROMETHEUS_ENABLED": v}), noFiles); err == nil {
+			t.Errorf("PROMETHEUS_ENABLED=%q accepted", v)
+		}
 	}
 }
