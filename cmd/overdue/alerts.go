@@ -116,7 +116,7 @@ func buildTransports(cfg config.Config, st *store.Store) notify.Registry {
 // newMailer is the outgoing SMTP connection from the EMAIL_* settings.
 func newMailer(cfg config.Config) *mailer.Mailer {
 	return mailer.New(mailer.Config{Host: cfg.EmailHost, Port: cfg.EmailPort, User: cfg.EmailHostUser, Password: cfg.EmailHostPassword,
-		UseTLS: cfg.EmailUseTLS, UseSSL: cfg.EmailUseSSL, From: cfg.DefaultFromEmail})
+		UseTLS: cfg.EmailUseTLS, UseSSL: cfg.EmailUseSSL, From: cfg.DefaultFromEmail, MailFromTmpl: cfg.EmailMailFromTmpl})
 }
 
 // cmdReminders sets a user's reminders (upstream's per-user "nag" setting):

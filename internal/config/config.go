@@ -119,7 +119,9 @@ func (r *reader) str(name, def string) string {
 	return def
 }
 
-// boolean accepts exactly "True" or "False", as upstream's envbool does.
+// boolean accepts exactly "True" or "False", as upstream's envbool does,
+// and, as envbool does too, an empty value, which means False (NAME= in an
+// .env file turns a setting off).
 func (r *reader) boolean(name string, def bool) bool {
 	v, ok := r.env(name)
 	if !ok {
@@ -128,7 +130,7 @@ func (r *reader) boolean(name string, def bool) bool {
 	switch v {
 	case "True":
 		return true
-	case "False":
+	case "False", "":
 		return false
 	}
 	r.fail("%s must be True or False, not %q", name, v)
@@ -236,7 +238,11 @@ func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
 
 	c.DefaultFromEmail = r.str("DEFAULT_FROM_EMAIL", "overdue@example.org")
 	c.EmailHost = r.str("EMAIL_HOST", "")
-	c.EmailPort = r.integer("EMAIL_PORT", 587, 1, 65535, false)
+	c.EmailPort = r.integer("EMAIL_PORT", 587, 1, 65535, true)
+	if c.EmailPort < 0 {
+		// EMAIL_PORT=None: Django's own default port.
+		c.EmailPort = 25
+	}
 	c.EmailHostUser = r.str("EMAIL_HOST_USER", "")
 	c.EmailHostPassword = r.str("EMAIL_HOST_PASSWORD", "")
 	c.EmailUseTLS = r.boolean("EMAIL_USE_TLS", true)
