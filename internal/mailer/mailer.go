@@ -266,8 +266,24 @@ func newSendError(server string, timeout time.Duration, password string, session
 		e.Reason = strings.TrimSpace(m[1] + " " + msg)
 		return e
 	}
-	// No reply: what is left is a connection or TLS failure, under
-	// go-mail's framing, which says nothing to a user.
+	// No reply: what is left is a connection or TLS failure. A network
+	// error names the relay's address, which is for the operator's logs
+	// (Server), not for the channel's last error: keep what happened.
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		e.Reason = "cannot resolve the SMTP server's name"
+		return e
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Err != nil {
+		e.Reason = scrub(opErr.Op+": "+opErr.Err.Error(), password)
+		var sysErr *os.SyscallError
+		if errors.As(opErr.Err, &sysErr) {
+			e.Reason = opErr.Op + ": " + sysErr.Err.Error()
+		}
+		return e
+	}
+	// Otherwise go-mail's framing, which says nothing to a user.
 	for _, prefix := range []string{"dial failed: ", "send failed: "} {
 		text = strings.TrimPrefix(text, prefix)
 	}

@@ -7,6 +7,8 @@ package mailer
 import (
 	"context"
 	"errors"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,5 +78,29 @@ func TestSpecPortAndTimeoutDefaults(t *testing.T) {
 	var se *SendError
 	if errors.As(err, &se) && se.Server != "127.0.0.1:25" {
 		t.Errorf("dialled %s, want port 25", se.Server)
+	}
+}
+
+// What a user sees of a failed session (the channel's last error) names
+// what happened, not the relay's address; the operator's log line
+// (SendError.Error) has the address.
+func TestSpecConnectionErrorsHideTheRelay(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().(*net.TCPAddr)
+	ln.Close()
+	err = New(Config{Host: "127.0.0.1", Port: addr.Port, From: "a@overdue.example"}).
+		Send(context.Background(), &Message{To: []string{"b@example.org"}, Text: "x"})
+	var se *SendError
+	if !errors.As(err, &se) {
+		t.Fatalf("%T %v", err, err)
+	}
+	if se.Reason != "dial: connection refused" || strings.Contains(se.Reason, "127.0.0.1") {
+		t.Errorf("reason %q", se.Reason)
+	}
+	if !strings.Contains(se.Error(), ln.Addr().String()) {
+		t.Errorf("log text %q does not name the relay", se.Error())
 	}
 }
