@@ -263,6 +263,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	}
 	log := newLogger(cfg, e.stderr)
 	log.Debug("configuration", "values", strings.Join(cfg.Redacted(), " "))
+	warnNoSMTP(cfg, log)
 	st, ok := openStore(ctx, cfg, e)
 	if !ok {
 		return exitError
