@@ -318,3 +318,94 @@ func TestSpecNoSecretsInLogs(t *testing.T) {
 		}
 	}
 }
+
+// §8.1 wiring of the integration switches into a running server:
+// WEBHOOKS_ENABLED=False makes webhook sends fail with upstream's text, and
+// without INTEGRATIONS_ALLOW_PRIVATE_IPS a webhook to this machine is
+// refused; neither reaches the endpoint.
+func TestSpecIntegrationSwitches(t *testing.T) {
+	reached := make(chan struct{}, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached <- struct{}{} }))
+	defer hook.Close()
+	for setting, want := range map[string]string{
+		"WEBHOOKS_ENABLED=False": "Webhook notifications are not enabled.",
+		"":                       "Connections to private IP addresses are not allowed",
+	} {
+		t.Run(setting, func(t *testing.T) {
+			vars := sqliteEnv(t)
+			if name, value, ok := strings.Cut(setting, "="); ok {
+				vars[name] = value
+			}
+			code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
+			if code != 0 {
+				t.Fatalf("project create: %s", stderr)
+			}
+			var keys map[string]string
+			_ = json.Unmarshal([]byte(out), &keys)
+			code, out, stderr = runCmd(t, vars, "", "integration", "add", "--project", keys["uuid"], "--kind", "webhook", "--url-down", hook.URL+"/down")
+			if code != 0 {
+				t.Fatalf("integration add: %s", stderr)
+			}
+			chCode := strings.TrimSpace(out)
+			var logs syncBuffer
+			addr, stop := runUntilStarted(t, vars, &logs, "serve", "--listen", "127.0.0.1:0")
+			base := "http://" + addr.String()
+			req, _ := http.NewRequest("POST", base+"/api/v3/checks/", strings.NewReader(`{"name": "n", "channels": "*"}`))
+			req.Header.Set("X-Api-Key", keys["api_key"])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var check struct {
+				PingURL string `json:"ping_url"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&check)
+			resp.Body.Close()
+			resp, err = http.Get(base + "/ping/" + check.PingURL[strings.LastIndex(check.PingURL, "/")+1:] + "/fail")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			deadline := time.Now().Add(30 * time.Second)
+			for !strings.Contains(logs.String(), "notification failed") && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			stop()
+			st, err := store.Open(context.Background(), store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			ch, err := st.ChannelByCode(context.Background(), chCode)
+			if err != nil || ch.LastError != want || ch.Disabled {
+				t.Errorf("channel: last_error %q disabled %v (%v), want %q and enabled", ch.LastError, ch.Disabled, err, want)
+			}
+			select {
+			case <-reached:
+				t.Error("the webhook endpoint was reached")
+			default:
+			}
+		})
+	}
+}
+
+// EMAIL_MAIL_FROM_TMPL reaches every email: a verification link, which has
+// no bounce ID of its own, goes out with "bounces" in the template.
+func TestSpecVerificationEnvelope(t *testing.T) {
+	smtp := smtptest.Start(t, smtptest.Options{})
+	vars := sqliteEnv(t)
+	vars["EMAIL_HOST"], vars["EMAIL_PORT"], vars["EMAIL_USE_TLS"] = smtp.Host, strconv.Itoa(smtp.Port), "False"
+	vars["EMAIL_MAIL_FROM_TMPL"] = "%s@bounces.overdue.example"
+	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
+	if code != 0 {
+		t.Fatalf("project create: %s", stderr)
+	}
+	var keys map[string]string
+	_ = json.Unmarshal([]byte(out), &keys)
+	if code, _, stderr := runCmd(t, vars, "", "integration", "add", "--project", keys["uuid"], "--kind", "email", "--email", "team@example.org"); code != 0 {
+		t.Fatalf("integration add: %s", stderr)
+	}
+	if m := <-smtp.Received(); m.From != "bounces@bounces.overdue.example" {
+		t.Errorf("MAIL FROM %q", m.From)
+	}
+}
