@@ -431,7 +431,7 @@ func createProject(ctx context.Context, st *store.Store, ownerID int64, name str
 		UUID: uuid.NewString(), Name: name,
 		// Upstream's current key shape: a read-write "hcw_" or read-only "hcr_"
 		// prefix and 28 random characters, 32 in all, as its API demands.
-		APIKey: "hcw_" + auth.NewToken(21), APIKeyReadonly: "hcr_" + auth.NewToken(21), PingKey: auth.NewToken(16),
+		APIKey: auth.NewAPIKey("hcw_"), APIKeyReadonly: auth.NewAPIKey("hcr_"), PingKey: auth.NewPingKey(),
 	}
 	p := model.Project{
 		Code: keys.UUID, Name: name, OwnerID: ownerID,
