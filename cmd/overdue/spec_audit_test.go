@@ -409,3 +409,42 @@ func TestSpecVerificationEnvelope(t *testing.T) {
 		t.Errorf("MAIL FROM %q", m.From)
 	}
 }
+
+// §9.2 ⚠: upstream limits neither pings nor its Management API.
+// Overdue's API_RATE_LIMIT (an addition, off by default; README
+// "Management API") applies to the API alone: pings are never refused.
+func TestSpecPingsAreNotRateLimited(t *testing.T) {
+	vars := sqliteEnv(t)
+	vars["API_RATE_LIMIT"] = "1"
+	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
+	if code != 0 {
+		t.Fatalf("project create: %s", stderr)
+	}
+	var keys map[string]string
+	_ = json.Unmarshal([]byte(out), &keys)
+	var logs syncBuffer
+	addr, _ := runUntilStarted(t, vars, &logs, "serve", "--listen", "127.0.0.1:0", "--roles", "web")
+	base := "http://" + addr.String()
+	for i, want := range []int{201, 200, 200, 200, 200, 200} {
+		resp, err := http.Get(base + "/ping/" + keys["ping_key"] + "/busy?create=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("ping %d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+	for i, want := range []int{200, 429} {
+		req, _ := http.NewRequest("GET", base+"/api/v3/checks/", nil)
+		req.Header.Set("X-Api-Key", keys["api_key"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("API request %d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+}
