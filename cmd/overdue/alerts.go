@@ -89,7 +89,7 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 	}
 	log := newLogger(cfg, e.stderr)
 	warnNoSMTP(cfg, log)
-	st, ok := openStore(ctx, cfg, e)
+	st, ok := openStoreAs(ctx, cfg, e, "sendalerts")
 	if !ok {
 		return exitError
 	}

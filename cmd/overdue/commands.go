@@ -194,7 +194,15 @@ func openConfigured(ctx context.Context, e env) (config.Config, *store.Store, bo
 
 // openStore opens and migrates the database named by the configuration.
 func openStore(ctx context.Context, cfg config.Config, e env) (*store.Store, bool) {
-	st, err := store.Open(ctx, storeConfig(cfg))
+	return openStoreAs(ctx, cfg, e, "hc")
+}
+
+// openStoreAs is openStore with PostgreSQL connections named app, as
+// upstream names its processes' connections ("hc", "sendalerts").
+func openStoreAs(ctx context.Context, cfg config.Config, e env, app string) (*store.Store, bool) {
+	sc := storeConfig(cfg)
+	sc.AppName = app
+	st, err := store.Open(ctx, sc)
 	if err != nil {
 		hint := "DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASSWORD"
 		if cfg.DB == "sqlite" {

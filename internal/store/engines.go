@@ -133,6 +133,9 @@ func openPostgres(cfg Config) (*Store, error) {
 		// pgx's message may quote the DSN, password included; don't repeat it.
 		return nil, fmt.Errorf("postgres: invalid connection settings")
 	}
+	if _, set := pc.RuntimeParams["application_name"]; !set && cfg.AppName != "" {
+		pc.RuntimeParams["application_name"] = cfg.AppName
+	}
 	where := fmt.Sprintf("postgres database %q at %s", pc.Database, net.JoinHostPort(pc.Host, fmt.Sprint(pc.Port)))
 	db := stdlib.OpenDB(*pc)
 	n := cfg.MaxOpenConns
