@@ -378,7 +378,7 @@ func TestSpecIntegrationSwitches(t *testing.T) {
 			defer st.Close()
 			ch, err := st.ChannelByCode(context.Background(), chCode)
 			if err != nil || ch.LastError != want || ch.Disabled {
-				t.Errorf("channel: last_error %q disabled %v (%v), want %q and enabled", ch.LastError, ch.Disabled, err, want)
+				t.Errorf("channel: last_error %q disabled %v (%v), want %q and enabled\n%s", ch.LastError, ch.Disabled, err, want, logs.String())
 			}
 			select {
 			case <-reached:

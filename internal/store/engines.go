@@ -22,15 +22,19 @@ func openSQLite(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: no database file given")
 	}
 	// The writer and reader pools must see the same database, which an
-	// in-memory one is not; '?' would end the file name in the DSN.
-	if strings.Contains(path, "?") || path == ":memory:" || strings.HasPrefix(path, "file:") {
+	// in-memory one is not.
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: %q is not a usable database file name", path)
 	}
+	// The DSN is a URI: unescaped, '?' would end the file name, '#' would
+	// cut it at a fragment (a test directory named "TestX#01" opened the
+	// file "TestX" instead) and '%' would start an escape.
+	uriPath := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
 	sync := "NORMAL"
 	if cfg.SQLiteSynchronousFull {
 		sync = "FULL"
 	}
-	common := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")"
+	common := "file:" + uriPath + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")"
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction can't
 	// read, then fail to upgrade to a writer with "database is locked".
 	// temp_store=MEMORY keeps statement journals (which multi-row INSERTs and

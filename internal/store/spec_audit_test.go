@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -30,6 +31,34 @@ func TestSpecPostgresApplicationName(t *testing.T) {
 		s.Close()
 		if err != nil || got != c.want {
 			t.Errorf("AppName %q, DSN %q: application_name %q (%v), want %q", c.app, c.dsn, got, err, c.want)
+		}
+	}
+}
+
+// DB_NAME is a file name, whatever characters it has: '#', '?' and '%'
+// are not URI syntax (Go's t.TempDir() names subtests' directories with
+// '#', and such a path used to open a file named by the part before it).
+func TestSpecSQLitePathIsTakenLiterally(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a#01?x=1%41")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "hc#2.sqlite")
+	s, err := Open(context.Background(), Config{Engine: "sqlite", Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the database is not at %s: %v", path, err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dir))
+	for _, e := range entries {
+		if e.Name() != filepath.Base(dir) {
+			t.Errorf("stray file %s next to the database's directory", e.Name())
 		}
 	}
 }
