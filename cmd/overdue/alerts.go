@@ -70,8 +70,14 @@ func (r *alertRole) wait() { r.wg.Wait() }
 func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 	fs := newFlags("sendalerts", e)
 	workers := fs.Int("num-workers", 32, "notifications sent at the same time")
+	pool := fs.Bool("pool", false, "ignored; accepted as upstream's sendalerts accepts it")
 	if !parseFlags(fs, args) {
 		return exitUsage
+	}
+	if *pool {
+		// Upstream's words: service files written for `manage.py
+		// sendalerts --pool` keep working.
+		fmt.Fprintln(e.stderr, "WARNING: The --pool argument is not supported any more and will be ignored.")
 	}
 	if *workers < 1 || *workers > 1000 {
 		fmt.Fprintf(e.stderr, "overdue sendalerts: --num-workers must be between 1 and 1000, not %d\n", *workers)
@@ -82,7 +88,8 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	log := newLogger(cfg, e.stderr)
-	st, ok := openStore(ctx, cfg, e)
+	warnNoSMTP(cfg, log)
+	st, ok := openStoreAs(ctx, cfg, e, "sendalerts")
 	if !ok {
 		return exitError
 	}
@@ -113,10 +120,18 @@ func buildTransports(cfg config.Config, st *store.Store) notify.Registry {
 	}
 }
 
+// warnNoSMTP is upstream's start-up check W002: without EMAIL_HOST no
+// email can be sent (alerts to email channels fail with a clear error).
+func warnNoSMTP(cfg config.Config, log *slog.Logger) {
+	if cfg.EmailHost == "" {
+		log.Warn("No SMTP configuration, cannot send email: set EMAIL_HOST (hc.api.W002)")
+	}
+}
+
 // newMailer is the outgoing SMTP connection from the EMAIL_* settings.
 func newMailer(cfg config.Config) *mailer.Mailer {
 	return mailer.New(mailer.Config{Host: cfg.EmailHost, Port: cfg.EmailPort, User: cfg.EmailHostUser, Password: cfg.EmailHostPassword,
-		UseTLS: cfg.EmailUseTLS, UseSSL: cfg.EmailUseSSL, From: cfg.DefaultFromEmail})
+		UseTLS: cfg.EmailUseTLS, UseSSL: cfg.EmailUseSSL, From: cfg.DefaultFromEmail, MailFromTmpl: cfg.EmailMailFromTmpl})
 }
 
 // cmdReminders sets a user's reminders (upstream's per-user "nag" setting):

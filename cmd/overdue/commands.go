@@ -194,7 +194,15 @@ func openConfigured(ctx context.Context, e env) (config.Config, *store.Store, bo
 
 // openStore opens and migrates the database named by the configuration.
 func openStore(ctx context.Context, cfg config.Config, e env) (*store.Store, bool) {
-	st, err := store.Open(ctx, storeConfig(cfg))
+	return openStoreAs(ctx, cfg, e, "hc")
+}
+
+// openStoreAs is openStore with PostgreSQL connections named app, as
+// upstream names its processes' connections ("hc", "sendalerts").
+func openStoreAs(ctx context.Context, cfg config.Config, e env, app string) (*store.Store, bool) {
+	sc := storeConfig(cfg)
+	sc.AppName = app
+	st, err := store.Open(ctx, sc)
 	if err != nil {
 		hint := "DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASSWORD"
 		if cfg.DB == "sqlite" {
@@ -263,6 +271,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	}
 	log := newLogger(cfg, e.stderr)
 	log.Debug("configuration", "values", strings.Join(cfg.Redacted(), " "))
+	warnNoSMTP(cfg, log)
 	st, ok := openStore(ctx, cfg, e)
 	if !ok {
 		return exitError
@@ -430,7 +439,7 @@ func createProject(ctx context.Context, st *store.Store, ownerID int64, name str
 		UUID: uuid.NewString(), Name: name,
 		// Upstream's current key shape: a read-write "hcw_" or read-only "hcr_"
 		// prefix and 28 random characters, 32 in all, as its API demands.
-		APIKey: "hcw_" + auth.NewToken(21), APIKeyReadonly: "hcr_" + auth.NewToken(21), PingKey: auth.NewToken(16),
+		APIKey: auth.NewAPIKey("hcw_"), APIKeyReadonly: auth.NewAPIKey("hcr_"), PingKey: auth.NewPingKey(),
 	}
 	p := model.Project{
 		Code: keys.UUID, Name: name, OwnerID: ownerID,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -24,11 +25,16 @@ func (h headerList) String() string { return "" }
 func (h headerList) Set(v string) error {
 	name, value, ok := strings.Cut(v, ":")
 	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-	if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+	// As upstream's HeadersField: both parts are required, and a name must
+	// be latin-1 (it goes out as bytes).
+	if !ok || name == "" || value == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
 		return fmt.Errorf("want \"Name: value\", got %q", v)
 	}
-	if len(value) > 1000 {
-		return errors.New("a header value is limited to 1,000 characters")
+	if strings.ContainsFunc(name, func(r rune) bool { return r > 0xff }) {
+		return errors.New("header names must not contain special characters")
+	}
+	if utf8.RuneCountInString(name) > 1000 || utf8.RuneCountInString(value) > 1000 {
+		return errors.New("a header name or value is limited to 1,000 characters")
 	}
 	h[name] = value
 	return nil
@@ -38,6 +44,8 @@ func (h headerList) Set(v string) error {
 // it to every check there, as upstream's "Add integration" pages do. A new
 // email address gets a verification link unless EMAIL_USE_VERIFICATION is
 // False or it is the project owner's own address.
+//
+// Lengths are counted in characters, as Django's max_length counts them.
 func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 	fs := newFlags("integration add", e)
 	project := fs.String("project", "", "the project's UUID")
@@ -65,13 +73,13 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 	if !isLowerUUID(*project) {
 		return usage("--project must be the project's UUID")
 	}
-	if len(*name) > 100 {
+	if utf8.RuneCountInString(*name) > 100 {
 		return usage("--name is limited to 100 characters")
 	}
 	ch := model.Channel{Code: uuid.NewString(), Name: *name, Kind: *kind}
 	switch *kind {
 	case "email":
-		if !validEmail(*addr) || len(*addr) > 100 {
+		if !validEmail(*addr) || utf8.RuneCountInString(*addr) > 100 {
 			return usage("--email must be an email address of at most 100 characters")
 		}
 		if !*up && !*down {
@@ -96,7 +104,7 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 				return usage(fmt.Sprintf("--method-%s must be GET, POST or PUT", ev))
 			}
 			doc["method_"+ev] = m
-			if len(*spec["body_"+ev]) > 1000 {
+			if utf8.RuneCountInString(*spec["body_"+ev]) > 1000 {
 				return usage(fmt.Sprintf("--body-%s is limited to 1,000 characters", ev))
 			}
 		}
@@ -153,7 +161,7 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 
 func validWebhookURL(s string) bool {
 	u, err := url.Parse(s)
-	return err == nil && len(s) <= 1000 && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	return err == nil && utf8.RuneCountInString(s) <= 1000 && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func isLowerUUID(s string) bool {

@@ -240,8 +240,12 @@ func (d *Dispatcher) send(ctx context.Context, cl store.Claim) (store.SendResult
 	start := d.o.Clock.Now()
 	res := store.SendResult{NotificationID: n.ID, Attempt: n.Attempts, ChannelID: cl.Channel.ID, Started: start}
 	if cl.Channel.Disabled {
+		// Disabled (an unsubscribe, a bounce, a permanent error of another
+		// row) after this row was queued: upstream would not have selected
+		// the channel, so nothing is sent and the channel's last error, which
+		// says why it was disabled, stays as it is.
 		res.Error = "Channel is disabled"
-		res.Permanent = true
+		res.NotSent = true
 		return res, true
 	}
 	err := d.deliver(ctx, cl, start)

@@ -16,7 +16,12 @@ type NagStore interface {
 	DueNags(ctx context.Context, now time.Time) ([]model.User, error)
 	AdvanceNag(ctx context.Context, userID int64, old time.Time, next *time.Time) (bool, error)
 	DownChecksOfUser(ctx context.Context, userID int64) ([]store.DownCheck, error)
+	LastPingOfUser(ctx context.Context, userID int64) (*time.Time, error)
 }
+
+// quietAccount is how long all of a user's checks may go without a ping
+// before reminders stop: upstream's six months (Profile.send_report).
+const quietAccount = 180 * 24 * time.Hour
 
 // NaggerOptions configure a Nagger. Store and Mailer are required.
 type NaggerOptions struct {
@@ -81,6 +86,17 @@ func (n *Nagger) Tick(ctx context.Context) (sent int, err error) {
 		down, err := n.o.Store.DownChecksOfUser(ctx, u.ID)
 		if err != nil {
 			return sent, err
+		}
+		if len(down) > 0 {
+			last, err := n.o.Store.LastPingOfUser(ctx, u.ID)
+			if err != nil {
+				return sent, err
+			}
+			if last == nil || last.Before(now.Add(-quietAccount)) {
+				// An abandoned account: upstream sends nothing and clears
+				// the date, as when nothing is down.
+				down = nil
+			}
 		}
 		var next *time.Time
 		if len(down) > 0 {

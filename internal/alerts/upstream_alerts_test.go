@@ -624,7 +624,9 @@ func TestUpstreamNagSending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := w.upstreamCheck(t, func(c *model.Check) { c.Name = "Foo" })
+	// As upstream's fixture, the check has been pinged: reminders (and
+	// reports) go only to accounts with a ping in the last 180 days.
+	c := w.upstreamCheck(t, func(c *model.Check) { c.Name, c.LastPing = "Foo", &now })
 	flipTo(t, w.st, c, now, model.StatusDown, "fail")
 	smtp := smtptest.Start(t, smtptest.Options{})
 	n := alerts.NewNagger(alerts.NaggerOptions{Store: w.st, Mailer: mailer.New(mailer.Config{Host: smtp.Host, Port: smtp.Port, From: "alerts@example.org"}),

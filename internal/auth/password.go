@@ -131,6 +131,31 @@ func NewToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// NewPingKey is a project's ping key as upstream (HEAD) makes one: 22
+// characters of [a-z0-9] (token_urlsafe(16) lower-cased, drawn again while
+// it has "-" or "_"), about 113 bits. Lower case, because ping keys are
+// also the local part of email-ping addresses.
+func NewPingKey() string {
+	for {
+		k := strings.ToLower(NewToken(16))
+		if !strings.ContainsAny(k, "-_") {
+			return k
+		}
+	}
+}
+
+// NewAPIKey is an API key as upstream makes one: the prefix ("hcw_" for
+// read-write, "hcr_" for read-only) and 28 characters of token_urlsafe(21)
+// without "-" or "_".
+func NewAPIKey(prefix string) string {
+	for {
+		k := NewToken(21)
+		if !strings.ContainsAny(k, "-_") {
+			return prefix + k
+		}
+	}
+}
+
 // HashAPIKey is how API keys are stored: only their SHA-256 digest, so a
 // leaked database does not leak working keys. Lookups by digest compare no
 // secret bytes in variable time.

@@ -102,6 +102,7 @@ func TestBadValues(t *testing.T) {
 		{map[string]string{"DEBUG": "yes"}, `DEBUG must be True or False, not "yes"`},
 		{map[string]string{"DEBUG": "true"}, `DEBUG must be True or False, not "true"`},
 		{map[string]string{"REGISTRATION_OPEN": " True"}, `REGISTRATION_OPEN must be True or False`},
+		{map[string]string{"REGISTRATION_OPEN": "false"}, `REGISTRATION_OPEN must be True or False`}, // "" is False, as upstream's envbool
 		{map[string]string{"SITE_ROOT": "example.org"}, `SITE_ROOT must be an http:// or https:// URL`},
 		{map[string]string{"SITE_ROOT": "ftp://example.org"}, `SITE_ROOT must be`},
 		{map[string]string{"SITE_ROOT": "http://exa mple.org"}, `SITE_ROOT must be`},

@@ -33,6 +33,12 @@ type Config struct {
 	// Neither: plain SMTP.
 	UseTLS, UseSSL bool
 	From           string
+	// MailFromTmpl is EMAIL_MAIL_FROM_TMPL: a message that sets no
+	// EnvelopeFrom of its own goes out with the template's %s replaced by
+	// "bounces" as its SMTP MAIL FROM, as upstream's make_message does for
+	// every email without a bounce ID (verification links, reminders).
+	// Empty: DEFAULT_FROM_EMAIL.
+	MailFromTmpl string
 	// Timeout bounds one whole SMTP session, from dialling to QUIT; 30 s
 	// when zero. Upstream (Django's backend as Healthchecks configures it)
 	// sets none, so one stuck server could hold its sender forever.
@@ -70,6 +76,8 @@ func New(cfg Config) *Mailer {
 		cfg.Timeout = 30 * time.Second
 	}
 	if cfg.Port == 0 {
+		// EMAIL_PORT=None: Django falls back to its own EMAIL_PORT, 25,
+		// with or without implicit TLS.
 		cfg.Port = 25
 	}
 	return &Mailer{cfg: cfg}
@@ -98,9 +106,13 @@ func (m *Mailer) Send(ctx context.Context, msg *Message) error {
 	if err := gm.To(msg.To...); err != nil {
 		return fmt.Errorf("invalid recipient: %w", err)
 	}
-	if msg.EnvelopeFrom != "" {
-		if err := gm.EnvelopeFrom(msg.EnvelopeFrom); err != nil {
-			return fmt.Errorf("envelope sender %q is not a valid address: %w", msg.EnvelopeFrom, err)
+	envelope := msg.EnvelopeFrom
+	if envelope == "" && m.cfg.MailFromTmpl != "" {
+		envelope = strings.Replace(m.cfg.MailFromTmpl, "%s", "bounces", 1)
+	}
+	if envelope != "" {
+		if err := gm.EnvelopeFrom(envelope); err != nil {
+			return fmt.Errorf("envelope sender %q is not a valid address: %w", envelope, err)
 		}
 	}
 	gm.Subject(msg.Subject)
@@ -154,9 +166,11 @@ func (m *Mailer) Send(ctx context.Context, msg *Message) error {
 		// STARTTLS unless EMAIL_USE_TLS says so.
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	}
-	if m.cfg.User != "" {
-		// Django's smtplib picks the first of CRAM-MD5, PLAIN and LOGIN that
-		// the server offers, over TLS or not (a relay on a private network
+	if m.cfg.User != "" && m.cfg.Password != "" {
+		// Django logs in only when both EMAIL_HOST_USER and
+		// EMAIL_HOST_PASSWORD are set (a user alone means no AUTH). Its
+		// smtplib picks the first of CRAM-MD5, PLAIN and LOGIN that the
+		// server offers, over TLS or not (a relay on a private network
 		// may take passwords in clear). go-mail refuses PLAIN and LOGIN
 		// without TLS unless they are named with -NOENC, and cannot tell
 		// that a connection dialled here is TLS, so they are always named so.
@@ -252,8 +266,24 @@ func newSendError(server string, timeout time.Duration, password string, session
 		e.Reason = strings.TrimSpace(m[1] + " " + msg)
 		return e
 	}
-	// No reply: what is left is a connection or TLS failure, under
-	// go-mail's framing, which says nothing to a user.
+	// No reply: what is left is a connection or TLS failure. A network
+	// error names the relay's address, which is for the operator's logs
+	// (Server), not for the channel's last error: keep what happened.
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		e.Reason = "cannot resolve the SMTP server's name"
+		return e
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Err != nil {
+		e.Reason = scrub(opErr.Op+": "+opErr.Err.Error(), password)
+		var sysErr *os.SyscallError
+		if errors.As(opErr.Err, &sysErr) {
+			e.Reason = opErr.Op + ": " + sysErr.Err.Error()
+		}
+		return e
+	}
+	// Otherwise go-mail's framing, which says nothing to a user.
 	for _, prefix := range []string{"dial failed: ", "send failed: "} {
 		text = strings.TrimPrefix(text, prefix)
 	}

@@ -126,17 +126,26 @@ func NewClient(opts ClientOptions) *Client {
 }
 
 // IsPrivate reports whether ip is an address the client refuses unless
-// AllowPrivate is set. It follows Python's ipaddress.is_private, which
-// upstream uses: loopback, RFC 1918, link-local, unique-local, "this
-// network", documentation, benchmarking and reserved ranges. Like upstream
-// it does not count 100.64.0.0/10 (carrier-grade NAT) as private.
-// Multicast and unspecified addresses are refused as well: they are never
-// a webhook's real target.
+// AllowPrivate is set. It follows Python's ipaddress.is_private as of
+// Python 3.14 (upstream's Docker image), which upstream uses: the blocks
+// IANA lists as not globally reachable (loopback, RFC 1918, link-local,
+// unique-local, "this network", documentation, benchmarking, 6to4, NAT64
+// local-use and reserved ranges), less the few globally reachable
+// exceptions inside them. Like upstream it does not count 100.64.0.0/10
+// (carrier-grade NAT) as private. Unlike upstream, multicast addresses are
+// refused as well (Python does not call them private): they are never a
+// webhook's real target, and curl could not connect to one anyway.
 func IsPrivate(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() || !ip.IsValid() {
+	// Prefix.Contains never matches an address with a zone, so the zone
+	// (fe80::1%eth0) must go before the lookups.
+	ip = ip.Unmap().WithZone("")
+	if !ip.IsValid() || ip.IsMulticast() {
 		return true
+	}
+	for _, p := range notPrivatePrefixes {
+		if p.Contains(ip) {
+			return false
+		}
 	}
 	for _, p := range privatePrefixes {
 		if p.Contains(ip) {
@@ -146,17 +155,32 @@ func IsPrivate(ip netip.Addr) bool {
 	return false
 }
 
-var privatePrefixes = func() []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range []string{
-		"0.0.0.0/8", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
-		"240.0.0.0/4", "255.255.255.255/32",
-		"::/128", "::1/128", "100::/64", "2001::/23", "2001:db8::/32", "2001:10::/28", "fc00::/7", "fe80::/10",
-	} {
+func mustPrefixes(list ...string) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(list))
+	for _, s := range list {
 		out = append(out, netip.MustParsePrefix(s))
 	}
 	return out
-}()
+}
+
+// privatePrefixes are Python's _private_networks (IPv4 and IPv6). IPv4
+// addresses mapped into IPv6 are unmapped first, as Python judges them by
+// the IPv4 address they carry.
+var privatePrefixes = mustPrefixes(
+	"0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+	"192.0.0.170/31", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+	"203.0.113.0/24", "240.0.0.0/4", "255.255.255.255/32",
+	"::1/128", "::/128", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32", "2002::/16",
+	"3fff::/20", "fc00::/7", "fe80::/10",
+)
+
+// notPrivatePrefixes are Python's _private_networks_exceptions: globally
+// reachable blocks inside the private ones (anycast services such as
+// PCP and TURN, AMT, ORCHIDv2, ...).
+var notPrivatePrefixes = mustPrefixes(
+	"192.0.0.9/32", "192.0.0.10/32",
+	"2001:1::1/128", "2001:1::2/128", "2001:3::/32", "2001:4:112::/48", "2001:20::/28", "2001:30::/28",
+)
 
 // dial resolves addr's host, refuses private targets before connecting,
 // and connects to the first allowed address.

@@ -22,15 +22,19 @@ func openSQLite(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: no database file given")
 	}
 	// The writer and reader pools must see the same database, which an
-	// in-memory one is not; '?' would end the file name in the DSN.
-	if strings.Contains(path, "?") || path == ":memory:" || strings.HasPrefix(path, "file:") {
+	// in-memory one is not.
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: %q is not a usable database file name", path)
 	}
+	// The DSN is a URI: unescaped, '?' would end the file name, '#' would
+	// cut it at a fragment (a test directory named "TestX#01" opened the
+	// file "TestX" instead) and '%' would start an escape.
+	uriPath := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
 	sync := "NORMAL"
 	if cfg.SQLiteSynchronousFull {
 		sync = "FULL"
 	}
-	common := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")"
+	common := "file:" + uriPath + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")"
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction can't
 	// read, then fail to upgrade to a writer with "database is locked".
 	// temp_store=MEMORY keeps statement journals (which multi-row INSERTs and
@@ -132,6 +136,9 @@ func openPostgres(cfg Config) (*Store, error) {
 	if err != nil {
 		// pgx's message may quote the DSN, password included; don't repeat it.
 		return nil, fmt.Errorf("postgres: invalid connection settings")
+	}
+	if _, set := pc.RuntimeParams["application_name"]; !set && cfg.AppName != "" {
+		pc.RuntimeParams["application_name"] = cfg.AppName
 	}
 	where := fmt.Sprintf("postgres database %q at %s", pc.Database, net.JoinHostPort(pc.Host, fmt.Sprint(pc.Port)))
 	db := stdlib.OpenDB(*pc)

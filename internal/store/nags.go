@@ -114,6 +114,20 @@ func (s *Store) DownChecksOfUser(ctx context.Context, userID int64) ([]DownCheck
 	return out, rows.Err()
 }
 
+// LastPingOfUser returns the newest last_ping of the checks in the
+// projects the user owns, or nil when none was ever pinged: upstream sends
+// no reminder (nor report) to an account whose checks have all been
+// silent for 180 days (Profile.send_report).
+func (s *Store) LastPingOfUser(ctx context.Context, userID int64) (*time.Time, error) {
+	var t *time.Time
+	err := s.r.QueryRowContext(ctx, s.d.rebind("SELECT MAX(c.last_ping) FROM checks c JOIN projects p ON p.id = c.project_id WHERE p.owner_id = ?"), userID).
+		Scan(nullTimeScan{&t})
+	if err != nil {
+		return nil, fmt.Errorf("last ping of user %d: %w", userID, err)
+	}
+	return t, nil
+}
+
 // PlanNagsOfUser is PlanNags for one user, right away: upstream's
 // Project.update_next_nag_dates, which the API's pause calls so that pausing
 // the last down check clears the reminder date (and pausing one of several

@@ -304,6 +304,11 @@ type SendResult struct {
 	// RetryAt, when set, puts the row back in the queue for another attempt;
 	// otherwise a failure is final.
 	RetryAt *time.Time
+	// NotSent marks a row that was dropped without a send (its channel was
+	// disabled after the row was queued). Only the row is updated: the
+	// channel keeps its last_notify and the last_error that disabled it,
+	// as upstream never selects a disabled channel at all.
+	NotSent bool
 }
 
 // RecordResults writes delivery outcomes, in one transaction: the
@@ -335,6 +340,9 @@ func (s *Store) RecordResults(ctx context.Context, results []SendResult) (stale 
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				stale++
+				continue
+			}
+			if r.NotSent {
 				continue
 			}
 			if prev, ok := latest[r.ChannelID]; !ok || !r.Started.Before(prev.Started) {

@@ -28,6 +28,12 @@ type Config struct {
 	// go-sql-driver DSN). Overdue's required MySQL settings are added to it.
 	DSN string
 
+	// AppName is PostgreSQL's application_name for this process's
+	// connections, as upstream names them ("hc" for the web process,
+	// "sendalerts" for the alert sender), so pg_stat_activity tells them
+	// apart; a DSN that sets its own wins. Other engines ignore it.
+	AppName string
+
 	// MaxOpenConns bounds the pool (the read pool on SQLite); 0 picks a default.
 	MaxOpenConns int
 	// SQLiteSynchronousFull makes every SQLite commit fsync (synchronous=FULL).

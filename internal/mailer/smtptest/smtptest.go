@@ -38,6 +38,9 @@ type Options struct {
 	Mode Mode
 	// User and Password, when set, are required (AUTH PLAIN).
 	User, Password string
+	// OfferAuth, without User, offers AUTH PLAIN and takes any credentials
+	// but does not require them, so a test sees whether a client logs in.
+	OfferAuth bool
 	// RejectRcpt makes RCPT TO answer 550 for every recipient.
 	RejectRcpt bool
 	// Hang makes the server accept connections and never greet.
@@ -155,7 +158,7 @@ type session struct {
 }
 
 func (se *session) AuthMechanisms() []string {
-	if se.s.o.User == "" {
+	if se.s.o.User == "" && !se.s.o.OfferAuth {
 		return nil
 	}
 	return []string{sasl.Plain}
@@ -163,7 +166,7 @@ func (se *session) AuthMechanisms() []string {
 
 func (se *session) Auth(mech string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(identity, username, password string) error {
-		if username != se.s.o.User || password != se.s.o.Password {
+		if se.s.o.User != "" && (username != se.s.o.User || password != se.s.o.Password) {
 			return errors.New("invalid credentials")
 		}
 		se.user, se.pass = username, password

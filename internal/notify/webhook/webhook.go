@@ -181,7 +181,9 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 		spec = up
 	}
 	if spec.URL == "" {
-		return notify.Fail("Empty webhook URL")
+		// The event lost its URL after the row was queued: upstream's text,
+		// and nothing a retry could fix.
+		return notify.FailFinal("Empty webhook URL")
 	}
 	method, url, headers, body := Render(spec, m)
 	tries := attempts
