@@ -238,7 +238,11 @@ func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
 
 	c.DefaultFromEmail = r.str("DEFAULT_FROM_EMAIL", "overdue@example.org")
 	c.EmailHost = r.str("EMAIL_HOST", "")
-	c.EmailPort = r.integer("EMAIL_PORT", 587, 1, 65535, false)
+	c.EmailPort = r.integer("EMAIL_PORT", 587, 1, 65535, true)
+	if c.EmailPort < 0 {
+		// EMAIL_PORT=None: Django's own default port.
+		c.EmailPort = 25
+	}
 	c.EmailHostUser = r.str("EMAIL_HOST_USER", "")
 	c.EmailHostPassword = r.str("EMAIL_HOST_PASSWORD", "")
 	c.EmailUseTLS = r.boolean("EMAIL_USE_TLS", true)
