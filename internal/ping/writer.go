@@ -222,6 +222,11 @@ func (w *Writer) Submit(ctx context.Context, r Request) (Result, error) {
 	if err := r.Event.Validate(); err != nil {
 		return Result{}, fmt.Errorf("ping for check %d: %w", r.CheckID, err)
 	}
+	// A request whose ctx is already done never queues: select alone would
+	// pick at random between a free slot and the done ctx.
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
 	select {
 	case w.slots <- struct{}{}:
 	case <-w.closed:
