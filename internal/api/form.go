@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/overdue/overdue/internal/server"
 )
 
 // Upstream reads query strings and POST forms through Django's QueryDict
@@ -140,15 +142,11 @@ func parseDjangoPost(w http.ResponseWriter, r *http.Request) (url.Values, error)
 // badRequestPage is Django's response to a request it cannot read (too
 // many fields, a body over the limit): an HTML page without CORS headers.
 func badRequestPage(w http.ResponseWriter) {
-	const page = "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Bad Request (400)</title>\n</head>\n<body>\n  <h1>Bad Request (400)</h1><p></p>\n</body>\n</html>\n"
 	h := w.Header()
 	for _, k := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Max-Age"} {
 		h.Del(k)
 	}
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(page)))
-	w.WriteHeader(http.StatusBadRequest)
-	_, _ = io.WriteString(w, page)
+	server.BadRequest(w)
 }
 
 var errPyInt = errors.New("not an integer")

@@ -6,10 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -105,6 +107,18 @@ func NotFound(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte("<!doctype html>\n<title>404 Not Found</title>\n<h1>404 Not Found</h1>\n"))
 }
 
+// BadRequest writes Django's 400 page, as its handler renders it with DEBUG
+// off: what upstream answers to a disallowed host, an unreadable query or
+// form, and other requests it refuses before any view runs.
+func BadRequest(w http.ResponseWriter) {
+	const page = "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Bad Request (400)</title>\n</head>\n<body>\n  <h1>Bad Request (400)</h1><p></p>\n</body>\n</html>\n"
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(page)))
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = io.WriteString(w, page)
+}
+
 // securityHeaders sets, on every response, the headers that upstream's
 // Django middleware adds by default (SecurityMiddleware and
 // XFrameOptionsMiddleware): no MIME sniffing, no framing, a same-origin
@@ -147,7 +161,8 @@ func allowedHosts(allowed func(string) bool, next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !allowed(r.Host) {
-			http.Error(w, "Bad Request (400): the Host header is not in ALLOWED_HOSTS", http.StatusBadRequest)
+			// Django answers DisallowedHost with its plain 400 page.
+			BadRequest(w)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -38,7 +38,7 @@ func TestHandlerRouting(t *testing.T) {
 		{"example.org", "/ping/abc", 404, ""},
 		{"example.org", "/hcping/abc", 404, ""},
 		{"example.org", "/hc/healthz", 200, "OK"},
-		{"evil.example", "/hc/ping/abc", 400, ""},
+		{"evil.example", "/hc/ping/abc", 400, "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Bad Request (400)</title>\n</head>\n<body>\n  <h1>Bad Request (400)</h1><p></p>\n</body>\n</html>\n"},
 		// Not cleaned and redirected as ServeMux would: the handler owning
 		// the prefix sees the path as sent, as upstream's URL patterns do.
 		{"example.org", "/hc/ping//abc/../x", 200, "ping:/ping//abc/../x"},
