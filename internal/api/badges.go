@@ -14,9 +14,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
@@ -168,8 +168,7 @@ func parseProjectBadge(rest string) (key, sig, tag, format string, ok bool) {
 // pyUnquote is Python's urllib.parse.unquote, which upstream's "quoted"
 // converter applies to the (already once decoded) tag: valid %XX escapes
 // become bytes, anything else stays as it is, and the result is read as
-// UTF-8 with invalid bytes replaced (one U+FFFD per byte; Python folds a
-// truncated multi-byte sequence into one, which no signed tag can contain).
+// UTF-8 with invalid bytes replaced as Python's errors="replace" does.
 func pyUnquote(s string) string {
 	if !strings.Contains(s, "%") {
 		return s
@@ -183,16 +182,7 @@ func pyUnquote(s string) string {
 		}
 		b = append(b, s[i])
 	}
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	var out strings.Builder
-	for len(b) > 0 {
-		r, n := utf8.DecodeRune(b)
-		out.WriteRune(r) // utf8.RuneError for each invalid byte, as Python's "replace"
-		b = b[n:]
-	}
-	return out.String()
+	return notify.DecodeUTF8(b)
 }
 
 func isHex(c byte) bool {

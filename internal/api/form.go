@@ -12,6 +12,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/server"
 )
 
@@ -130,7 +132,7 @@ func parseDjangoPost(w http.ResponseWriter, r *http.Request) (url.Values, error)
 			if fields++; fields > djangoMaxFields {
 				return nil, errTooManyFields
 			}
-			out[name] = append(out[name], strings.ToValidUTF8(string(b), "\uFFFD"))
+			out[name] = append(out[name], notify.DecodeUTF8(b))
 			if err != nil {
 				return out, nil
 			}
@@ -142,10 +144,7 @@ func parseDjangoPost(w http.ResponseWriter, r *http.Request) (url.Values, error)
 // badRequestPage is Django's response to a request it cannot read (too
 // many fields, a body over the limit): an HTML page without CORS headers.
 func badRequestPage(w http.ResponseWriter) {
-	h := w.Header()
-	for _, k := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Max-Age"} {
-		h.Del(k)
-	}
+	dropCORS(w.Header())
 	server.BadRequest(w)
 }
 
@@ -160,7 +159,7 @@ const pyMaxDigits = 4300
 // underscores between them. Values beyond int64 are clamped, which the
 // callers' range checks then reject.
 func pyInt(s string) (int64, error) {
-	s = pyStrip(s)
+	s = model.PyStrip(s)
 	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		neg = s[0] == '-'
@@ -224,16 +223,6 @@ func pyDigit(r rune) (int, bool) {
 	return int(r-zero) % 10, true
 }
 
-// pyIsSpace is Python's str.isspace for one character.
-func pyIsSpace(r rune) bool {
-	return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
-}
-
-// pyStrip is Python's str.strip().
-func pyStrip(s string) string {
-	return strings.TrimFunc(s, pyIsSpace)
-}
-
 // djangoIntegerField is Django's forms.IntegerField for an optional
 // field: "" is no value; otherwise a trailing "." with zeros and
 // whitespace is dropped ("60.0") and the rest must be a Python int.
@@ -241,7 +230,7 @@ func djangoIntegerField(s string) (n int64, present bool, err error) {
 	if s == "" {
 		return 0, false, nil
 	}
-	t := strings.TrimRightFunc(s, pyIsSpace)
+	t := strings.TrimRightFunc(s, model.PyIsSpace)
 	t = strings.TrimRight(t, "0")
 	if strings.HasSuffix(t, ".") {
 		s = t[:len(t)-1]

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/overdue/overdue/internal/server"
 )
 
 // Upstream answers with Django's JsonResponse, i.e. Python's json.dumps with
@@ -245,12 +247,14 @@ func writeEmpty(w http.ResponseWriter, status int) {
 // pattern matched, or get_object_or_404), which escapes its cors decorator:
 // the page carries no CORS headers even where the endpoint has them.
 func notFoundPage(w http.ResponseWriter) {
-	const page = "<!doctype html>\n<title>404 Not Found</title>\n<h1>404 Not Found</h1>\n"
-	h := w.Header()
+	dropCORS(w.Header())
+	server.NotFound(w, nil)
+}
+
+// dropCORS removes the CORS headers a route's wrapper set: upstream's error
+// pages come from exceptions that escape that wrapper.
+func dropCORS(h http.Header) {
 	for _, k := range [...]string{"Access-Control-Allow-Origin", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Max-Age"} {
 		h.Del(k)
 	}
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusNotFound)
-	_, _ = w.Write([]byte(page))
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"sort"
@@ -46,11 +47,11 @@ func pyJSONConstants(body []byte) (out []byte, found bool) {
 		var repl string
 		var n int
 		switch rest := body[i:]; {
-		case hasPrefix(rest, "NaN"):
+		case bytes.HasPrefix(rest, []byte("NaN")):
 			repl, n = " 0.0 ", 3
-		case hasPrefix(rest, "Infinity"):
+		case bytes.HasPrefix(rest, []byte("Infinity")):
 			repl, n = " 1e999 ", 8
-		case hasPrefix(rest, "-Infinity"):
+		case bytes.HasPrefix(rest, []byte("-Infinity")):
 			repl, n = " -1e999 ", 9
 		}
 		if n == 0 {
@@ -62,8 +63,6 @@ func pyJSONConstants(body []byte) (out []byte, found bool) {
 	}
 	return out, found
 }
-
-func hasPrefix(b []byte, p string) bool { return len(b) >= len(p) && string(b[:len(p)]) == p }
 
 // pyMaxIntDigits is Python's default int_max_str_digits: json.loads refuses
 // (ValueError, so "could not parse request body") an integer literal with

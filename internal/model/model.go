@@ -220,8 +220,11 @@ func (c *Check) TagsList() []string {
 // the ASCII separators U+001C to U+001F, which Python counts as whitespace
 // and strings.TrimSpace does not. Upstream strips tags and keywords so.
 func PyStrip(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) })
+	return strings.TrimFunc(s, PyIsSpace)
 }
+
+// PyIsSpace is Python's str.isspace for one character.
+func PyIsSpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }
 
 // UniqueKey is upstream's stable public identifier of a check: the SHA-1 hex
 // digest of the first 16 hex digits of its UUID. Read-only API responses,
