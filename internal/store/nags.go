@@ -17,7 +17,24 @@ const downInOwnedProjects = "EXISTS (SELECT 1 FROM checks c JOIN projects p ON p
 // who has a down check and no date gets now+period, and a user whose checks
 // are all up again loses the date. It returns how many users changed.
 func (s *Store) PlanNags(ctx context.Context, now time.Time) (int, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT id, nag_period_us FROM users WHERE nag_period_us > 0 AND next_nag_date IS NULL AND "+downInOwnedProjects)
+	return s.planNags(ctx, now, "")
+}
+
+// PlanNagsOfUser is PlanNags for one user, right away: upstream's
+// Project.update_next_nag_dates, which the API's pause calls so that pausing
+// the last down check clears the reminder date (and pausing one of several
+// down checks plans it).
+func (s *Store) PlanNagsOfUser(ctx context.Context, userID int64, now time.Time) error {
+	if _, err := s.planNags(ctx, now, " AND id = ?", userID); err != nil {
+		return fmt.Errorf("user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// planNags is PlanNags over the users that the extra condition (and its
+// arguments) selects.
+func (s *Store) planNags(ctx context.Context, now time.Time, cond string, args ...any) (int, error) {
+	rows, err := s.r.QueryContext(ctx, s.d.rebind("SELECT id, nag_period_us FROM users WHERE nag_period_us > 0 AND next_nag_date IS NULL AND "+downInOwnedProjects+cond), args...)
 	if err != nil {
 		return 0, fmt.Errorf("plan reminders: %w", err)
 	}
@@ -47,7 +64,7 @@ func (s *Store) PlanNags(ctx context.Context, now time.Time) (int, error) {
 		n, _ := res.RowsAffected()
 		changed += int(n)
 	}
-	res, err := s.w.ExecContext(ctx, "UPDATE users SET next_nag_date = NULL WHERE next_nag_date IS NOT NULL AND NOT "+downInOwnedProjects)
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET next_nag_date = NULL WHERE next_nag_date IS NOT NULL AND NOT "+downInOwnedProjects+cond), args...)
 	if err != nil {
 		return changed, fmt.Errorf("clear reminders: %w", err)
 	}
@@ -126,34 +143,4 @@ func (s *Store) LastPingOfUser(ctx context.Context, userID int64) (*time.Time, e
 		return nil, fmt.Errorf("last ping of user %d: %w", userID, err)
 	}
 	return t, nil
-}
-
-// PlanNagsOfUser is PlanNags for one user, right away: upstream's
-// Project.update_next_nag_dates, which the API's pause calls so that pausing
-// the last down check clears the reminder date (and pausing one of several
-// down checks plans it). Users without reminders are left alone, as
-// upstream excludes them.
-func (s *Store) PlanNagsOfUser(ctx context.Context, userID int64, now time.Time) error {
-	var (
-		period  time.Duration
-		hasDate bool
-		down    bool
-	)
-	err := s.w.QueryRowContext(ctx, s.d.rebind("SELECT nag_period_us, next_nag_date IS NOT NULL, "+downInOwnedProjects+" FROM users WHERE id = ?"), userID).
-		Scan(durScan{&period}, &hasDate, &down)
-	if err != nil {
-		return notFound(err, fmt.Sprintf("plan reminders of user %d", userID))
-	}
-	switch {
-	case period <= 0:
-		return nil
-	case down && !hasDate:
-		_, err = s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET next_nag_date = ? WHERE id = ? AND next_nag_date IS NULL"), s.ts(now.Add(period)), userID)
-	case !down && hasDate:
-		_, err = s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET next_nag_date = NULL WHERE id = ?"), userID)
-	}
-	if err != nil {
-		return fmt.Errorf("plan reminders of user %d: %w", userID, err)
-	}
-	return nil
 }
