@@ -288,6 +288,32 @@ func (c *Client) Send(ctx context.Context, req *http.Request) (*Response, error)
 	return resp, Fail(fmt.Sprintf("Received status code %d", resp.StatusCode))
 }
 
+// Attempts is how many times upstream's curl wrapper tries an integration's
+// HTTP request before it records the failure (test notifications: once).
+const Attempts = 3
+
+// SendAttempts is Send tried up to n times in a row, as upstream's curl
+// wrapper retries every HTTP integration; a permanent error or a done ctx
+// stops it early. A body is replayed through req.GetBody, which
+// http.NewRequest sets for in-memory bodies. The outbox may retry the whole
+// send later.
+func (c *Client) SendAttempts(ctx context.Context, req *http.Request, n int) (*Response, error) {
+	for i := 1; ; i++ {
+		resp, err := c.Send(ctx, req)
+		if err == nil || i >= n || IsPermanent(err) || ctx.Err() != nil {
+			return resp, err
+		}
+		if req.GetBody != nil {
+			body, gerr := req.GetBody()
+			if gerr != nil {
+				return resp, err
+			}
+			req = req.Clone(req.Context())
+			req.Body = body
+		}
+	}
+}
+
 // classify turns a transport error into one of upstream's short texts.
 // URLs are never included: they may carry tokens.
 func classify(ctx context.Context, err error) error {

@@ -271,3 +271,38 @@ func FuzzIsPrivate(f *testing.F) {
 		}
 	})
 }
+
+// SendAttempts tries a failing request up to n times with the same body
+// each time, and stops at the first success or permanent error.
+func TestSendAttemptsReplaysTheBody(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	status := []int{500, 502, 200}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		code := status[len(bodies)%len(status)]
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		w.WriteHeader(code)
+	}))
+	defer srv.Close()
+	c := NewClient(ClientOptions{AllowPrivate: true})
+	req, err := http.NewRequest("POST", srv.URL, strings.NewReader("payload"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SendAttempts(t.Context(), req, Attempts); err != nil {
+		t.Fatalf("third try answered 200, got %v", err)
+	}
+	if len(bodies) != 3 || bodies[0] != "payload" || bodies[1] != "payload" || bodies[2] != "payload" {
+		t.Errorf("bodies %q, want the payload three times", bodies)
+	}
+
+	bodies = nil
+	req, _ = http.NewRequest("POST", srv.URL, strings.NewReader("payload"))
+	_, err = c.SendAttempts(t.Context(), req, 2)
+	if ErrorText(err) != "Received status code 502" || len(bodies) != 2 {
+		t.Errorf("two tries: %v after %d requests, want the second status after 2", err, len(bodies))
+	}
+}

@@ -162,11 +162,6 @@ type Transport struct {
 	Disabled bool
 }
 
-// attempts is how many times one send tries the request, as upstream's
-// HttpTransport does before it records a failure (test notifications try
-// once). The outbox may retry the whole send later.
-const attempts = 3
-
 // Send delivers m. A status other than 200, 201, 202 or 204 is a failure.
 func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	if t.Disabled {
@@ -186,29 +181,24 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 		return notify.FailFinal("Empty webhook URL")
 	}
 	method, url, headers, body := Render(spec, m)
-	tries := attempts
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return notify.FailFinal("Invalid webhook URL")
+	}
+	for k, v := range headers {
+		// As typed: upstream sends header names verbatim.
+		req.Header[k] = []string{v}
+	}
+	tries := notify.Attempts
 	if m.Test {
 		tries = 1
 	}
-	for {
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(body)
-		}
-		req, err := http.NewRequest(method, url, rd)
-		if err != nil {
-			return notify.FailFinal("Invalid webhook URL")
-		}
-		for k, v := range headers {
-			// As typed: upstream sends header names verbatim.
-			req.Header[k] = []string{v}
-		}
-		_, err = t.Client.Send(ctx, req)
-		tries--
-		if err == nil || tries == 0 || notify.IsPermanent(err) || ctx.Err() != nil {
-			return err
-		}
-	}
+	_, err = t.Client.SendAttempts(ctx, req, tries)
+	return err
 }
 
 // isoSeconds is Python's datetime.isoformat() of a UTC time without
