@@ -113,7 +113,7 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 func buildTransports(cfg config.Config, st *store.Store) notify.Registry {
 	client := notify.NewClient(notify.ClientOptions{AllowPrivate: cfg.IntegrationsAllowPrivateIPs})
 	return notify.Registry{
-		"email": &email.Transport{Mailer: newMailer(cfg), MailFromTmpl: cfg.EmailMailFromTmpl,
+		"email": &email.Transport{Mailer: newMailer(cfg),
 			BounceID: func(s string) string { return auth.SignBounceID(cfg.SecretKey, s, time.Now()) },
 			Overview: alerts.ProjectsOverview(st, cfg.SiteRoot), SecretKey: cfg.SecretKey},
 		"webhook": &webhook.Transport{Client: client, Disabled: !cfg.WebhooksEnabled},

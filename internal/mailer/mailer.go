@@ -33,11 +33,10 @@ type Config struct {
 	// Neither: plain SMTP.
 	UseTLS, UseSSL bool
 	From           string
-	// MailFromTmpl is EMAIL_MAIL_FROM_TMPL: a message that sets no
-	// EnvelopeFrom of its own goes out with the template's %s replaced by
-	// "bounces" as its SMTP MAIL FROM, as upstream's make_message does for
-	// every email without a bounce ID (verification links, reminders).
-	// Empty: DEFAULT_FROM_EMAIL.
+	// MailFromTmpl is EMAIL_MAIL_FROM_TMPL: every message goes out with the
+	// template's %s replaced by its BounceID, or by "bounces" when it has
+	// none (verification links, reminders), as its SMTP MAIL FROM, as
+	// upstream's make_message does. Empty: DEFAULT_FROM_EMAIL.
 	MailFromTmpl string
 	// Timeout bounds one whole SMTP session, from dialling to QUIT; 30 s
 	// when zero. Upstream (Django's backend as Healthchecks configures it)
@@ -54,9 +53,10 @@ type Message struct {
 	Text    string
 	HTML    string // optional: sent as the alternative part
 	Headers map[string]string
-	// EnvelopeFrom, when set, is the SMTP MAIL FROM address (where bounces
-	// go); the From header stays DEFAULT_FROM_EMAIL.
-	EnvelopeFrom string
+	// BounceID, with MailFromTmpl, names the message in its SMTP MAIL FROM
+	// address, where bounces go (VERP); the From header stays
+	// DEFAULT_FROM_EMAIL.
+	BounceID string
 }
 
 // Mailer sends messages. It is safe for concurrent use: each Send opens its
@@ -106,11 +106,12 @@ func (m *Mailer) Send(ctx context.Context, msg *Message) error {
 	if err := gm.To(msg.To...); err != nil {
 		return fmt.Errorf("invalid recipient: %w", err)
 	}
-	envelope := msg.EnvelopeFrom
-	if envelope == "" && m.cfg.MailFromTmpl != "" {
-		envelope = strings.Replace(m.cfg.MailFromTmpl, "%s", "bounces", 1)
-	}
-	if envelope != "" {
+	if m.cfg.MailFromTmpl != "" {
+		id := msg.BounceID
+		if id == "" {
+			id = "bounces"
+		}
+		envelope := strings.Replace(m.cfg.MailFromTmpl, "%s", id, 1)
 		if err := gm.EnvelopeFrom(envelope); err != nil {
 			return fmt.Errorf("envelope sender %q is not a valid address: %w", envelope, err)
 		}

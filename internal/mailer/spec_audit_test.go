@@ -41,15 +41,16 @@ func TestSpecAuthNeedsUserAndPassword(t *testing.T) {
 
 // EMAIL_MAIL_FROM_TMPL: an email without a bounce ID of its own
 // (verification links, reminders) gets the template with "bounces" as its
-// envelope sender, as upstream's make_message; one that sets its own (an
-// alert's signed bounce ID) keeps it; without the template the envelope
-// sender is DEFAULT_FROM_EMAIL's address.
+// envelope sender, as upstream's make_message; one with a bounce ID (an
+// alert's signed "n.<uuid>") gets the template with that ID; without the
+// template the envelope sender is DEFAULT_FROM_EMAIL's address, and the ID
+// is not used.
 func TestSpecEnvelopeSender(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Options{})
-	send := func(tmpl, envelope string) string {
+	send := func(tmpl, bounceID string) string {
 		t.Helper()
 		m := New(Config{Host: srv.Host, Port: srv.Port, From: "Overdue <alerts@overdue.example>", MailFromTmpl: tmpl})
-		if err := m.Send(context.Background(), &Message{To: []string{"bob@example.org"}, Subject: "s", Text: "x", EnvelopeFrom: envelope}); err != nil {
+		if err := m.Send(context.Background(), &Message{To: []string{"bob@example.org"}, Subject: "s", Text: "x", BounceID: bounceID}); err != nil {
 			t.Fatal(err)
 		}
 		return (<-srv.Received()).From
@@ -57,11 +58,13 @@ func TestSpecEnvelopeSender(t *testing.T) {
 	if got := send("%s@bounces.example.org", ""); got != "bounces@bounces.example.org" {
 		t.Errorf("no bounce ID: MAIL FROM %q", got)
 	}
-	if got := send("%s@bounces.example.org", "n.abc@bounces.example.org"); got != "n.abc@bounces.example.org" {
-		t.Errorf("own envelope: MAIL FROM %q", got)
+	if got := send("%s@bounces.example.org", "n.abc"); got != "n.abc@bounces.example.org" {
+		t.Errorf("bounce ID: MAIL FROM %q", got)
 	}
-	if got := send("", ""); got != "alerts@overdue.example" {
-		t.Errorf("no template: MAIL FROM %q", got)
+	for _, id := range []string{"", "n.abc"} {
+		if got := send("", id); got != "alerts@overdue.example" {
+			t.Errorf("no template, bounce ID %q: MAIL FROM %q", id, got)
+		}
 	}
 }
 

@@ -43,12 +43,10 @@ type Sender interface {
 type Transport struct {
 	Mailer Sender
 	// BounceID, when set, signs "n.<notification uuid>" (auth.SignBounceID)
-	// for the envelope sender below. Like upstream, the ID is not sent as a
-	// header: a bounce identifies itself by the address it returns to.
+	// for the envelope sender that the mailer builds from
+	// EMAIL_MAIL_FROM_TMPL. Like upstream, the ID is not sent as a header: a
+	// bounce identifies itself by the address it returns to.
 	BounceID func(s string) string
-	// MailFromTmpl is EMAIL_MAIL_FROM_TMPL: with BounceID, the envelope
-	// sender becomes the template with %s replaced by the bounce ID.
-	MailFromTmpl string
 	// Overview, when set, lists the projects of the account whose email
 	// address the alert goes to (none for an address without an account),
 	// for upstream's "Projects Overview". A failure leaves it out.
@@ -333,8 +331,8 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 		msg.Headers["List-Unsubscribe"] = "<" + unsub + ">"
 		msg.Headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
 	}
-	if t.BounceID != nil && t.MailFromTmpl != "" && m.Code != "" {
-		msg.EnvelopeFrom = strings.Replace(t.MailFromTmpl, "%s", t.BounceID("n."+m.Code), 1)
+	if t.BounceID != nil && m.Code != "" {
+		msg.BounceID = t.BounceID("n." + m.Code)
 	}
 	err = t.Mailer.Send(ctx, msg)
 	if err != nil {

@@ -226,9 +226,8 @@ func TestVerification(t *testing.T) {
 func TestBounceAddress(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Options{})
 	tr := &email.Transport{
-		Mailer:       mailer.New(mailer.Config{Host: srv.Host, Port: srv.Port, From: "alerts@overdue.example"}),
-		BounceID:     func(s string) string { return s + ".signed" },
-		MailFromTmpl: "%s@bounces.overdue.example",
+		Mailer:   mailer.New(mailer.Config{Host: srv.Host, Port: srv.Port, From: "alerts@overdue.example", MailFromTmpl: "%s@bounces.overdue.example"}),
+		BounceID: func(s string) string { return s + ".signed" },
 	}
 	if err := tr.Send(context.Background(), message()); err != nil {
 		t.Fatal(err)

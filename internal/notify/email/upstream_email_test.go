@@ -483,8 +483,8 @@ func TestUpstreamEmailAddresses(t *testing.T) {
 func TestUpstreamEmailCustomMailFrom(t *testing.T) {
 	const secret = "bounce-secret"
 	m := upstreamFixture()
-	tr := &email.Transport{MailFromTmpl: "%s@bounces.example.org", BounceID: func(s string) string { return auth.SignBounceID(secret, s, time.Now()) }}
-	r := deliver(t, m, mailer.Config{From: "alerts@example.org"}, tr)
+	tr := &email.Transport{BounceID: func(s string) string { return auth.SignBounceID(secret, s, time.Now()) }}
+	r := deliver(t, m, mailer.Config{From: "alerts@example.org", MailFromTmpl: "%s@bounces.example.org"}, tr)
 	if !strings.HasPrefix(r.mail.From, "n.") || !strings.HasSuffix(r.mail.From, "@bounces.example.org") {
 		t.Errorf("MAIL FROM %q", r.mail.From)
 	}
