@@ -325,7 +325,7 @@ func (a *API) badRequest(w http.ResponseWriter, what string, err error) {
 // first matching check (200). The check limit applies only to a creation.
 func (a *API) createCheck(w http.ResponseWriter, r *http.Request, q *request) {
 	ctx := r.Context()
-	sp, err := parseSpec(q.doc, a.st.Engine() == "postgres")
+	sp, err := parseSpec(q.doc, !a.st.TextHoldsNUL())
 	if err != nil {
 		a.badRequest(w, "parse check", err)
 		return
@@ -366,7 +366,7 @@ func (a *API) updateCheck(w http.ResponseWriter, r *http.Request, q *request, co
 	if !ok {
 		return
 	}
-	sp, err := parseSpec(q.doc, a.st.Engine() == "postgres")
+	sp, err := parseSpec(q.doc, !a.st.TextHoldsNUL())
 	if err != nil {
 		a.badRequest(w, "parse check", err)
 		return

@@ -99,6 +99,11 @@ func (s *Store) Close() error {
 // Engine returns "sqlite", "postgres" or "mysql".
 func (s *Store) Engine() string { return s.engine }
 
+// TextHoldsNUL reports whether text columns can store U+0000: PostgreSQL's
+// cannot (an insert fails), SQLite's and MySQL's can. Callers refuse such
+// input up front with a message naming the field.
+func (s *Store) TextHoldsNUL() bool { return s.engine != "postgres" }
+
 // Ping checks that the database answers; it serves readiness probes.
 func (s *Store) Ping(ctx context.Context) error {
 	// The writer first: on SQLite it creates the file and switches it to WAL
