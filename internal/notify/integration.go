@@ -86,7 +86,7 @@ type Deps struct {
 	Env Env
 	// SiteRoot and SiteName are SITE_ROOT and SITE_NAME.
 	SiteRoot, SiteName string
-	Log      *slog.Logger
+	Log                *slog.Logger
 	// Channels loads channels of a project by UUID, for the group kind;
 	// nil in builds without a database.
 	Channels func(ctx context.Context, projectID int64, codes []string) ([]model.Channel, error)
