@@ -71,8 +71,8 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 	fs := newFlags("sendalerts", e)
 	workers := fs.Int("num-workers", 32, "notifications sent at the same time")
 	pool := fs.Bool("pool", false, "ignored; accepted as upstream's sendalerts accepts it")
-	if !parseFlags(fs, args) {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
 	if *pool {
 		// Upstream's words: service files written for `manage.py
@@ -140,8 +140,8 @@ func cmdReminders(ctx context.Context, args []string, e env) int {
 	fs := newFlags("reminders", e)
 	addr := fs.String("email", "", "the user's email address")
 	every := fs.String("every", "", "off, hourly or daily")
-	if !parseFlags(fs, args) {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
 	periods := map[string]time.Duration{"off": 0, "hourly": time.Hour, "daily": 24 * time.Hour}
 	period, ok := periods[*every]

@@ -5,13 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -46,113 +44,18 @@ type env struct {
 	onListen func(net.Addr)
 }
 
-const usageText = `Usage: overdue <command> [flags]
-
-Commands:
-  serve [--listen ADDR] [--roles web,alerts] [--num-workers N]
-                                                run the server (migrates the schema first)
-  sendalerts [--num-workers N]                  run only the alert engine and notification sender
-  reminders --email E --every off|hourly|daily  email a user about their down checks every hour or day
-  integration add --project UUID --kind email --email ADDR [--notify-up=false] [--notify-down=false]
-  integration add --project UUID --kind webhook --url-down URL [--method-down M] [--body-down B]
-                  [--header-down "Name: value"]... [--url-up URL ...]
-                                                add an integration to every check of a project
-  migrate                                       bring the database schema up to date
-  createsuperuser --email E [--password P]      create an administrator (prompts for the password)
-  project create --owner EMAIL --name NAME [--json]
-                                                create a project (and its owner if missing)
-  schedule preview [--kind cron|oncalendar] [--tz ZONE] [--after RFC3339] [-n N] [--] EXPR
-                                                print the next fire times of a schedule
-  version                                       print the version
-
-Configuration comes from environment variables with Healthchecks' names
-(DB, DB_NAME, SITE_ROOT, PING_BODY_LIMIT, ...); see README.md.
-`
-
-func run(ctx context.Context, args []string, e env) int {
-	if len(args) == 0 {
-		fmt.Fprint(e.stderr, usageText)
-		return exitUsage
-	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "serve":
-		return cmdServe(ctx, rest, e)
-	case "migrate":
-		return cmdMigrate(ctx, rest, e)
-	case "sendalerts":
-		return cmdSendAlerts(ctx, rest, e)
-	case "reminders":
-		return cmdReminders(ctx, rest, e)
-	case "integration":
-		if len(rest) == 0 || rest[0] != "add" {
-			fmt.Fprintln(e.stderr, "overdue integration: expected the subcommand \"add\"")
-			fmt.Fprint(e.stderr, usageText)
-			return exitUsage
+// withDefault is e with name reading as value when the operator left it
+// unset (an empty value counts as set, as config.Load treats it).
+func withDefault(e env, name, value string) env {
+	get := e.getenv
+	e.getenv = func(k string) (string, bool) {
+		v, ok := get(k)
+		if !ok && k == name {
+			return value, true
 		}
-		return cmdIntegrationAdd(ctx, rest[1:], e)
-	case "createsuperuser":
-		return cmdCreateSuperuser(ctx, rest, e)
-	case "project":
-		if len(rest) == 0 || rest[0] != "create" {
-			fmt.Fprintln(e.stderr, "overdue project: expected the subcommand \"create\"")
-			fmt.Fprint(e.stderr, usageText)
-			return exitUsage
-		}
-		return cmdProjectCreate(ctx, rest[1:], e)
-	case "schedule":
-		if len(rest) == 0 || rest[0] != "preview" {
-			fmt.Fprintln(e.stderr, "overdue schedule: expected the subcommand \"preview\"")
-			fmt.Fprint(e.stderr, usageText)
-			return exitUsage
-		}
-		return schedule.RunPreviewCommand(rest[1:], time.Now(), e.stdout, e.stderr)
-	case "version", "--version":
-		fmt.Fprintln(e.stdout, "overdue", version())
-		return exitOK
-	case "help", "-h", "--help":
-		fmt.Fprint(e.stdout, usageText)
-		return exitOK
+		return v, ok
 	}
-	fmt.Fprintf(e.stderr, "overdue: unknown command %q\n", cmd)
-	fmt.Fprint(e.stderr, usageText)
-	return exitUsage
-}
-
-// version is the module version stamped by the Go toolchain, with the VCS
-// revision when built from a checkout.
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " (" + s.Value[:12] + ")"
-		}
-	}
-	return v
-}
-
-// newFlags makes a flag set whose errors print usage and map to exit 2.
-func newFlags(name string, e env) *flag.FlagSet {
-	fs := flag.NewFlagSet("overdue "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	return fs
-}
-
-// parseFlags parses and rejects leftover positional arguments.
-func parseFlags(fs *flag.FlagSet, args []string) bool {
-	if err := fs.Parse(args); err != nil {
-		return false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		fs.Usage()
-		return false
-	}
-	return true
+	return e
 }
 
 func loadConfig(e env) (config.Config, bool) {
@@ -221,8 +124,8 @@ func openStoreAs(ctx context.Context, cfg config.Config, e env, app string) (*st
 
 func cmdMigrate(ctx context.Context, args []string, e env) int {
 	fs := newFlags("migrate", e)
-	if !parseFlags(fs, args) {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
 	_, st, ok := openConfigured(ctx, e)
 	if !ok {
@@ -238,8 +141,8 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	listen := fs.String("listen", "127.0.0.1:8000", "address to listen on")
 	roles := fs.String("roles", "web,alerts", "comma-separated roles to run: web, alerts")
 	workers := fs.Int("num-workers", 32, "notifications sent at the same time (alerts role)")
-	if !parseFlags(fs, args) {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
 	runWeb, runAlerts := false, false
 	for _, r := range strings.Split(*roles, ",") {
@@ -265,12 +168,26 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "overdue serve: --listen must be host:port, such as 127.0.0.1:8000, not %q\n", *listen)
 		return exitUsage
 	}
-	cfg, ok := loadConfig(e)
+	// Bind before the configuration is read: without SITE_ROOT, the URLs the
+	// server prints (ping_url, badge_url, links in emails) come from the
+	// address it really listens on, port 0 included.
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue serve: cannot listen on %s: %s.\n", *listen, oneLine(err))
+		return exitError
+	}
+	defer ln.Close()
+	bound := ln.Addr().String()
+	_, siteRootSet := e.getenv("SITE_ROOT")
+	cfg, ok := loadConfig(withDefault(e, "SITE_ROOT", config.SiteRootForListen(bound)))
 	if !ok {
 		return exitError
 	}
 	log := newLogger(cfg, e.stderr)
 	log.Debug("configuration", "values", strings.Join(cfg.Redacted(), " "))
+	if msg := config.SiteRootMismatch(cfg.SiteRoot, bound); siteRootSet && msg != "" {
+		log.Warn(msg)
+	}
 	warnNoSMTP(cfg, log)
 	st, ok := openStore(ctx, cfg, e)
 	if !ok {
@@ -322,7 +239,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		Integrations: api.NewIntegrations(st, cfg.SecretKey, cfg.SiteName, log),
 		Ready:        st.Ping,
 	})
-	err := server.Serve(ctx, *listen, h, log, func(addr net.Addr) {
+	err = server.ServeListener(ctx, ln, h, log, func(addr net.Addr) {
 		// Logged after binding so that --listen 127.0.0.1:0 reports the real port.
 		log.Info("overdue listening", "addr", addr.String(), "site_root", cfg.SiteRoot, "db", cfg.DB, "version", version())
 		if e.onListen != nil {
@@ -372,8 +289,8 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e env) int {
 	fs := newFlags("createsuperuser", e)
 	email := fs.String("email", "", "the administrator's email address (required)")
 	password := fs.String("password", "", "the password (prompted for when absent)")
-	if !parseFlags(fs, args) {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
 	if !validEmail(*email) {
 		fmt.Fprintf(e.stderr, "overdue createsuperuser: --email must be an email address such as alice@example.org, not %q\n", *email)
@@ -457,8 +374,8 @@ func cmdProjectCreate(ctx context.Context, args []string, e env) int {
 	owner := fs.String("owner", "", "the owner's email address (created when missing)")
 	name := fs.String("name", "", "the project's name")
 	asJSON := fs.Bool("json", false, "print the project and its keys as JSON")
-	if !parseFlags(fs, args) {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
 	if !validEmail(*owner) {
 		fmt.Fprintf(e.stderr, "overdue project create: --owner must be an email address such as alice@example.org, not %q\n", *owner)
@@ -488,9 +405,8 @@ func cmdProjectCreate(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(keys)
+		// One line, as the README shows it, so `| jq` and shell reads both work.
+		_ = json.NewEncoder(e.stdout).Encode(keys)
 		return exitOK
 	}
 	fmt.Fprintf(e.stdout, "Project %q created.\nUUID:              %s\nAPI key:           %s\nRead-only API key: %s\nPing key:          %s\n",

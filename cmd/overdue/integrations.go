@@ -63,8 +63,8 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 	headersDown, headersUp := headerList{}, headerList{}
 	fs.Var(headersDown, "header-down", "webhook: a \"Name: value\" header for \"down\" (repeatable)")
 	fs.Var(headersUp, "header-up", "webhook: a \"Name: value\" header for \"up\" (repeatable)")
-	if !parseFlags(fs, args) {
-		return exitUsage
+	if code, ok := fs.parse(args); !ok {
+		return code
 	}
 	usage := func(msg string) int {
 		fmt.Fprintln(e.stderr, "overdue integration add: "+msg)

@@ -230,7 +230,7 @@ func TestSpecAuditDefaultsAndNone(t *testing.T) {
 	if b := s.do("GET", "/api/v3/checks/"+code+"/pings/2/body", nil, map[string]string{"X-Api-Key": s.keys["api_key"]}); b.status != 200 || b.body != long {
 		t.Errorf("None: stored %d bytes", len(b.body))
 	}
-	path, _ := s.allBadge("http://localhost:8000", "shields")
+	path, _ := s.allBadge(s.base, "shields")
 	if a := s.do("GET", path, nil, nil); a.status != 200 || !strings.Contains(a.body, `"label": "Acme"`) {
 		t.Errorf("MASTER_BADGE_LABEL default: %d %s", a.status, a.body)
 	}
@@ -249,7 +249,7 @@ func TestSpecAuditNothingSet(t *testing.T) {
 	if a.status != 200 || a.header.Get("Ping-Body-Limit") != "10000" {
 		t.Errorf("default limit: %d %v", a.status, a.header)
 	}
-	path, _ := s.allBadge("http://localhost:8000", "shields")
+	path, _ := s.allBadge(s.base, "shields")
 	if a := s.do("GET", path, nil, nil); a.status != 200 || !strings.Contains(a.body, `"label": "Overdue"`) {
 		t.Errorf("default label: %d %s", a.status, a.body)
 	}

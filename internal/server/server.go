@@ -194,6 +194,13 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger, r
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	return ServeListener(ctx, ln, h, log, ready)
+}
+
+// ServeListener is Serve on a listener the caller bound, so that the caller
+// can learn the real address (--listen 127.0.0.1:0) before it builds the
+// handlers that print URLs. It closes ln.
+func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, ready func(net.Addr)) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
