@@ -48,8 +48,19 @@ go vet ./...
 echo "== staticcheck"
 staticcheck ./...
 
-echo "== go build (static, no cgo)"
-CGO_ENABLED=0 go build -o /dev/null ./cmd/overdue
+echo "== go build (static, no cgo), as README's \"Run it\" builds it"
+# The README promises one static binary: build it with the README's command
+# and check that the ELF file asks for no dynamic loader and no shared library.
+if ! command -v readelf >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends binutils >/dev/null
+fi
+build_dir=$(mktemp -d)
+CGO_ENABLED=0 go build -o "$build_dir/overdue" ./cmd/overdue
+if readelf -lW "$build_dir/overdue" | grep -q 'INTERP' || readelf -dW "$build_dir/overdue" | grep -q 'NEEDED'; then
+  echo "the binary built by the README's command is dynamically linked:"; readelf -dW "$build_dir/overdue" | grep NEEDED || true
+  exit 1
+fi
+rm -rf "$build_dir"
 
 echo "== go test -race"
 go test -race -count=1 -timeout 20m "$@" ./...

@@ -8,7 +8,6 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
@@ -27,28 +26,26 @@ type command struct {
 	run func(ctx context.Context, args []string, e env) int
 }
 
-// serveEnv is what `overdue serve --help` names; README.md has all of them.
-var serveEnv = []string{
-	"SITE_ROOT       the public URL (default: from --listen, e.g. http://127.0.0.1:8000)",
-	"SITE_NAME       the name shown in emails and badges (default Overdue)",
-	"DB              sqlite (default), postgres or mysql",
-	"DB_NAME         the SQLite file, or the database name (default hc.sqlite)",
-	"DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_SSLMODE   PostgreSQL and MySQL",
-	"SECRET_KEY      signs badges and links (default: generated, kept in the database)",
-	"EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, DEFAULT_FROM_EMAIL   outgoing mail",
-	"PING_BODY_LIMIT bytes of a ping body kept (default 10000)",
-	"ALLOWED_HOSTS   Host headers answered (default: SITE_ROOT's host and loopback)",
-	"WEBHOOKS_ENABLED, INTEGRATIONS_ALLOW_PRIVATE_IPS, PROMETHEUS_ENABLED, DEBUG",
-}
-
-var dbEnv = []string{"DB, DB_NAME, DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_SSLMODE   the database (see serve --help)"}
-
-// commands is filled in init: the entries refer to run, which refers back
-// to the table.
-var commands []command
-
-func init() {
-	commands = []command{
+// commandTable is the CLI: dispatch, `overdue --help` and each command's
+// --help all read it. It is built on each call rather than kept in a package
+// variable, so nothing can change it (and it may refer to cmdHelp, which
+// reads it).
+func commandTable() []command {
+	// serveEnv is what `overdue serve --help` names; README.md has all of them.
+	serveEnv := []string{
+		"SITE_ROOT       the public URL (default: from --listen, e.g. http://127.0.0.1:8000)",
+		"SITE_NAME       the name shown in emails and badges (default Overdue)",
+		"DB              sqlite (default), postgres or mysql",
+		"DB_NAME         the SQLite file (default overdue.sqlite), or the database name (default hc)",
+		"DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_SSLMODE   PostgreSQL and MySQL",
+		"SECRET_KEY      signs badges and links (default: generated, kept in the database)",
+		"EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, DEFAULT_FROM_EMAIL   outgoing mail",
+		"PING_BODY_LIMIT bytes of a ping body kept (default 10000)",
+		"ALLOWED_HOSTS   Host headers answered (default: SITE_ROOT's host and loopback)",
+		"WEBHOOKS_ENABLED, INTEGRATIONS_ALLOW_PRIVATE_IPS, PROMETHEUS_ENABLED, DEBUG",
+	}
+	dbEnv := []string{"DB, DB_NAME, DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_SSLMODE   the database (see serve --help)"}
+	return []command{
 		{name: "serve", summary: "run the server (migrates the schema first)",
 			about: "Runs the ping endpoints, the management API, badges and metrics and, unless --roles\n" +
 				"says otherwise, the alert engine. Stops gracefully on SIGINT or SIGTERM.",
@@ -90,20 +87,20 @@ func init() {
 }
 
 func lookupCommand(name string) *command {
-	for i := range commands {
-		if commands[i].name == name {
-			return &commands[i]
+	for _, c := range commandTable() {
+		if c.name == name {
+			return &c
 		}
 	}
 	return nil
 }
 
 // subcommands lists the entries under group ("project" -> "project create").
-func subcommands(group string) []*command {
-	var out []*command
-	for i := range commands {
-		if strings.HasPrefix(commands[i].name, group+" ") {
-			out = append(out, &commands[i])
+func subcommands(group string) []command {
+	var out []command
+	for _, c := range commandTable() {
+		if strings.HasPrefix(c.name, group+" ") {
+			out = append(out, c)
 		}
 	}
 	return out
@@ -154,7 +151,7 @@ func run(ctx context.Context, args []string, e env) int {
 func printUsage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("Usage: overdue <command> [flags]\n\nOverdue monitors cron jobs and heartbeats: jobs ping it, and it alerts when a ping is late.\n\nCommands:\n")
-	for _, c := range commands {
+	for _, c := range commandTable() {
 		if c.run == nil {
 			continue // groups are listed through their subcommands
 		}
@@ -165,7 +162,7 @@ func printUsage(w io.Writer) {
 	io.WriteString(w, b.String())
 }
 
-func printGroup(w io.Writer, g *command, subs []*command) {
+func printGroup(w io.Writer, g *command, subs []command) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Usage: overdue %s <subcommand> [flags]\n\n%s.\n\nSubcommands:\n", g.name, upperFirst(g.summary))
 	for _, s := range subs {
@@ -277,10 +274,7 @@ func cmdVersion(_ context.Context, args []string, e env) int {
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		bi = nil
-	}
+	bi, _ := debug.ReadBuildInfo() // nil without module support; versionText says so
 	fmt.Fprintln(e.stdout, "overdue", versionText(bi))
 	return exitOK
 }
@@ -360,9 +354,8 @@ func versionText(bi *debug.BuildInfo) string {
 // commandNames lists every command and subcommand, for the help tests.
 func commandNames() []string {
 	var out []string
-	for _, c := range commands {
+	for _, c := range commandTable() {
 		out = append(out, c.name)
 	}
-	sort.Strings(out)
 	return out
 }

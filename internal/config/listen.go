@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 )
 
@@ -61,9 +60,6 @@ func SiteRootMismatch(siteRoot, addr string) string {
 		}
 	}
 	if port == lport {
-		return ""
-	}
-	if _, err := strconv.Atoi(lport); err != nil {
 		return ""
 	}
 	return "SITE_ROOT " + siteRoot + " names this machine on port " + port + " but the server listens on " + addr +

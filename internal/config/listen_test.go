@@ -26,13 +26,7 @@ func TestSiteRootForListen(t *testing.T) {
 func TestSiteRootForListenLoads(t *testing.T) {
 	for _, addr := range []string{"127.0.0.1:8799", "[::1]:8000", "0.0.0.0:1"} {
 		root := SiteRootForListen(addr)
-		env := func(k string) (string, bool) {
-			if k == "SITE_ROOT" {
-				return root, true
-			}
-			return "", false
-		}
-		c, err := Load(env)
+		c, err := Load(envOf(map[string]string{"SITE_ROOT": root}))
 		if err != nil {
 			t.Fatalf("Load with SITE_ROOT=%s: %v", root, err)
 		}
