@@ -73,3 +73,14 @@ func serveLog(t *testing.T, vars map[string]string) string {
 	}
 	return errb.String()
 }
+
+// `project create --json` prints one line of JSON, as the README shows it.
+func TestProjectCreateJSONIsOneLine(t *testing.T) {
+	code, out, stderr := runCmd(t, sqliteEnv(t), "", "project", "create", "--owner", "a@example.org", "--name", "P", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "}\n") || !strings.HasPrefix(out, `{"uuid":"`) {
+		t.Errorf("not one line of JSON: %q", out)
+	}
+}
