@@ -227,17 +227,20 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	if cfg.PrometheusEnabled {
 		metrics = api.NewMetrics(st, cache, nil, log)
 	}
-	h := server.Handler(server.Options{
-		BasePath:    cfg.BasePath,
-		HostAllowed: cfg.HostAllowed,
-		Log:         log,
-		Pings:       api.NewPings(st, writer, cfg.PingBodyLimit, nil, log),
+	compat := server.Compat(server.Surfaces{
+		Pings: api.NewPings(st, writer, cfg.PingBodyLimit, nil, log),
 		API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: cfg.SiteRoot, PingEndpoint: cfg.PingEndpoint,
 			SecretKey: cfg.SecretKey, MetricsKey: cfg.MetricsKey, RateLimit: cfg.APIRateLimit, Cache: cache, Log: log}),
 		Badges:       api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
 		Metrics:      metrics,
 		Integrations: api.NewIntegrations(st, cfg.SecretKey, cfg.SiteName, log),
-		Ready:        st.Ping,
+	})
+	h := server.Handler(server.Options{
+		BasePath:    cfg.BasePath,
+		HostAllowed: cfg.HostAllowed,
+		Log:         log,
+		Groups:      []server.Group{compat},
+		Ready:       st.Ping,
 	})
 	err = server.ServeListener(ctx, ln, h, log, func(addr net.Addr) {
 		// Logged after binding so that --listen 127.0.0.1:0 reports the real port.

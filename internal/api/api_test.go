@@ -57,11 +57,10 @@ func newAPIEnv(t *testing.T, engine string, rateLimit int) *apiEnv {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return e.now }
-	e.h = server.Handler(server.Options{BasePath: "/hc", Badges: api.NewBadges(st, "s3cr3t", "Overdue", schedule.NewCache(10), now, nil),
-		API: api.NewAPI(api.APIDeps{
-			Store: st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t", MetricsKey: "mk",
-			Now: now, Cache: schedule.NewCache(100), RateLimit: rateLimit,
-		})})
+	e.h = server.Handler(server.Options{BasePath: "/hc", Groups: []server.Group{server.Compat(server.Surfaces{Badges: api.NewBadges(st, "s3cr3t", "Overdue", schedule.NewCache(10), now, nil), API: api.NewAPI(api.APIDeps{
+		Store: st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t", MetricsKey: "mk",
+		Now: now, Cache: schedule.NewCache(100), RateLimit: rateLimit,
+	})})}})
 	return e
 }
 

@@ -80,7 +80,7 @@ func testBadgeEndpoints(t *testing.T, engine string) {
 	down := mk("", "backup", 0, model.StatusDown)
 	_ = up
 
-	h := server.Handler(server.Options{Badges: api.NewBadges(st, "---", "Overdue", schedule.NewCache(10), func() time.Time { return now }, nil)})
+	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Badges: api.NewBadges(st, "---", "Overdue", schedule.NewCache(10), func() time.Time { return now }, nil)})}})
 	get := func(method, path string) (int, string, http.Header) {
 		t.Helper()
 		return badgeServe(t, h, method, path)

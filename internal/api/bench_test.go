@@ -79,8 +79,8 @@ func benchmarkListChecks(b *testing.B, engine string) {
 		}
 		one = c.Code
 	}
-	h := server.Handler(server.Options{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example",
-		Now: func() time.Time { return now }, Cache: schedule.NewCache(0)})})
+	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example",
+		Now: func() time.Time { return now }, Cache: schedule.NewCache(0)})})}})
 	run := func(b *testing.B, path string, minBytes int) {
 		var lat []time.Duration
 		for b.Loop() {

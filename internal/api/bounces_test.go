@@ -58,7 +58,7 @@ func TestBounces(t *testing.T) {
 			ns, _ := st.ListNotifications(ctx, c.ID)
 			code := ns[0].Code
 			const secret = "bounce-secret"
-			srv := httptest.NewServer(server.Handler(server.Options{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://x", SecretKey: secret})}))
+			srv := httptest.NewServer(server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://x", SecretKey: secret})})}}))
 			defer srv.Close()
 			post := func(body string) string {
 				resp, err := http.Post(srv.URL+"/api/v3/bounces/", "message/rfc822", strings.NewReader(body))

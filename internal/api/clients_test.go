@@ -111,10 +111,7 @@ func newClientEnv(t *testing.T, engine string) *clientEnv {
 	wctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = w.Run(wctx); close(done) }()
-	srv := httptest.NewServer(server.Handler(server.Options{
-		Pings: api.NewPings(st, w, 10000, nil, nil),
-		API:   api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example", Cache: cache}),
-	}))
+	srv := httptest.NewServer(server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(st, w, 10000, nil, nil), API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example", Cache: cache})})}}))
 	t.Cleanup(func() { srv.Close(); cancel(); <-done })
 	return &clientEnv{st: st, srv: srv, proj: proj}
 }

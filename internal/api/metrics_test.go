@@ -50,7 +50,7 @@ func testMetricsEndpoint(t *testing.T, engine string) {
 	add("late", "", model.StatusUp, &lateAgo, nil)
 	add("", "", model.StatusPaused, nil, nil)
 
-	h := server.Handler(server.Options{Metrics: api.NewMetrics(st, schedule.NewCache(10), func() time.Time { return now }, nil)})
+	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Metrics: api.NewMetrics(st, schedule.NewCache(10), func() time.Time { return now }, nil)})}})
 	do := func(path, authz string) (int, string) {
 		req := httptest.NewRequest("GET", "http://localhost"+path, nil)
 		if authz != "" {

@@ -210,10 +210,7 @@ func testAPIDeleteRenamesFirst(t *testing.T, engine string) {
 	writerDone := make(chan struct{})
 	go func() { _ = writer.Run(wctx); close(writerDone) }()
 	t.Cleanup(func() { stopWriter(); <-writerDone })
-	h := server.Handler(server.Options{
-		Pings: api.NewPings(st, writer, 10000, nil, nil),
-		API:   api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example", Cache: cache}),
-	})
+	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(st, writer, 10000, nil, nil), API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example", Cache: cache})})}})
 	serve := func(method, path string) (int, string) {
 		req := httptest.NewRequest(method, "http://hc.example"+path, nil)
 		req.Header.Set("X-Api-Key", apiRW)

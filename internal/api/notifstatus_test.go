@@ -46,7 +46,7 @@ func TestNotificationStatusCallback(t *testing.T) {
 			}
 			code := ns[0].Code
 
-			srv := httptest.NewServer(server.Handler(server.Options{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://x"})}))
+			srv := httptest.NewServer(server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://x"})})}}))
 			defer srv.Close()
 			post := func(path string, form url.Values) (int, string) {
 				resp, err := http.Post(srv.URL+path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))

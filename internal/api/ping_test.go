@@ -38,11 +38,7 @@ func newPingEnv(t *testing.T, engine, basePath string, bodyLimit int) *pingEnv {
 	wctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = w.Run(wctx); close(done) }()
-	h := server.Handler(server.Options{
-		BasePath:    basePath,
-		HostAllowed: func(h string) bool { return !strings.HasPrefix(h, "evil.") },
-		Pings:       api.NewPings(st, w, bodyLimit, nil, nil),
-	})
+	h := server.Handler(server.Options{BasePath: basePath, HostAllowed: func(h string) bool { return !strings.HasPrefix(h, "evil.") }, Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(st, w, bodyLimit, nil, nil)})}})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); cancel(); <-done })
 	return &pingEnv{t: t, st: st, srv: srv, base: srv.URL + basePath, project: proj, owner: owner}

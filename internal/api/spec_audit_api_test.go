@@ -230,8 +230,8 @@ func TestSpecAuditStatusDatabaseDown(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := server.Handler(server.Options{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example",
-				Now: time.Now, Cache: schedule.NewCache(10)})})
+			h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example",
+				Now: time.Now, Cache: schedule.NewCache(10)})})}})
 			get := func() *httptest.ResponseRecorder {
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, httptest.NewRequest("GET", "http://hc.example/api/v3/status/", nil))

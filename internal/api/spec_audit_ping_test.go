@@ -283,7 +283,7 @@ func TestSpecAuditPingFilterBytes(t *testing.T) {
 // key is looked at; unsafe methods still meet the CSRF middleware first and
 // the slash redirect still happens.
 func TestSpecAuditMetricsDisabled(t *testing.T) {
-	h := server.Handler(server.Options{Metrics: api.NewDisabledMetrics()})
+	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Metrics: api.NewDisabledMetrics()})}})
 	const proj = "11111111-2222-4333-8444-555555555555"
 	do := func(method, path, authz string) (int, string, http.Header) {
 		req := httptest.NewRequest(method, "http://localhost"+path, nil)

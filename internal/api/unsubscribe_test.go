@@ -56,7 +56,7 @@ func newUnsubEnv(t *testing.T, engine, secret string) *unsubEnv {
 	t.Helper()
 	st := storetest.Open(t, engine)
 	_, p := newProject(t, st, nil)
-	srv := httptest.NewServer(server.Handler(server.Options{BasePath: "/hc", Integrations: api.NewIntegrations(st, secret, "Overdue", nil)}))
+	srv := httptest.NewServer(server.Handler(server.Options{BasePath: "/hc", Groups: []server.Group{server.Compat(server.Surfaces{Integrations: api.NewIntegrations(st, secret, "Overdue", nil)})}}))
 	t.Cleanup(srv.Close)
 	// No cookie jar and no redirects followed: a mail client's POST.
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -403,7 +403,7 @@ func TestUnsubscribeOverlongRequest(t *testing.T) {
 	addr := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- server.Serve(ctx, "127.0.0.1:0", server.Handler(server.Options{Integrations: api.NewIntegrations(st, "k", "Overdue", nil)}), slog.New(slog.DiscardHandler), func(a net.Addr) { addr <- a })
+		done <- server.Serve(ctx, "127.0.0.1:0", server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Integrations: api.NewIntegrations(st, "k", "Overdue", nil)})}}), slog.New(slog.DiscardHandler), func(a net.Addr) { addr <- a })
 	}()
 	defer func() {
 		cancel()

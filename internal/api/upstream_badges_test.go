@@ -53,11 +53,7 @@ func newBadgeEnv(t *testing.T, engine string) *badgeEnv {
 	})
 	now := func() time.Time { return e.now }
 	cache := schedule.NewCache(10)
-	e.h = server.Handler(server.Options{
-		BasePath: "/hc",
-		Badges:   api.NewBadges(st, upSecret, "Overall Status", cache, now, nil),
-		Metrics:  api.NewMetrics(st, cache, now, nil),
-	})
+	e.h = server.Handler(server.Options{BasePath: "/hc", Groups: []server.Group{server.Compat(server.Surfaces{Badges: api.NewBadges(st, upSecret, "Overall Status", cache, now, nil), Metrics: api.NewMetrics(st, cache, now, nil)})}})
 	return e
 }
 
@@ -838,7 +834,7 @@ func TestUpstreamMetricsRouting(t *testing.T) {
 
 	// test_it_requires_prometheus_enabled: without PROMETHEUS_ENABLED the
 	// handler is not mounted.
-	h := server.Handler(server.Options{Badges: api.NewBadges(e.st, upSecret, "x", nil, nil, nil)})
+	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Badges: api.NewBadges(e.st, upSecret, "x", nil, nil, nil)})}})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/projects/"+code+"/metrics/"+upRO, nil))
 	if rec.Code != 404 {

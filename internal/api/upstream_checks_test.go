@@ -65,10 +65,10 @@ func ucNewEnv(t *testing.T, st *store.Store) *ucEnv {
 			t.Fatal(err)
 		}
 	}
-	e.h = server.Handler(server.Options{BasePath: "/hc", API: api.NewAPI(api.APIDeps{
+	e.h = server.Handler(server.Options{BasePath: "/hc", Groups: []server.Group{server.Compat(server.Surfaces{API: api.NewAPI(api.APIDeps{
 		Store: st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t",
 		Now: func() time.Time { return e.now }, Cache: schedule.NewCache(100),
-	})})
+	})})}})
 	return e
 }
 

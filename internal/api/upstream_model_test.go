@@ -241,9 +241,8 @@ func newPingAPIEnv(t *testing.T, engine string) *apiEnv {
 	done := make(chan struct{})
 	go func() { _ = w.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	e.h = server.Handler(server.Options{BasePath: "/hc", Pings: api.NewPings(e.st, w, 10000, now, nil),
-		API: api.NewAPI(api.APIDeps{Store: e.st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t",
-			MetricsKey: "mk", Now: now, Cache: cache})})
+	e.h = server.Handler(server.Options{BasePath: "/hc", Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(e.st, w, 10000, now, nil), API: api.NewAPI(api.APIDeps{Store: e.st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t",
+		MetricsKey: "mk", Now: now, Cache: cache})})}})
 	return e
 }
 

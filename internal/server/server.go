@@ -23,43 +23,39 @@ type Options struct {
 	// HostAllowed implements ALLOWED_HOSTS; nil allows every host.
 	HostAllowed func(host string) bool
 	Log         *slog.Logger
-	// Pings serves /ping/...; it sees the path with BasePath removed.
-	Pings http.Handler
-	// Badges serves /badge/... and /b/... (public status badges).
-	Badges http.Handler
-	// Metrics serves /projects/<uuid>/metrics/... (Prometheus).
-	Metrics http.Handler
-	// API serves the Management API, /api/v1/, /api/v2/ and /api/v3/.
-	API http.Handler
-	// Integrations serves /integrations/... (email verification links).
-	Integrations http.Handler
+	// Groups are tried in order, and within a group its mounts in order: the
+	// first mount whose pattern matches the path serves the request. Put the
+	// compatibility surfaces (Compat) before the UI, whose "/" takes the rest.
+	Groups []Group
 	// Ready reports whether the service can answer (database reachable).
 	Ready func(ctx context.Context) error
 }
 
-// Handler builds the root handler.
+// Handler builds the root handler: /healthz, the groups' mounts, and a 404
+// for paths that no mount claims; every answer goes through the access log,
+// a request id, ALLOWED_HOSTS, the security headers and panic recovery.
 func Handler(o Options) http.Handler {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	// Routes are matched by prefix on the path as it came, not through
-	// ServeMux: ServeMux answers a path with "//", "." or ".." segments with a
-	// redirect to its cleaned form (dropping BasePath, and re-sending a POST
-	// there), where upstream's URL patterns simply do not match, so each
-	// handler answers such a path with its own 404. Every handler does its own
-	// routing below its prefix.
+	// Paths are matched as they came, not through ServeMux: ServeMux answers
+	// a path with "//", "." or ".." segments with a redirect to its cleaned
+	// form (dropping BasePath, and re-sending a POST there), where upstream's
+	// URL patterns simply do not match, so each handler answers such a path
+	// with its own 404. Every handler does its own routing below its pattern.
 	var routes []route
-	add := func(prefix string, h http.Handler) {
-		if h != nil {
-			routes = append(routes, route{prefix, h})
+	for _, g := range o.Groups {
+		for _, m := range g.Mounts {
+			if m.Handler == nil {
+				continue
+			}
+			h := m.Handler
+			for i := len(g.Middleware) - 1; i >= 0; i-- {
+				h = g.Middleware[i](h)
+			}
+			routes = append(routes, route{pattern: compilePattern(m.Pattern), h: h, mount: m})
 		}
 	}
-	add("/ping/", o.Pings)
-	add("/badge/", o.Badges)
-	add("/b/", o.Badges)
-	add("/projects/", o.Metrics)
-	add("/api/", o.API)
-	add("/integrations/", o.Integrations)
 	healthz := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -80,9 +76,16 @@ func Handler(o Options) http.Handler {
 			healthz.ServeHTTP(w, r)
 			return
 		}
-		for _, rt := range routes {
-			if strings.HasPrefix(r.URL.Path, rt.prefix) {
-				rt.h.ServeHTTP(w, r)
+		for i := range routes {
+			if routes[i].pattern.match(r.URL.Path) {
+				if info := requestInfoFrom(r.Context()); info != nil {
+					m := &routes[i].mount
+					info.level = m.LogLevel
+					if m.LogPath != nil {
+						info.logPath = o.BasePath + m.LogPath(r.URL.Path)
+					}
+				}
+				routes[i].h.ServeHTTP(w, r)
 				return
 			}
 		}
@@ -92,12 +95,14 @@ func Handler(o Options) http.Handler {
 	h = allowedHosts(o.HostAllowed, h)
 	h = securityHeaders(h)
 	h = recoverer(o.Log, h)
+	h = accessLog(o.Log, h)
 	return h
 }
 
 type route struct {
-	prefix string
-	h      http.Handler
+	pattern pattern
+	h       http.Handler
+	mount   Mount
 }
 
 // NotFound is the 404 page for paths that no handler owns.

@@ -21,7 +21,7 @@ func TestHandlerRouting(t *testing.T) {
 	h := Handler(Options{
 		BasePath:    "/hc",
 		HostAllowed: func(h string) bool { return h == "example.org" },
-		Pings:       pings,
+		Groups:      []Group{Compat(Surfaces{Pings: pings})},
 		Ready: func(context.Context) error {
 			if dbDown {
 				return errors.New("down")
@@ -76,7 +76,7 @@ func TestHandlerRouting(t *testing.T) {
 }
 
 func TestRecovererTurnsPanicInto500(t *testing.T) {
-	h := Handler(Options{Pings: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })})
+	h := Handler(Options{Groups: []Group{Compat(Surfaces{Pings: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })})}})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/ping/x", nil))
 	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "boom") {
