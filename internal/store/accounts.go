@@ -11,11 +11,25 @@ import (
 
 const userCols = "id, email, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date"
 
+func userDest(u *model.User) []any {
+	return []any{&u.ID, &u.Email, &u.Password, &u.IsSuperuser, timeScan{&u.Created}, &u.PingLogLimit, &u.CheckLimit,
+		durScan{&u.NagPeriod}, nullTimeScan{&u.NextNagDate}}
+}
+
 func scanUser(sc interface{ Scan(...any) error }) (model.User, error) {
 	var u model.User
-	err := sc.Scan(&u.ID, &u.Email, &u.Password, &u.IsSuperuser, timeScan{&u.Created}, &u.PingLogLimit, &u.CheckLimit,
-		durScan{&u.NagPeriod}, nullTimeScan{&u.NextNagDate})
+	err := sc.Scan(userDest(&u)...)
 	return u, err
+}
+
+// prefixCols qualifies each column of a column list ("id, name") with a
+// table alias ("u.id, u.name"), for joins.
+func prefixCols(alias, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i := range parts {
+		parts[i] = alias + parts[i]
+	}
+	return strings.Join(parts, ", ")
 }
 
 // CreateUser inserts u and sets its ID (and Created, when zero). Emails are
@@ -74,10 +88,14 @@ func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(em
 
 const projectCols = "id, code, name, owner_id, api_key, api_key_readonly, ping_key, show_slugs, badge_key, created"
 
+func projectDest(p *model.Project) []any {
+	return []any{&p.ID, &p.Code, &p.Name, &p.OwnerID, &p.APIKey, &p.APIKeyReadonly,
+		nullStrScan{&p.PingKey}, &p.ShowSlugs, nullStrScan{&p.BadgeKey}, timeScan{&p.Created}}
+}
+
 func scanProject(sc interface{ Scan(...any) error }) (model.Project, error) {
 	var p model.Project
-	err := sc.Scan(&p.ID, &p.Code, &p.Name, &p.OwnerID, &p.APIKey, &p.APIKeyReadonly,
-		nullStrScan{&p.PingKey}, &p.ShowSlugs, nullStrScan{&p.BadgeKey}, timeScan{&p.Created})
+	err := sc.Scan(projectDest(&p)...)
 	return p, err
 }
 
