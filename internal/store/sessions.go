@@ -206,3 +206,38 @@ func (s *Store) ListMembers(ctx context.Context, projectID int64) ([]model.Membe
 	}
 	return out, nil
 }
+
+// CreateLoginToken stores a one-time login link's token hash.
+func (s *Store) CreateLoginToken(ctx context.Context, tokenHash string, userID int64, expires time.Time) error {
+	_, err := s.w.ExecContext(ctx, s.d.rebind("INSERT INTO login_tokens (token_hash, user_id, expires) VALUES (?, ?, ?)"),
+		tokenHash, userID, s.ts(expires.UTC().Truncate(time.Microsecond)))
+	if err != nil {
+		return fmt.Errorf("create login token for user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// UseLoginToken consumes a login token: it returns the user id when the
+// token exists and has not expired at now, and deletes it either way, so a
+// link works once even when two requests race (only one delete affects a
+// row).
+func (s *Store) UseLoginToken(ctx context.Context, tokenHash string, now time.Time) (int64, error) {
+	var userID int64
+	var expires time.Time
+	err := s.w.QueryRowContext(ctx, s.d.rebind("SELECT user_id, expires FROM login_tokens WHERE token_hash = ?"), tokenHash).
+		Scan(&userID, timeScan{&expires})
+	if err != nil {
+		return 0, notFound(err, "login token")
+	}
+	res, err := s.w.ExecContext(ctx, s.d.rebind("DELETE FROM login_tokens WHERE token_hash = ?"), tokenHash)
+	if err != nil {
+		return 0, fmt.Errorf("use login token: %w", err)
+	}
+	if err := mustAffect(res, "use login token"); err != nil {
+		return 0, err
+	}
+	if !expires.After(now) {
+		return 0, fmt.Errorf("login token expired: %w", ErrNotFound)
+	}
+	return userID, nil
+}

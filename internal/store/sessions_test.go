@@ -131,3 +131,32 @@ func TestMembersAndProjectAccess(t *testing.T) {
 		})
 	}
 }
+
+func TestLoginTokensWorkOnce(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			st := storetest.Open(t, engine)
+			ctx := context.Background()
+			u := mkUser(t, st, "a@example.org")
+			now := time.Now()
+			if err := st.CreateLoginToken(ctx, "t1", u.ID, now.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CreateLoginToken(ctx, "t2", u.ID, now.Add(-time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			if id, err := st.UseLoginToken(ctx, "t1", now); err != nil || id != u.ID {
+				t.Fatalf("UseLoginToken = %d, %v", id, err)
+			}
+			if _, err := st.UseLoginToken(ctx, "t1", now); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("a login token worked twice: %v", err)
+			}
+			if _, err := st.UseLoginToken(ctx, "t2", now); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("an expired login token worked: %v", err)
+			}
+			if _, err := st.UseLoginToken(ctx, "t2", now); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("an expired token was not deleted: %v", err)
+			}
+		})
+	}
+}

@@ -1,5 +1,6 @@
 -- Web sessions (the cookie holds a random token, the table only its SHA-256)
--- and project members (team access with a role).
+-- one-time login links (hashed likewise) and project members (team access
+-- with a role).
 
 -- +goose Up
 CREATE TABLE sessions (
@@ -9,6 +10,14 @@ CREATE TABLE sessions (
     expires    DATETIME(6) NOT NULL,
     INDEX sessions_user (user_id),
     INDEX sessions_expires (expires),
+    FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE login_tokens (
+    token_hash VARCHAR(64) NOT NULL PRIMARY KEY,
+    user_id    BIGINT      NOT NULL,
+    expires    DATETIME(6) NOT NULL,
+    INDEX login_tokens_user (user_id),
     FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
@@ -25,5 +34,6 @@ CREATE TABLE members (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- +goose Down
+DROP TABLE login_tokens;
 DROP TABLE members;
 DROP TABLE sessions;
