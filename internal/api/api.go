@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"github.com/overdue/overdue/internal/ratelimit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -58,7 +59,7 @@ type API struct {
 	now                         func() time.Time
 	cache                       *schedule.Cache
 	log                         *slog.Logger
-	limiter                     *rateLimiter
+	limiter                     *ratelimit.Limiter
 	maxBody                     int64
 }
 
@@ -86,7 +87,7 @@ func NewAPI(d APIDeps) http.Handler {
 		a.basePath = strings.TrimRight(u.Path, "/")
 	}
 	if d.RateLimit > 0 {
-		a.limiter = newRateLimiter(d.RateLimit, a.now)
+		a.limiter = ratelimit.PerMinute(d.RateLimit, a.now)
 	}
 	return a
 }
@@ -286,7 +287,7 @@ func (a *API) withAuth(w http.ResponseWriter, r *http.Request, v int, write bool
 		return
 	}
 	if a.limiter != nil {
-		if ok, wait := a.limiter.allow(keyHash); !ok {
+		if ok, wait := a.limiter.Allow(keyHash); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 			writeError(w, http.StatusTooManyRequests, "rate limit exceeded")
 			return
