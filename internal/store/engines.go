@@ -178,7 +178,7 @@ func postgresDSN(cfg Config) string {
 	return strings.Join(parts, " ")
 }
 
-// TargetSessionAttrs lists the values pgx (like libpq) accepts for
+// targetSessionAttrs lists the values pgx (like libpq) accepts for
 // target_session_attrs.
 var targetSessionAttrs = []string{"any", "read-write", "read-only", "primary", "standby", "prefer-standby"}
 
