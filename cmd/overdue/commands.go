@@ -70,7 +70,7 @@ func loadConfig(e env) (config.Config, bool) {
 func storeConfig(c config.Config) store.Config {
 	return store.Config{
 		Engine: c.DB, Path: c.DBName, Name: c.DBName, Host: c.DBHost, Port: c.DBPort,
-		User: c.DBUser, Password: c.DBPassword, SSLMode: c.DBSSLMode,
+		User: c.DBUser, Password: c.DBPassword, SSLMode: c.DBSSLMode, TargetSessionAttrs: c.DBTargetSessionAttrs,
 	}
 }
 

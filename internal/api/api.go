@@ -19,6 +19,7 @@ import (
 
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -267,7 +268,7 @@ func (a *API) withAuth(w http.ResponseWriter, r *http.Request, v int, write bool
 			key = ""
 		}
 	} else if raw, ok := q.doc["api_key"]; ok && write {
-		key = pyStr(raw)
+		key = pycompat.Str(raw)
 		if utf8.RuneCountInString(key) != 32 {
 			key = ""
 		}
@@ -311,11 +312,11 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) (map[string]any, 
 	doc, ok := decodeJSON(body)
 	if !ok {
 		// Python's json module also reads NaN, Infinity and -Infinity.
-		if alt, found := pyJSONConstants(body); found {
+		if alt, found := pycompat.JSONConstants(body); found {
 			doc, ok = decodeJSON(alt)
 		}
 	}
-	if !ok || hasHugeInt(doc) {
+	if !ok || pycompat.HasHugeInt(doc) {
 		return nil, "could not parse request body"
 	}
 	m, ok := doc.(map[string]any)

@@ -579,6 +579,8 @@ func TestAPIFlipFilters(t *testing.T) {
 		{"", 200}, {"?seconds=0", 200}, {"?seconds=", 200}, {"?seconds=60.0", 200}, {"?start=0&end=10000000000", 200},
 		{"?start=%205%20", 200}, {"?seconds=-1", 400}, {"?seconds=31536001", 400}, {"?seconds=x", 400},
 		{"?start=", 400}, {"?start=1.5", 400}, {"?end=10000000001", 400}, {"?start=-1", 400},
+		// int() skips Unicode whitespace but not U+001C..U+001F (str.strip does).
+		{"?start=%E3%80%805", 200}, {"?start=%1C5", 400}, {"?seconds=5%1F", 400}, {"?start=1_000", 200},
 	} {
 		r := e.do("GET", "/api/v3/checks/"+c.Code+"/flips/"+tc.query, apiRO, "")
 		if r.code != tc.code || (tc.code == 400 && r.body != "") {

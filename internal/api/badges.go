@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
-	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -82,18 +82,7 @@ func BadgeURL(siteRoot, badgeKey, tag, fmtName, secretKey string, withLate bool)
 // reverse() then encodes the "%" signs again ("a b" becomes "a%2520b"). The
 // badge handler undoes both, so links from the badges/ API keep working.
 func badgeTagPath(tag string) string {
-	var b strings.Builder
-	for i := 0; i < len(tag); i++ {
-		c := tag[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '~' || c == '-' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteString("%25")
-		b.WriteByte("0123456789ABCDEF"[c>>4])
-		b.WriteByte("0123456789ABCDEF"[c&15])
-	}
-	return b.String()
+	return strings.ReplaceAll(pycompat.Quote(tag, ""), "%", "%25")
 }
 
 var (
@@ -157,47 +146,12 @@ func parseProjectBadge(rest string) (key, sig, tag, format string, ok bool) {
 		if i <= 0 || !quotedRe.MatchString(parts[2][:i]) {
 			return "", "", "", "", false
 		}
-		tag, format, ok = pyUnquote(parts[2][:i]), parts[2][i+1:], true
+		tag, format, ok = pycompat.Unquote(parts[2][:i]), parts[2][i+1:], true
 	}
 	if !ok || !slugRe.MatchString(key) || !slugRe.MatchString(sig) || !slugRe.MatchString(format) {
 		return "", "", "", "", false
 	}
 	return key, sig, tag, format, true
-}
-
-// pyUnquote is Python's urllib.parse.unquote, which upstream's "quoted"
-// converter applies to the (already once decoded) tag: valid %XX escapes
-// become bytes, anything else stays as it is, and the result is read as
-// UTF-8 with invalid bytes replaced as Python's errors="replace" does.
-func pyUnquote(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-			continue
-		}
-		b = append(b, s[i])
-	}
-	return notify.DecodeUTF8(b)
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	default:
-		return c - 'a' + 10
-	}
 }
 
 func (b *Badges) projectBadge(w http.ResponseWriter, r *http.Request) {
@@ -358,48 +312,14 @@ func writeBadge(w http.ResponseWriter, format, label, status string, total, grac
 	case "shields":
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"schemaVersion": 1, "label": %s, "message": %s, "color": %s}`,
-			pyJSONString(label), pyJSONString(status), pyJSONString(shieldsColors[status]))
+			pycompat.JSONString(label), pycompat.JSONString(status), pycompat.JSONString(shieldsColors[status]))
 	case "json":
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"status": %s, "total": %d, "grace": %d, "down": %d}`, pyJSONString(status), total, grace, down)
+		fmt.Fprintf(w, `{"status": %s, "total": %d, "grace": %d, "down": %d}`, pycompat.JSONString(status), total, grace, down)
 	default:
 		w.Header().Set("Content-Type", "image/svg+xml")
 		_, _ = w.Write([]byte(BadgeSVG(label, status)))
 	}
-}
-
-// pyJSONString encodes s as Python's json.dumps does by default: non-ASCII
-// as \uXXXX escapes (surrogate pairs above the BMP).
-func pyJSONString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20 || (r >= 0x7f && r <= 0xffff):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case r > 0xffff:
-			r -= 0x10000
-			fmt.Fprintf(&b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 // charWidths are upstream's per-character widths (in pixels at 11px Verdana)
@@ -431,16 +351,6 @@ func textWidth(s string) int {
 	return n
 }
 
-// pyFloat formats a half-pixel coordinate as Python's str(float) does
-// ("29.0", "28.5"), which is what upstream's template receives.
-func pyFloat(x float64) string {
-	s := strconv.FormatFloat(x, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
-}
-
 // djangoEscape is the autoescaping of upstream's badge template.
 var djangoEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
 
@@ -452,8 +362,8 @@ func BadgeSVG(label, status string) string {
 	w1 := textWidth(label) + 10
 	w2 := textWidth(status) + 10
 	width := strconv.Itoa(w1 + w2)
-	tagX := pyFloat(float64(w1) / 2)
-	statusX := pyFloat(float64(w1) + float64(w2)/2)
+	tagX := pycompat.FloatRepr(float64(w1) / 2)
+	statusX := pycompat.FloatRepr(float64(w1) + float64(w2)/2)
 	l, st := djangoEscape.Replace(label), djangoEscape.Replace(status)
 	var b strings.Builder
 	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="` + width + `" height="20">` + "\n")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -39,7 +40,7 @@ func (a *API) appendCheck(b []byte, c *model.Check, channels []string, v int, re
 	sch := a.parsed(c)
 	str := func(b []byte, key, val string) []byte {
 		b = append(b, key...)
-		return appendPyString(b, val)
+		return pycompat.AppendJSONString(b, val)
 	}
 	boolean := func(b []byte, key string, val bool) []byte {
 		b = append(b, key...)
@@ -82,9 +83,9 @@ func (a *API) appendCheck(b []byte, c *model.Check, channels []string, v int, re
 	b = boolean(b, `, "filter_http_body": `, c.FilterHTTPBody)
 	b = boolean(b, `, "filter_default_fail": `, c.FilterDefaultFail)
 	b = append(b, `, "badge_url": "`...)
-	b = appendPyStringBody(b, a.siteRoot)
+	b = pycompat.AppendJSONStringBody(b, a.siteRoot)
 	b = append(b, "/b/2/"...)
-	b = appendPyStringBody(b, c.BadgeKey)
+	b = pycompat.AppendJSONStringBody(b, c.BadgeKey)
 	b = append(b, `.svg"`...)
 	// Upstream tests the duration's truth value: zero is left out too.
 	if c.LastDuration != nil && *c.LastDuration != 0 {
@@ -96,18 +97,18 @@ func (a *API) appendCheck(b []byte, c *model.Check, channels []string, v int, re
 	} else {
 		b = str(b, `, "uuid": `, c.Code)
 		b = append(b, `, "ping_url": "`...)
-		b = appendPyStringBody(b, a.pingURL)
-		b = appendPyStringBody(b, c.Code)
+		b = pycompat.AppendJSONStringBody(b, a.pingURL)
+		b = pycompat.AppendJSONStringBody(b, c.Code)
 		// update_url and the two after it share one prefix.
 		for _, u := range [...]struct{ key, tail string }{
 			{`", "update_url": "`, ""}, {`", "pause_url": "`, "/pause"}, {`", "resume_url": "`, "/resume"},
 		} {
 			b = append(b, u.key...)
-			b = appendPyStringBody(b, a.siteRoot)
+			b = pycompat.AppendJSONStringBody(b, a.siteRoot)
 			b = append(b, "/api/v"...)
 			b = strconv.AppendInt(b, int64(v), 10)
 			b = append(b, "/checks/"...)
-			b = appendPyStringBody(b, c.Code)
+			b = pycompat.AppendJSONStringBody(b, c.Code)
 			b = append(b, u.tail...)
 		}
 		b = append(b, `", "channels": "`...)
@@ -116,7 +117,7 @@ func (a *API) appendCheck(b []byte, c *model.Check, channels []string, v int, re
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendPyStringBody(b, code)
+			b = pycompat.AppendJSONStringBody(b, code)
 		}
 		b = append(b, '"')
 	}

@@ -9,11 +9,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
-	"github.com/overdue/overdue/internal/model"
-	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/server"
 )
 
@@ -59,15 +57,10 @@ func parseDjangoQuery(raw string) (url.Values, error) {
 			continue
 		}
 		k, v, _ := strings.Cut(field, "=")
-		k, v = pyUnquotePlus(k), pyUnquotePlus(v)
+		k, v = pycompat.UnquotePlus(k), pycompat.UnquotePlus(v)
 		out[k] = append(out[k], v)
 	}
 	return out, nil
-}
-
-// pyUnquotePlus is urllib's unquote_plus with errors="replace".
-func pyUnquotePlus(s string) string {
-	return pyUnquote(strings.ReplaceAll(s, "+", " "))
 }
 
 // lastField is QueryDict.get: the last value of a repeated field.
@@ -132,7 +125,7 @@ func parseDjangoPost(w http.ResponseWriter, r *http.Request) (url.Values, error)
 			if fields++; fields > djangoMaxFields {
 				return nil, errTooManyFields
 			}
-			out[name] = append(out[name], notify.DecodeUTF8(b))
+			out[name] = append(out[name], pycompat.DecodeUTF8(b))
 			if err != nil {
 				return out, nil
 			}
@@ -148,81 +141,6 @@ func badRequestPage(w http.ResponseWriter) {
 	server.BadRequest(w)
 }
 
-var errPyInt = errors.New("not an integer")
-
-// pyMaxDigits is Python's default int_max_str_digits: int() of a longer
-// decimal string is a ValueError.
-const pyMaxDigits = 4300
-
-// pyInt is Python's int() of a string: surrounding whitespace and a sign
-// are allowed, digits may be any Unicode decimal digits, with single
-// underscores between them. Values beyond int64 are clamped, which the
-// callers' range checks then reject.
-func pyInt(s string) (int64, error) {
-	s = model.PyStrip(s)
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	var (
-		n        uint64
-		digits   int
-		overflow bool
-		prevUnd  = true // no leading underscore
-	)
-	for _, r := range s {
-		if r == '_' {
-			if prevUnd {
-				return 0, errPyInt
-			}
-			prevUnd = true
-			continue
-		}
-		d, ok := pyDigit(r)
-		if !ok {
-			return 0, errPyInt
-		}
-		prevUnd = false
-		digits++
-		switch {
-		case overflow:
-		case n > (1<<63)/10 || n*10+uint64(d) > 1<<63:
-			overflow = true
-		default:
-			n = n*10 + uint64(d)
-		}
-	}
-	if digits == 0 || prevUnd || digits > pyMaxDigits {
-		return 0, errPyInt
-	}
-	switch {
-	case neg && (overflow || n == 1<<63):
-		return -1 << 63, nil
-	case neg:
-		return -int64(n), nil
-	case overflow || n == 1<<63:
-		return 1<<63 - 1, nil
-	}
-	return int64(n), nil
-}
-
-// pyDigit is the value of a Unicode decimal digit (category Nd, which
-// Unicode keeps in runs of ten from 0 to 9).
-func pyDigit(r rune) (int, bool) {
-	if r >= '0' && r <= '9' {
-		return int(r - '0'), true
-	}
-	if r < 0x80 || !unicode.Is(unicode.Nd, r) {
-		return 0, false
-	}
-	zero := r
-	for unicode.Is(unicode.Nd, zero-1) {
-		zero--
-	}
-	return int(r-zero) % 10, true
-}
-
 // djangoIntegerField is Django's forms.IntegerField for an optional
 // field: "" is no value; otherwise a trailing "." with zeros and
 // whitespace is dropped ("60.0") and the rest must be a Python int.
@@ -230,12 +148,12 @@ func djangoIntegerField(s string) (n int64, present bool, err error) {
 	if s == "" {
 		return 0, false, nil
 	}
-	t := strings.TrimRightFunc(s, model.PyIsSpace)
+	t := pycompat.RStrip(s)
 	t = strings.TrimRight(t, "0")
 	if strings.HasSuffix(t, ".") {
 		s = t[:len(t)-1]
 	}
-	n, err = pyInt(s)
+	n, err = pycompat.ParseInt(s)
 	return n, true, err
 }
 

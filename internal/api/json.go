@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/server"
 )
 
@@ -36,7 +36,7 @@ func appendJSON(b []byte, v any) []byte {
 	case nil:
 		return append(b, "null"...)
 	case string:
-		return appendPyString(b, v)
+		return pycompat.AppendJSONString(b, v)
 	case bool:
 		if v {
 			return append(b, "true"...)
@@ -56,7 +56,7 @@ func appendJSON(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = appendPyString(b, f.k)
+			b = pycompat.AppendJSONString(b, f.k)
 			b = append(b, ": "...)
 			b = appendJSON(b, f.v)
 		}
@@ -83,82 +83,14 @@ func typeName(v any) string {
 	return "unsupported value"
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendPyString writes s as json.dumps(ensure_ascii=True) does: printable
-// ASCII as is (no HTML escaping), the usual short escapes, and everything
-// else as \uXXXX, with surrogate pairs above the BMP. Invalid UTF-8 becomes
-// U+FFFD, as Python never holds such a str.
-func appendPyString(b []byte, s string) []byte {
-	b = append(b, '"')
-	b = appendPyStringBody(b, s)
-	return append(b, '"')
-}
-
-// appendPyStringBody is appendPyString without the quotes.
-func appendPyStringBody(b []byte, s string) []byte {
-	// Copy runs of plain printable ASCII at once: almost every string is
-	// one such run, and this loop is most of the cost of a large list.
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
-			i++
-			continue
-		}
-		b = append(b, s[start:i]...)
-		r, size := rune(c), 1
-		if c >= 0x80 {
-			r, size = utf8.DecodeRuneInString(s[i:])
-		}
-		i += size
-		start = i
-		switch {
-		case r == '"':
-			b = append(b, `\"`...)
-		case r == '\\':
-			b = append(b, `\\`...)
-		case r == '\n':
-			b = append(b, `\n`...)
-		case r == '\r':
-			b = append(b, `\r`...)
-		case r == '\t':
-			b = append(b, `\t`...)
-		case r == '\b':
-			b = append(b, `\b`...)
-		case r == '\f':
-			b = append(b, `\f`...)
-		case r > 0xffff:
-			r -= 0x10000
-			b = appendU4(b, 0xd800+(r>>10))
-			b = appendU4(b, 0xdc00+(r&0x3ff))
-		default:
-			// utf8.RuneError (U+FFFD) also stands for invalid bytes.
-			b = appendU4(b, r)
-		}
-	}
-	return append(b, s[start:]...)
-}
-
-func appendU4(b []byte, r rune) []byte {
-	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
-}
-
-// appendPyFloat prints f like Python's repr for the magnitudes the API
-// uses (durations): the shortest round-tripping digits, always with a
-// fractional part.
+// appendPyFloat writes f as json.dumps does, with Python's float repr;
+// NaN and the infinities, which json.dumps would write as the non-JSON
+// tokens NaN and Infinity, become null (the API never produces them).
 func appendPyFloat(b []byte, f float64) []byte {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return append(b, "null"...)
 	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	b = append(b, s...)
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			return b
-		}
-	}
-	return append(b, ".0"...)
+	return pycompat.AppendFloatRepr(b, f)
 }
 
 // round2 is Python's round(x, 2): correctly rounded to two decimals.
@@ -172,18 +104,12 @@ func isoSeconds(t *time.Time) any {
 	if t == nil {
 		return nil
 	}
-	return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05") + "+00:00"
+	return pycompat.ISOFormat(t.Truncate(time.Second))
 }
 
 // isoMicro is Python's isoformat of an aware UTC datetime: microseconds
 // only when there are any.
-func isoMicro(t time.Time) string {
-	t = t.UTC()
-	if t.Nanosecond()/1000 == 0 {
-		return t.Format("2006-01-02T15:04:05") + "+00:00"
-	}
-	return t.Format("2006-01-02T15:04:05.000000") + "+00:00"
-}
+func isoMicro(t time.Time) string { return pycompat.ISOFormat(t) }
 
 // appendISOSeconds is isoSeconds as a JSON value, written into b.
 func appendISOSeconds(b []byte, t *time.Time) []byte {
@@ -191,8 +117,8 @@ func appendISOSeconds(b []byte, t *time.Time) []byte {
 		return append(b, "null"...)
 	}
 	b = append(b, '"')
-	b = t.UTC().Truncate(time.Second).AppendFormat(b, "2006-01-02T15:04:05")
-	return append(b, `+00:00"`...)
+	b = pycompat.AppendISOFormat(b, t.Truncate(time.Second))
+	return append(b, '"')
 }
 
 // writeJSON sends v with upstream's Content-Type.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -239,14 +240,14 @@ func (a *API) flipFilters(query url.Values) (since, until *time.Time, ok bool) {
 		}
 	}
 	if s, present := lastField(query, "start"); present {
-		n, err := pyInt(s)
+		n, err := pycompat.ParseInt(s)
 		if err != nil || n < 0 || n > maxTimestamp {
 			return nil, nil, false
 		}
 		later(time.Unix(n, 0).UTC())
 	}
 	if s, present := lastField(query, "end"); present {
-		n, err := pyInt(s)
+		n, err := pycompat.ParseInt(s)
 		if err != nil || n < 0 || n > maxTimestamp {
 			return nil, nil, false
 		}

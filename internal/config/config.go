@@ -4,12 +4,16 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/overdue/overdue/internal/pycompat"
 )
 
 // Config is the validated configuration. It is built once in main and passed
@@ -84,78 +88,204 @@ type Env func(name string) (string, bool)
 // FromOS is the Env of the running process.
 func FromOS() Env { return os.LookupEnv }
 
-// secretsWithFile are the variables that also accept NAME_FILE, as upstream
-// (v3.13+): the file's stripped content wins over the plain variable.
-var secretsWithFile = map[string]bool{
-	"SECRET_KEY": true, "DB_PASSWORD": true, "EMAIL_HOST_PASSWORD": true,
+// kind is how a variable's text is read.
+type kind int
+
+const (
+	kindString kind = iota // as given
+	kindBool               // "True", "False", or "" (False), as upstream's envbool
+	kindInt                // Python's int() (upstream's envint) within [min, max]
+	kindList               // comma-separated, items trimmed and lower-cased
+)
+
+// variable is one entry of the configuration table: loading, validation
+// and the redacted dump all come from it.
+type variable struct {
+	name string
+	kind kind
+	// def is the value when the variable is unset, in the variable's own
+	// syntax; defFn, when set, computes it from the variables read before.
+	def   string
+	defFn func(c *Config) string
+	// secret values are masked in Redacted.
+	secret bool
+	// file: NAME_FILE, when not empty, names a file whose stripped content
+	// wins over NAME (upstream's envsecret, v3.13+).
+	file bool
+	// min and max bound a kindInt; none, when set, is the value "None" reads as.
+	min, max int
+	none     *int
+	// field is the Config field the value goes to (*string, *bool, *int or *[]string).
+	field func(c *Config) any
+	// check validates (and may normalise) the value once it is in c.
+	check func(c *Config) error
 }
 
-type reader struct {
-	env      Env
-	readFile func(string) ([]byte, error)
-	err      error
-}
+func intp(n int) *int { return &n }
 
-func (r *reader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf(format, args...)
+// variables is the configuration table, in loading order. It is built by a
+// function so that nothing in the package is mutable state.
+func variables() []variable {
+	str := func(name, def string, field func(c *Config) *string) variable {
+		return variable{name: name, kind: kindString, def: def, field: func(c *Config) any { return field(c) }}
 	}
-}
-
-func (r *reader) str(name, def string) string {
-	if secretsWithFile[name] {
-		if path, ok := r.env(name + "_FILE"); ok && path != "" {
-			b, err := r.readFile(path)
-			if err != nil {
-				r.fail("%s_FILE names a file that cannot be read: %v", name, err)
-				return def
+	boolean := func(name string, def bool, field func(c *Config) *bool) variable {
+		d := "False"
+		if def {
+			d = "True"
+		}
+		return variable{name: name, kind: kindBool, def: d, field: func(c *Config) any { return field(c) }}
+	}
+	integer := func(name string, def, min, max int, none *int, field func(c *Config) *int) variable {
+		return variable{name: name, kind: kindInt, def: strconv.Itoa(def), min: min, max: max, none: none, field: func(c *Config) any { return field(c) }}
+	}
+	with := func(v variable, f func(v *variable)) variable { f(&v); return v }
+	secret := func(v variable, file bool) variable { v.secret, v.file = true, file; return v }
+	return []variable{
+		with(str("DB", "sqlite", func(c *Config) *string { return &c.DB }), func(v *variable) {
+			v.check = func(c *Config) error {
+				switch strings.ToLower(c.DB) {
+				case "", "sqlite", "sqlite3":
+					c.DB = "sqlite"
+				case "postgres", "postgresql":
+					c.DB = "postgres"
+				case "mysql", "mariadb":
+					c.DB = "mysql"
+				default:
+					return fmt.Errorf("DB must be sqlite, postgres, mysql or mariadb, not %q", c.DB)
+				}
+				return nil
 			}
-			return strings.TrimSpace(string(b))
-		}
+		}),
+		with(str("DB_NAME", "", func(c *Config) *string { return &c.DBName }), func(v *variable) {
+			v.defFn = func(c *Config) string {
+				if c.DB == "sqlite" {
+					return "overdue.sqlite"
+				}
+				return "hc"
+			}
+			v.check = func(c *Config) error {
+				if c.DBName == "" {
+					return errors.New("DB_NAME must not be empty")
+				}
+				return nil
+			}
+		}),
+		str("DB_HOST", "", func(c *Config) *string { return &c.DBHost }),
+		with(str("DB_PORT", "", func(c *Config) *string { return &c.DBPort }), func(v *variable) {
+			v.check = func(c *Config) error {
+				if c.DBPort != "" {
+					if p, err := strconv.Atoi(c.DBPort); err != nil || p < 1 || p > 65535 {
+						return fmt.Errorf("DB_PORT must be a port number from 1 to 65535, not %q", c.DBPort)
+					}
+				}
+				return nil
+			}
+		}),
+		with(str("DB_USER", "", func(c *Config) *string { return &c.DBUser }), func(v *variable) {
+			v.defFn = func(c *Config) string {
+				switch c.DB {
+				case "sqlite":
+					return ""
+				case "mysql":
+					return "root"
+				}
+				return "postgres"
+			}
+		}),
+		secret(str("DB_PASSWORD", "", func(c *Config) *string { return &c.DBPassword }), true),
+		with(str("DB_SSLMODE", "prefer", func(c *Config) *string { return &c.DBSSLMode }), func(v *variable) {
+			v.check = choice("DB_SSLMODE", func(c *Config) string { return c.DBSSLMode },
+				"disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+		}),
+		with(str("DB_TARGET_SESSION_ATTRS", "read-write", func(c *Config) *string { return &c.DBTargetSessionAttrs }), func(v *variable) {
+			v.check = choice("DB_TARGET_SESSION_ATTRS", func(c *Config) string { return c.DBTargetSessionAttrs },
+				"any", "read-write", "read-only", "primary", "standby", "prefer-standby")
+		}),
+
+		with(str("SITE_ROOT", "http://localhost:8000", func(c *Config) *string { return &c.SiteRoot }), func(v *variable) {
+			v.check = func(c *Config) error {
+				c.SiteRoot = strings.TrimSuffix(c.SiteRoot, "/")
+				u, err := url.Parse(c.SiteRoot)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+					return fmt.Errorf("SITE_ROOT must be an http:// or https:// URL such as https://example.org or https://example.org/hc, not %q", c.SiteRoot)
+				}
+				c.BasePath = strings.TrimSuffix(u.EscapedPath(), "/")
+				return nil
+			}
+		}),
+		str("SITE_NAME", "Overdue", func(c *Config) *string { return &c.SiteName }),
+		with(str("PING_ENDPOINT", "", func(c *Config) *string { return &c.PingEndpoint }), func(v *variable) {
+			v.defFn = func(c *Config) string { return c.SiteRoot + "/ping/" }
+		}),
+		str("PING_EMAIL_DOMAIN", "localhost", func(c *Config) *string { return &c.PingEmailDomain }),
+		integer("PING_BODY_LIMIT", 10000, 0, 1<<30, intp(-1), func(c *Config) *int { return &c.PingBodyLimit }),
+		integer("PING_LOG_LIMIT", 100, 1, 1_000_000, nil, func(c *Config) *int { return &c.PingLogLimit }),
+
+		secret(str("SECRET_KEY", "", func(c *Config) *string { return &c.SecretKey }), true),
+		boolean("DEBUG", false, func(c *Config) *bool { return &c.Debug }),
+		boolean("REGISTRATION_OPEN", true, func(c *Config) *bool { return &c.RegistrationOpen }),
+		{name: "ALLOWED_HOSTS", kind: kindList, field: func(c *Config) any { return &c.AllowedHosts },
+			// Upstream defaults to SITE_ROOT's host alone; the loopback names
+			// are added so that `curl http://127.0.0.1:8000/ping/...` works on
+			// the machine itself with nothing configured.
+			defFn: func(c *Config) string {
+				host := "localhost"
+				if u, err := url.Parse(c.SiteRoot); err == nil && u.Hostname() != "" {
+					host = u.Hostname()
+				}
+				return host + ",localhost,127.0.0.1,::1"
+			}},
+
+		str("DEFAULT_FROM_EMAIL", "overdue@example.org", func(c *Config) *string { return &c.DefaultFromEmail }),
+		str("EMAIL_HOST", "", func(c *Config) *string { return &c.EmailHost }),
+		// EMAIL_PORT=None: Django's own default port.
+		integer("EMAIL_PORT", 587, 1, 65535, intp(25), func(c *Config) *int { return &c.EmailPort }),
+		str("EMAIL_HOST_USER", "", func(c *Config) *string { return &c.EmailHostUser }),
+		secret(str("EMAIL_HOST_PASSWORD", "", func(c *Config) *string { return &c.EmailHostPassword }), true),
+		boolean("EMAIL_USE_TLS", true, func(c *Config) *bool { return &c.EmailUseTLS }),
+		boolean("EMAIL_USE_SSL", false, func(c *Config) *bool { return &c.EmailUseSSL }),
+		boolean("EMAIL_USE_VERIFICATION", true, func(c *Config) *bool { return &c.EmailUseVerification }),
+		with(str("EMAIL_MAIL_FROM_TMPL", "", func(c *Config) *string { return &c.EmailMailFromTmpl }), func(v *variable) {
+			v.check = func(c *Config) error {
+				if t := c.EmailMailFromTmpl; t != "" && (strings.Count(t, "%s") != 1 || strings.Count(t, "%") != 1 || !strings.Contains(t, "@")) {
+					return errors.New("EMAIL_MAIL_FROM_TMPL must be an address with one %s in its local part, such as %s@bounces.example.org")
+				}
+				return nil
+			}
+		}),
+		boolean("INTEGRATIONS_ALLOW_PRIVATE_IPS", false, func(c *Config) *bool { return &c.IntegrationsAllowPrivateIPs }),
+		boolean("WEBHOOKS_ENABLED", true, func(c *Config) *bool { return &c.WebhooksEnabled }),
+		// Unset (0) means no SMTP listener, as upstream's Docker image.
+		with(integer("SMTPD_PORT", 0, 1, 65535, nil, func(c *Config) *int { return &c.SMTPDPort }), func(v *variable) { v.def = "" }),
+
+		with(str("MASTER_BADGE_LABEL", "", func(c *Config) *string { return &c.MasterBadgeLabel }), func(v *variable) {
+			v.defFn = func(c *Config) string { return c.SiteName }
+		}),
+		boolean("PROMETHEUS_ENABLED", true, func(c *Config) *bool { return &c.PrometheusEnabled }),
+		with(secret(str("METRICS_KEY", "", func(c *Config) *string { return &c.MetricsKey }), false), func(v *variable) {
+			// An HTTP header value loses surrounding whitespace and cannot
+			// carry control characters, so such a key could never be presented.
+			v.check = func(c *Config) error {
+				if k := c.MetricsKey; k != strings.TrimSpace(k) || strings.ContainsFunc(k, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+					return errors.New("METRICS_KEY must not start or end with whitespace or contain control characters, since the X-Metrics-Key header cannot carry them")
+				}
+				return nil
+			}
+		}),
+		integer("API_RATE_LIMIT", 0, 0, 1_000_000, nil, func(c *Config) *int { return &c.APIRateLimit }),
 	}
-	if v, ok := r.env(name); ok {
-		return v
-	}
-	return def
 }
 
-// boolean accepts exactly "True" or "False", as upstream's envbool does,
-// which also reads a variable set to the empty string as False (so that
-// "PROMETHEUS_ENABLED=" in an .env file switches the feature off).
-func (r *reader) boolean(name string, def bool) bool {
-	v, ok := r.env(name)
-	if !ok {
-		return def
-	}
-	switch v {
-	case "True":
-		return true
-	case "False", "":
-		return false
-	}
-	r.fail("%s must be True or False, not %q", name, v)
-	return def
-}
-
-// integer reads a whole number in [min, max]; allowNone maps "None" to -1.
-func (r *reader) integer(name string, def, min, max int, allowNone bool) int {
-	v, ok := r.env(name)
-	if !ok {
-		return def
-	}
-	if allowNone && v == "None" {
-		return -1
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n < min || n > max {
-		what := fmt.Sprintf("a whole number from %d to %d", min, max)
-		if allowNone {
-			what += " or None"
+// choice is a check that the value is one of choices.
+func choice(name string, get func(c *Config) string, choices ...string) func(c *Config) error {
+	return func(c *Config) error {
+		if v := get(c); !slices.Contains(choices, v) {
+			list := strings.Join(choices[:len(choices)-1], ", ") + " or " + choices[len(choices)-1]
+			return fmt.Errorf("%s must be %s, not %q", name, list, v)
 		}
-		r.fail("%s must be %s, not %q", name, what, v)
-		return def
+		return nil
 	}
-	return n
 }
 
 // Load reads and validates the configuration. The error is one sentence that
@@ -165,120 +295,138 @@ func Load(env Env) (Config, error) {
 }
 
 func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
-	r := &reader{env: env, readFile: readFile}
 	var c Config
-
-	switch db := r.str("DB", "sqlite"); strings.ToLower(db) {
-	case "", "sqlite", "sqlite3":
-		c.DB = "sqlite"
-	case "postgres", "postgresql":
-		c.DB = "postgres"
-	case "mysql", "mariadb":
-		c.DB = "mysql"
-	default:
-		r.fail("DB must be sqlite, postgres, mysql or mariadb, not %q", db)
-	}
-	defName, defUser := "hc", "postgres"
-	switch c.DB {
-	case "sqlite":
-		defName, defUser = "overdue.sqlite", ""
-	case "mysql":
-		defUser = "root"
-	}
-	c.DBName = r.str("DB_NAME", defName)
-	c.DBHost = r.str("DB_HOST", "")
-	c.DBPort = r.str("DB_PORT", "")
-	c.DBUser = r.str("DB_USER", defUser)
-	c.DBPassword = r.str("DB_PASSWORD", "")
-	c.DBSSLMode = r.str("DB_SSLMODE", "prefer")
-	c.DBTargetSessionAttrs = r.str("DB_TARGET_SESSION_ATTRS", "read-write")
-	if c.DBPort != "" {
-		if p, err := strconv.Atoi(c.DBPort); err != nil || p < 1 || p > 65535 {
-			r.fail("DB_PORT must be a port number from 1 to 65535, not %q", c.DBPort)
+	var first error
+	fail := func(err error) {
+		if first == nil {
+			first = err
 		}
 	}
-	switch c.DBSSLMode {
-	case "disable", "allow", "prefer", "require", "verify-ca", "verify-full":
-	default:
-		r.fail("DB_SSLMODE must be disable, allow, prefer, require, verify-ca or verify-full, not %q", c.DBSSLMode)
-	}
-	if c.DBName == "" {
-		r.fail("DB_NAME must not be empty")
-	}
-
-	siteRoot := strings.TrimSuffix(r.str("SITE_ROOT", "http://localhost:8000"), "/")
-	u, err := url.Parse(siteRoot)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		r.fail("SITE_ROOT must be an http:// or https:// URL such as https://example.org or https://example.org/hc, not %q", siteRoot)
-		u = &url.URL{Scheme: "http", Host: "localhost:8000"}
-	}
-	c.SiteRoot = siteRoot
-	c.BasePath = strings.TrimSuffix(u.EscapedPath(), "/")
-	c.SiteName = r.str("SITE_NAME", "Overdue")
-	c.PingEndpoint = r.str("PING_ENDPOINT", c.SiteRoot+"/ping/")
-	c.PingEmailDomain = r.str("PING_EMAIL_DOMAIN", "localhost")
-	c.PingBodyLimit = r.integer("PING_BODY_LIMIT", 10000, 0, 1<<30, true)
-	c.PingLogLimit = r.integer("PING_LOG_LIMIT", 100, 1, 1_000_000, false)
-
-	c.SecretKey = r.str("SECRET_KEY", "")
-	c.Debug = r.boolean("DEBUG", false)
-	c.RegistrationOpen = r.boolean("REGISTRATION_OPEN", true)
-	if v, ok := env("ALLOWED_HOSTS"); ok && strings.TrimSpace(v) != "" {
-		for _, h := range strings.Split(v, ",") {
-			if h = strings.TrimSpace(h); h != "" {
-				c.AllowedHosts = append(c.AllowedHosts, strings.ToLower(h))
+	for _, v := range variables() {
+		raw, set, err := lookup(v, env, readFile)
+		if err != nil {
+			fail(err)
+		}
+		if !set {
+			raw = v.def
+			if v.defFn != nil {
+				raw = v.defFn(&c)
 			}
 		}
-	} else {
-		// Upstream defaults to SITE_ROOT's host alone; the loopback names are
-		// added so that `curl http://127.0.0.1:8000/ping/...` works on the
-		// machine itself with nothing configured.
-		c.AllowedHosts = []string{strings.ToLower(u.Hostname()), "localhost", "127.0.0.1", "::1"}
-	}
-
-	c.DefaultFromEmail = r.str("DEFAULT_FROM_EMAIL", "overdue@example.org")
-	c.EmailHost = r.str("EMAIL_HOST", "")
-	c.EmailPort = r.integer("EMAIL_PORT", 587, 1, 65535, true)
-	if c.EmailPort < 0 {
-		// EMAIL_PORT=None: Django's own default port.
-		c.EmailPort = 25
-	}
-	c.EmailHostUser = r.str("EMAIL_HOST_USER", "")
-	c.EmailHostPassword = r.str("EMAIL_HOST_PASSWORD", "")
-	c.EmailUseTLS = r.boolean("EMAIL_USE_TLS", true)
-	c.EmailUseSSL = r.boolean("EMAIL_USE_SSL", false)
-	c.EmailUseVerification = r.boolean("EMAIL_USE_VERIFICATION", true)
-	c.EmailMailFromTmpl = r.str("EMAIL_MAIL_FROM_TMPL", "")
-	if t := c.EmailMailFromTmpl; t != "" && (strings.Count(t, "%s") != 1 || strings.Count(t, "%") != 1 || !strings.Contains(t, "@")) {
-		r.fail("EMAIL_MAIL_FROM_TMPL must be an address with one %s in its local part, such as %s@bounces.example.org", "%s", "%s")
+		if err := v.set(&c, raw, set); err != nil {
+			fail(err)
+			continue
+		}
+		if v.check != nil {
+			if err := v.check(&c); err != nil {
+				fail(err)
+			}
+		}
 	}
 	if c.EmailUseTLS && c.EmailUseSSL {
 		if _, set := env("EMAIL_USE_TLS"); set {
-			r.fail("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be True")
+			fail(errors.New("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be True"))
 		} else {
 			// Only SSL was asked for: the implicit default of STARTTLS yields.
 			c.EmailUseTLS = false
 		}
 	}
-	c.IntegrationsAllowPrivateIPs = r.boolean("INTEGRATIONS_ALLOW_PRIVATE_IPS", false)
-	c.WebhooksEnabled = r.boolean("WEBHOOKS_ENABLED", true)
-	c.SMTPDPort = r.integer("SMTPD_PORT", 0, 1, 65535, false)
-
-	c.MasterBadgeLabel = r.str("MASTER_BADGE_LABEL", c.SiteName)
-	c.PrometheusEnabled = r.boolean("PROMETHEUS_ENABLED", true)
-
-	c.MetricsKey = r.str("METRICS_KEY", "")
-	// An HTTP header value loses surrounding whitespace and cannot carry
-	// control characters, so such a key could never be presented.
-	if k := c.MetricsKey; k != strings.TrimSpace(k) || strings.ContainsFunc(k, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-		r.fail("METRICS_KEY must not start or end with whitespace or contain control characters, since the X-Metrics-Key header cannot carry them")
-	}
-	c.APIRateLimit = r.integer("API_RATE_LIMIT", 0, 0, 1_000_000, false)
-
-	if r.err != nil {
-		return Config{}, r.err
+	if first != nil {
+		return Config{}, first
 	}
 	return c, nil
+}
+
+// lookup returns the variable's text and whether it was given: from
+// NAME_FILE when the variable accepts one and it is not empty (the file's
+// content stripped as Python's str.strip() does, as upstream), else NAME.
+func lookup(v variable, env Env, readFile func(string) ([]byte, error)) (string, bool, error) {
+	if v.file {
+		if path, ok := env(v.name + "_FILE"); ok && path != "" {
+			b, err := readFile(path)
+			if err != nil {
+				return "", false, fmt.Errorf("%s_FILE names a file that cannot be read: %w", v.name, err)
+			}
+			return pycompat.Strip(string(b)), true, nil
+		}
+	}
+	raw, ok := env(v.name)
+	return raw, ok, nil
+}
+
+// set parses raw into the variable's field.
+func (v variable) set(c *Config, raw string, given bool) error {
+	switch p := v.field(c).(type) {
+	case *string:
+		*p = raw
+	case *bool:
+		// upstream's envbool also reads a variable set to the empty string
+		// as False (so that "PROMETHEUS_ENABLED=" switches the feature off).
+		switch raw {
+		case "True":
+			*p = true
+		case "False", "":
+			*p = false
+		default:
+			return fmt.Errorf("%s must be True or False, not %q", v.name, raw)
+		}
+	case *int:
+		if !given && raw == "" {
+			*p = 0
+			return nil
+		}
+		if v.none != nil && raw == "None" {
+			*p = *v.none
+			return nil
+		}
+		n, err := pycompat.ParseInt(raw)
+		if err != nil || n < int64(v.min) || n > int64(v.max) {
+			what := fmt.Sprintf("a whole number from %d to %d", v.min, v.max)
+			if v.none != nil {
+				what += " or None"
+			}
+			return fmt.Errorf("%s must be %s, not %q", v.name, what, raw)
+		}
+		*p = int(n)
+	case *[]string:
+		var items []string
+		for _, h := range strings.Split(raw, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				items = append(items, strings.ToLower(h))
+			}
+		}
+		if len(items) == 0 && given && v.defFn != nil {
+			// Set but blank: the default, as upstream's `if v := os.getenv(...)`.
+			return v.set(c, v.defFn(c), false)
+		}
+		*p = items
+	}
+	return nil
+}
+
+// show is the variable's value as Redacted prints it.
+func (v variable) show(c *Config) string {
+	var s string
+	switch p := v.field(c).(type) {
+	case *string:
+		s = *p
+	case *bool:
+		s = "False"
+		if *p {
+			s = "True"
+		}
+	case *int:
+		s = strconv.Itoa(*p)
+		if v.none != nil && *p == -1 {
+			s = "None"
+		}
+	case *[]string:
+		s = strings.Join(*p, ",")
+	}
+	if v.secret && s != "" {
+		return "********"
+	}
+	return s
 }
 
 // HostAllowed reports whether a request's Host header (with or without port)
@@ -305,22 +453,14 @@ func (c *Config) HostAllowed(hostport string) bool {
 	return false
 }
 
-// Redacted lists the configuration as NAME=value lines with secrets masked,
-// for `overdue serve` start-up logs and bug reports.
+// Redacted lists every variable of the table as NAME=value lines, in
+// table order, with secrets masked, for `overdue serve` start-up logs and
+// bug reports.
 func (c *Config) Redacted() []string {
-	mask := func(s string) string {
-		if s == "" {
-			return ""
-		}
-		return "********"
+	vars := variables()
+	out := make([]string, len(vars))
+	for i, v := range vars {
+		out[i] = v.name + "=" + v.show(c)
 	}
-	return []string{
-		"DB=" + c.DB, "DB_NAME=" + c.DBName, "DB_HOST=" + c.DBHost, "DB_PORT=" + c.DBPort,
-		"DB_USER=" + c.DBUser, "DB_PASSWORD=" + mask(c.DBPassword), "DB_SSLMODE=" + c.DBSSLMode,
-		"SITE_ROOT=" + c.SiteRoot, "SITE_NAME=" + c.SiteName, "PING_ENDPOINT=" + c.PingEndpoint,
-		"PING_BODY_LIMIT=" + strconv.Itoa(c.PingBodyLimit), "SECRET_KEY=" + mask(c.SecretKey),
-		"ALLOWED_HOSTS=" + strings.Join(c.AllowedHosts, ","),
-		"EMAIL_HOST=" + c.EmailHost, "EMAIL_HOST_PASSWORD=" + mask(c.EmailHostPassword),
-		"METRICS_KEY=" + mask(c.MetricsKey), "API_RATE_LIMIT=" + strconv.Itoa(c.APIRateLimit),
-	}
+	return out
 }

@@ -8,9 +8,10 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
+
+	"github.com/overdue/overdue/internal/pycompat"
 )
 
 // Stored check statuses. "grace" and "started" are derived, never stored.
@@ -209,22 +210,12 @@ func NewCheck(projectID int64, now time.Time) Check {
 func (c *Check) TagsList() []string {
 	var out []string
 	for _, t := range strings.Split(c.Tags, " ") {
-		if t = PyStrip(t); t != "" {
+		if t = pycompat.Strip(t); t != "" {
 			out = append(out, t)
 		}
 	}
 	return out
 }
-
-// PyStrip is Python's str.strip(): it trims unicode.IsSpace runes and also
-// the ASCII separators U+001C to U+001F, which Python counts as whitespace
-// and strings.TrimSpace does not. Upstream strips tags and keywords so.
-func PyStrip(s string) string {
-	return strings.TrimFunc(s, PyIsSpace)
-}
-
-// PyIsSpace is Python's str.isspace for one character.
-func PyIsSpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }
 
 // UniqueKey is upstream's stable public identifier of a check: the SHA-1 hex
 // digest of the first 16 hex digits of its UUID. Read-only API responses,

@@ -27,25 +27,6 @@ func TestTagsList(t *testing.T) {
 	}
 }
 
-func TestPyStrip(t *testing.T) {
-	// Every code point Python's str.isspace() accepts, and nothing else
-	// (python3 -c 'print([hex(c) for c in range(0x110000) if chr(c).isspace()])').
-	space := []rune{0x9, 0xa, 0xb, 0xc, 0xd, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003,
-		0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000}
-	isSpace := map[rune]bool{}
-	for _, r := range space {
-		isSpace[r] = true
-	}
-	for r := rune(0); r <= 0x10ffff; r++ {
-		if r >= 0xd800 && r <= 0xdfff {
-			continue
-		}
-		if got := PyStrip(string(r)) == ""; got != isSpace[r] {
-			t.Errorf("PyStrip(%U) strips it: %v, Python: %v", r, got, isSpace[r])
-		}
-	}
-}
-
 func TestUniqueKey(t *testing.T) {
 	// Python: hashlib.sha1(b"e4d909c290d0fb1c").hexdigest(), which is what
 	// upstream computes from this UUID.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/pycompat"
 )
 
 // Action is what the ping URL asked for.
@@ -142,7 +143,7 @@ func kindOf(ev Event) string {
 // str.strip trims), non-empty keyword is a (case-sensitive) substring of body.
 func matchKeywords(body []byte, keywords string) bool {
 	for kw := range strings.SplitSeq(keywords, ",") {
-		kw = model.PyStrip(kw)
+		kw = pycompat.Strip(kw)
 		if kw != "" && bytes.Contains(body, []byte(kw)) {
 			return true
 		}

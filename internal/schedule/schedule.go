@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/schedule/cron"
 	"github.com/overdue/overdue/internal/schedule/oncalendar"
 )
@@ -64,7 +64,7 @@ func (e *InvalidExpressionError) Is(target error) bool { return target == ErrInv
 // single line with exactly five whitespace-separated fields is "cron", anything
 // else "oncalendar".
 func GuessKind(expr string) string {
-	if !strings.ContainsRune(pyStrip(expr), '\n') && len(pyFields(expr)) == 5 {
+	if !strings.ContainsRune(pycompat.Strip(expr), '\n') && len(pycompat.Fields(expr)) == 5 {
 		return model.KindCron
 	}
 	return model.KindOnCalendar
@@ -91,7 +91,7 @@ func Parse(kind, expr, tz string) (Schedule, error) {
 	invalid := func(format string, args ...any) error {
 		return &InvalidExpressionError{Kind: kind, Err: fmt.Errorf(format, args...)}
 	}
-	if pyStrip(expr) == "" {
+	if pycompat.Strip(expr) == "" {
 		return nil, invalid("the expression is empty")
 	}
 
@@ -99,7 +99,7 @@ func Parse(kind, expr, tz string) (Schedule, error) {
 	if kind == model.KindCron {
 		// cronsim also takes a 6-field form with seconds, which upstream never
 		// treats as cron.
-		if n := len(pyFields(expr)); n != 5 {
+		if n := len(pycompat.Fields(expr)); n != 5 {
 			return nil, invalid("expected 5 fields, got %d", n)
 		}
 		e, err := cron.Parse(expr)
@@ -110,8 +110,8 @@ func Parse(kind, expr, tz string) (Schedule, error) {
 	} else {
 		// Upstream's UI validator caps each line at four parts
 		// (weekday, date, time, zone).
-		for i, line := range strings.Split(pyStrip(expr), "\n") {
-			if n := len(pyFields(line)); n > 4 {
+		for i, line := range strings.Split(pycompat.Strip(expr), "\n") {
+			if n := len(pycompat.Fields(line)); n > 4 {
 				return nil, invalid("line %d has %d parts, at most 4 are allowed", i+1, n)
 			}
 		}
@@ -164,14 +164,3 @@ func (s onCalendarSchedule) Next(after time.Time) (time.Time, bool) {
 	t, ok := s.sched.Next(after.Truncate(time.Second), s.loc)
 	return t.UTC(), ok
 }
-
-// isPySpace reports whether Python's str.split() and str.strip() treat r as
-// whitespace. Go's unicode.IsSpace misses the four ASCII separators U+001C
-// to U+001F, which Python counts; upstream splits with Python.
-func isPySpace(r rune) bool {
-	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-}
-
-func pyStrip(s string) string { return strings.TrimFunc(s, isPySpace) }
-
-func pyFields(s string) []string { return strings.FieldsFunc(s, isPySpace) }

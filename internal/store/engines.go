@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,6 +131,9 @@ func startCheckpointer(cp, w *sql.DB, period time.Duration, resetFrames int) (st
 func openPostgres(cfg Config) (*Store, error) {
 	dsn := cfg.DSN
 	if dsn == "" {
+		if err := checkTargetSessionAttrs(cfg.TargetSessionAttrs); err != nil {
+			return nil, err
+		}
 		dsn = postgresDSN(cfg)
 	}
 	pc, err := pgx.ParseConfig(dsn)
@@ -170,7 +174,21 @@ func postgresDSN(cfg Config) string {
 	add("user", cfg.User)
 	add("password", cfg.Password)
 	add("sslmode", cfg.SSLMode)
+	add("target_session_attrs", cfg.TargetSessionAttrs)
 	return strings.Join(parts, " ")
+}
+
+// targetSessionAttrs lists the values pgx (like libpq) accepts for
+// target_session_attrs.
+var targetSessionAttrs = []string{"any", "read-write", "read-only", "primary", "standby", "prefer-standby"}
+
+// checkTargetSessionAttrs refuses a value pgx would reject with a message
+// that quotes the whole connection string, password included.
+func checkTargetSessionAttrs(v string) error {
+	if v == "" || slices.Contains(targetSessionAttrs, v) {
+		return nil
+	}
+	return fmt.Errorf("postgres: target_session_attrs must be any, read-write, read-only, primary, standby or prefer-standby, not %q", v)
 }
 
 func openMySQL(cfg Config) (*Store, error) {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Every migration version must exist for every engine, so that one schema
@@ -60,5 +62,30 @@ func TestPostgresDSN(t *testing.T) {
 	want := `host='db' port='5433' dbname='hc' user='u' password='p\'w\\x' sslmode='disable'`
 	if got != want {
 		t.Errorf("postgresDSN = %s, want %s", got, want)
+	}
+}
+
+// TestPostgresTargetSessionAttrs: DB_TARGET_SESSION_ATTRS reaches pgx,
+// which then checks each connection (read-write: not a standby); a value
+// pgx does not know is refused with a sentence naming the setting.
+func TestPostgresTargetSessionAttrs(t *testing.T) {
+	for _, v := range []string{"any", "read-write", "read-only", "primary", "standby", "prefer-standby"} {
+		dsn := postgresDSN(Config{Host: "db", Name: "hc", TargetSessionAttrs: v})
+		if !strings.HasSuffix(dsn, " target_session_attrs='"+v+"'") {
+			t.Errorf("%s: DSN %s", v, dsn)
+		}
+		pc, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			t.Fatalf("%s: pgx refuses %s: %v", v, dsn, err)
+		}
+		if (pc.ValidateConnect == nil) != (v == "any") {
+			t.Errorf("%s: ValidateConnect set = %v", v, pc.ValidateConnect != nil)
+		}
+	}
+	for _, v := range []string{"master", "READ-WRITE", "read_write"} {
+		_, err := openPostgres(Config{Host: "db", Name: "hc", Password: "hunter2", TargetSessionAttrs: v})
+		if err == nil || !strings.Contains(err.Error(), "target_session_attrs must be any, read-write") || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%q: err %v", v, err)
+		}
 	}
 }

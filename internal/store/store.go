@@ -24,6 +24,9 @@ type Config struct {
 	Path   string // SQLite file
 
 	Name, Host, Port, User, Password, SSLMode string
+	// TargetSessionAttrs is libpq's target_session_attrs (PostgreSQL only):
+	// which server of a multi-host DB_HOST to keep; "" leaves pgx's "any".
+	TargetSessionAttrs string
 	// DSN is a complete driver connection string (pgx URL or key=value, or a
 	// go-sql-driver DSN). Overdue's required MySQL settings are added to it.
 	DSN string

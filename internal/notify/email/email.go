@@ -21,6 +21,7 @@ import (
 	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/pycompat"
 )
 
 //go:embed templates
@@ -144,7 +145,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 	hasBody := m.LastPing != nil && len(m.LastPing.Body) > 0
 	bodyLen, bodyCut := 0, false
 	if hasBody {
-		body = notify.DecodeUTF8(m.LastPing.Body)
+		body = pycompat.DecodeUTF8(m.LastPing.Body)
 		r := []rune(body)
 		bodyLen = len(r)
 		if bodyLen > bodyLimit {

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/pycompat"
 )
 
 // Spec is the request for one event.
@@ -83,7 +84,7 @@ func expandValues(template string, m *notify.Message, where position) string {
 	}
 	safe := func(s string) string {
 		if where == inURL {
-			return pyQuote(s)
+			return pycompat.Quote(s, "/")
 		}
 		return s
 	}
@@ -91,8 +92,8 @@ func expandValues(template string, m *notify.Message, where position) string {
 	ph := []placeholder{
 		{"$CODE", c.Code},
 		{"$STATUS", m.Status},
-		{"$NOW", safe(isoSeconds(m.Flip.Created))},
-		{"$NAME_JSON", safe(pyJSONString(c.Name))},
+		{"$NOW", safe(pycompat.ISOFormat(m.Flip.Created.Truncate(time.Second)))},
+		{"$NAME_JSON", safe(pycompat.JSONString(c.Name))},
 		{"$NAME", safe(c.Name)},
 		{"$SLUG", c.Slug},
 		{"$TAGS", safe(c.Tags)},
@@ -101,9 +102,9 @@ func expandValues(template string, m *notify.Message, where position) string {
 	if where == inBody && strings.Contains(template, "$BODY") {
 		body := ""
 		if m.LastPing != nil && len(m.LastPing.Body) > 0 {
-			body = notify.DecodeUTF8(m.LastPing.Body)
+			body = pycompat.DecodeUTF8(m.LastPing.Body)
 		}
-		ph = append(ph, placeholder{"$BODY_JSON", pyJSONString(body)}, placeholder{"$BODY", body})
+		ph = append(ph, placeholder{"$BODY_JSON", pycompat.JSONString(body)}, placeholder{"$BODY", body})
 	}
 	if strings.Contains(template, "$EXITSTATUS") {
 		v := "-1"
@@ -199,68 +200,6 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	}
 	_, err = t.Client.SendAttempts(ctx, req, tries)
 	return err
-}
-
-// isoSeconds is Python's datetime.isoformat() of a UTC time without
-// microseconds: "2026-11-24T12:00:00+00:00".
-func isoSeconds(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05") + "+00:00"
-}
-
-// pyQuote is Python's urllib.parse.quote with its default safe="/":
-// letters, digits, "_.-~" and "/" are kept, every other byte of the UTF-8
-// text is percent-encoded in upper case.
-func pyQuote(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_.-~/", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&15])
-	}
-	return b.String()
-}
-
-// pyJSONString is Python's json.dumps of a str: ASCII only, with \uXXXX
-// escapes (surrogate pairs beyond the BMP) and Python's short escapes.
-func pyJSONString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\b':
-			b.WriteString(`\b`)
-		case '\f':
-			b.WriteString(`\f`)
-		default:
-			switch {
-			case r < 0x20 || (r > 0x7f && r < 0x10000):
-				fmt.Fprintf(&b, `\u%04x`, r)
-			case r >= 0x10000:
-				r -= 0x10000
-				fmt.Fprintf(&b, `\u%04x\u%04x`, 0xd800+(r>>10), 0xdc00+(r&0x3ff))
-			default:
-				b.WriteRune(r)
-			}
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 // latin1 returns s as latin-1 bytes (what upstream's curl puts on the

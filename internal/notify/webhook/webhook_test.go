@@ -119,23 +119,29 @@ func TestRender(t *testing.T) {
 	}
 }
 
-func TestPyJSONString(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":     `"plain"`,
-		"q\"b\\":    `"q\"b\\"`,
-		"tab\tnl\n": `"tab\tnl\n"`,
-		"\x01\x7f":  "\"\\u0001\x7f\"",
-		"ü☃":        `"\u00fc\u2603"`,
-		"😀":         `"\ud83d\ude00"`,
-		"</script>": `"</script>"`,
+// TestRenderJSONPlaceholders: $NAME_JSON and $BODY_JSON are json.dumps of
+// the text, as upstream writes them (printed by CPython 3.11); U+007F is
+// escaped like every character outside " " to "~".
+func TestRenderJSONPlaceholders(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"plain", "ok", `"plain"|"ok"`},
+		{"q\"b\\", "tab\tnl\n", `"q\"b\\"|"tab\tnl\n"`},
+		{"\x01\x7f", "\x7f", `"\u0001\u007f"|"\u007f"`},
+		{"ü☃😀", "</script>", `"\u00fc\u2603\ud83d\ude00"|"</script>"`},
+		{"", "a\xffb", `""|"a\ufffdb"`}, // the body is decoded as Python decodes it first
 	} {
-		if got := pyJSONString(in); got != want {
-			t.Errorf("pyJSONString(%q) = %s, want %s", in, got, want)
+		m := message("down")
+		m.Check.Name = tc.name
+		m.LastPing.Body = []byte(tc.body)
+		_, _, _, body := Render(Spec{Method: "POST", URL: "http://host/", Body: "$NAME_JSON|$BODY_JSON"}, m)
+		if string(body) != tc.want {
+			t.Errorf("name %q body %q: %s, want %s", tc.name, tc.body, body, tc.want)
 		}
-		// And it is valid JSON that decodes back.
+		// Each half is valid JSON that decodes back to the text.
+		name, _, _ := strings.Cut(string(body), "|")
 		var back string
-		if err := json.Unmarshal([]byte(pyJSONString(in)), &back); err != nil || back != in {
-			t.Errorf("%q does not round-trip: %q, %v", in, back, err)
+		if err := json.Unmarshal([]byte(name), &back); err != nil || back != tc.name {
+			t.Errorf("%s does not decode to %q: %q, %v", name, tc.name, back, err)
 		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"math/bits"
 	"strings"
+
+	"github.com/overdue/overdue/internal/pycompat"
 )
 
 // ErrNeverMatches is wrapped by Parse errors for expressions that are
@@ -101,7 +103,7 @@ var maxMonthDays = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 // whitespace-separated fields, cronsim's parser accepts them, and there is a
 // fire time within the search window starting at 2000-01-01 (naive).
 func Parse(expr string) (*Expr, error) {
-	fields := strings.FieldsFunc(expr, isPySpace)
+	fields := pycompat.Fields(expr)
 	if len(fields) != 5 {
 		return nil, fmt.Errorf("expected 5 fields, got %d", len(fields))
 	}
@@ -158,22 +160,6 @@ func Parse(expr string) (*Expr, error) {
 		return nil, ErrNeverMatches
 	}
 	return e, nil
-}
-
-// isPySpace reports whether Python's str.split() treats r as whitespace.
-// It is unicode.IsSpace plus the ASCII separators U+001C-U+001F.
-func isPySpace(r rune) bool {
-	switch {
-	case r == ' ' || (r >= '\t' && r <= '\r') || (r >= 0x1c && r <= 0x1f):
-		return true
-	case r < 0x80:
-		return false
-	}
-	switch r {
-	case 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000:
-		return true
-	}
-	return r >= 0x2000 && r <= 0x200a
 }
 
 // parseField follows cronsim's precedence of operators exactly: "*", then the

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/overdue/overdue/internal/pycompat"
 )
 
 // ErrNeverOccurs is returned (wrapped) by Parse for a well-formed schedule
@@ -30,7 +32,7 @@ type Schedule struct {
 // at most 4 whitespace-separated tokens per line, every line parses, at least
 // one occurrence after 2000-01-01T00:00Z before year 2200).
 func Parse(expr string) (*Schedule, error) {
-	stripped := pyStrip(expr)
+	stripped := pycompat.Strip(expr)
 	if stripped == "" {
 		return nil, errors.New("the schedule is empty")
 	}
@@ -42,7 +44,7 @@ func Parse(expr string) (*Schedule, error) {
 		return fmt.Sprintf("line %d: ", i+1)
 	}
 	for i, ln := range raw {
-		if n := pyCountFields(ln); n > maxTokens {
+		if n := pycompat.CountFields(ln); n > maxTokens {
 			return nil, fmt.Errorf("%s%d fields, at most %d are allowed ([weekday] [date] [time] [zone])", where(i), n, maxTokens)
 		}
 	}

@@ -260,20 +260,3 @@ func TestNextNilLocIsUTC(t *testing.T) {
 		t.Fatalf("nil loc gave %v, UTC gave %v", a, b)
 	}
 }
-
-func TestPythonStrings(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want int
-	}{
-		{"a b", 2}, {"a\u3000b", 2}, {"a\x1cb", 2}, {"a\u200bb", 1}, {"  ", 0}, {"a\u00a0\u2028b c", 3},
-	} {
-		if got := pyCountFields(tc.in); got != tc.want || len(pyFields(tc.in)) != tc.want {
-			t.Errorf("fields(%q) = %d/%d, want %d", tc.in, got, len(pyFields(tc.in)), tc.want)
-		}
-	}
-	head, last, ok := pyRSplit1("Mon  12:00\u3000UTC")
-	if !ok || head != "Mon  12:00" || last != "UTC" {
-		t.Errorf("rsplit = %q %q %v", head, last, ok)
-	}
-}

@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"strings"
 	"time"
+
+	"github.com/overdue/overdue/internal/pycompat"
 )
 
 // field identifies one component of an expression.
@@ -364,7 +366,7 @@ func parseExpr(expr string) (spec, error) {
 		}
 	}
 	// "month~day" is read as a date whose day field starts with "~".
-	parts := pyFields(strings.ReplaceAll(expr, "~", "-~"))
+	parts := pycompat.Fields(strings.ReplaceAll(expr, "~", "-~"))
 	if len(parts) == 0 {
 		return sp, errors.New("empty expression")
 	}
@@ -444,7 +446,7 @@ func looksLikeZone(tok string) bool {
 
 // parseLine parses one line, including an optional trailing zone.
 func parseLine(raw string, zl zoneLoader) (spec, error) {
-	expr := pyStrip(raw)
+	expr := pycompat.Strip(raw)
 	if expr == "" {
 		return spec{}, errors.New("empty line")
 	}
@@ -453,7 +455,7 @@ func parseLine(raw string, zl zoneLoader) (spec, error) {
 	// Upstream only looks for a zone when the line contains an ASCII space;
 	// "12:00\tUTC" is therefore invalid.
 	if strings.Contains(expr, " ") {
-		if head, last, ok := pyRSplit1(expr); ok {
+		if head, last, ok := pycompat.RSplit1(expr); ok {
 			if z := zl.load(last); z != nil {
 				expr, zone = head, z
 			} else if looksLikeZone(last) {

@@ -2,55 +2,11 @@ package oncalendar
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
-// Upstream runs on Python strings, so tokenising and case folding must follow
-// Python's rules rather than Go's: the two disagree on a handful of code
+// Upstream runs on Python strings, so case folding must follow Python's
+// rules rather than Go's (whitespace is pycompat's): the two disagree on a handful of code
 // points, and the hidden corpus deliberately contains non-ASCII input.
-
-// isPySpace reports whether Python's str.isspace would be true for r. Go's
-// unicode.IsSpace misses the four ASCII information separators.
-func isPySpace(r rune) bool {
-	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-}
-
-// pyStrip mirrors str.strip() with no arguments.
-func pyStrip(s string) string { return strings.TrimFunc(s, isPySpace) }
-
-// pyFields mirrors str.split() with no arguments.
-func pyFields(s string) []string { return strings.FieldsFunc(s, isPySpace) }
-
-// pyCountFields counts what pyFields would return without allocating.
-func pyCountFields(s string) int {
-	n, in := 0, false
-	for _, r := range s {
-		sp := isPySpace(r)
-		if !sp && !in {
-			n++
-		}
-		in = !sp
-	}
-	return n
-}
-
-// pyRSplit1 mirrors s.rsplit(maxsplit=1) for a string that is already
-// stripped and contains whitespace: the head keeps its inner whitespace but
-// loses the run that separates it from the last token.
-func pyRSplit1(s string) (head, last string, ok bool) {
-	i := strings.LastIndexFunc(s, isPySpace)
-	if i < 0 {
-		return "", "", false
-	}
-	_, size := utf8.DecodeRuneInString(s[i:])
-	last = s[i+size:]
-	head = strings.TrimRightFunc(s[:i], isPySpace)
-	if head == "" || last == "" {
-		return "", "", false
-	}
-	return head, last, true
-}
 
 // pyLowerASCII returns what Python's str.lower() gives, but only when that
 // result is pure ASCII (the only case that can equal a shorthand name).

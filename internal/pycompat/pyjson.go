@@ -1,9 +1,8 @@
-package api
+package pycompat
 
 import (
 	"bytes"
 	"encoding/json"
-	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,19 +10,20 @@ import (
 	"unicode/utf8"
 )
 
-// Upstream parses request bodies with Python's json module and takes
-// str() of a non-string "api_key". The helpers here reproduce the parts of
-// that which a client can observe: which bodies parse, and the length of
-// str(value) (a key must be exactly 32 characters).
+// The helpers below reproduce what a client can observe of Python's
+// json.loads and of str()/repr() of what it returns: which bodies parse,
+// and the text (above all the length) of str(value). Decoded values are
+// those of encoding/json with UseNumber: nil, bool, string, json.Number,
+// []any and map[string]any.
 
-// pyJSONConstants rewrites the NaN, Infinity and -Infinity tokens that
+// JSONConstants rewrites the NaN, Infinity and -Infinity tokens that
 // Python's json.loads accepts (and encoding/json does not) into numbers
 // that decode to the same kind of value: a float, whose str() has the same
 // length ("nan" becomes 0.0, the infinities overflow to ±Inf). Tokens inside
 // strings are left alone; each replacement is padded with spaces so that a
 // token glued to something else ("1NaN", "NaN1") still fails to parse, as
 // it does in Python. found is false when there was nothing to rewrite.
-func pyJSONConstants(body []byte) (out []byte, found bool) {
+func JSONConstants(body []byte) (out []byte, found bool) {
 	inString, escaped := false, false
 	for i := 0; i < len(body); i++ {
 		c := body[i]
@@ -64,26 +64,22 @@ func pyJSONConstants(body []byte) (out []byte, found bool) {
 	return out, found
 }
 
-// pyMaxIntDigits is Python's default int_max_str_digits: json.loads refuses
-// (ValueError, so "could not parse request body") an integer literal with
-// more digits than that.
-const pyMaxIntDigits = 4300
-
-// hasHugeInt reports whether a decoded document holds such an integer.
-func hasHugeInt(v any) bool {
+// HasHugeInt reports whether a decoded document holds an integer literal
+// of more than MaxIntDigits digits, which json.loads refuses.
+func HasHugeInt(v any) bool {
 	switch v := v.(type) {
 	case json.Number:
 		s := strings.TrimPrefix(string(v), "-")
-		return len(s) > pyMaxIntDigits && !strings.ContainsAny(s, ".eE")
+		return len(s) > MaxIntDigits && !strings.ContainsAny(s, ".eE")
 	case []any:
 		for _, x := range v {
-			if hasHugeInt(x) {
+			if HasHugeInt(x) {
 				return true
 			}
 		}
 	case map[string]any:
 		for _, x := range v {
-			if hasHugeInt(x) {
+			if HasHugeInt(x) {
 				return true
 			}
 		}
@@ -91,18 +87,18 @@ func hasHugeInt(v any) bool {
 	return false
 }
 
-// pyStr is Python's str() of a decoded JSON value, for "api_key" in a body.
-func pyStr(v any) string {
+// Str is Python's str() of a decoded JSON value.
+func Str(v any) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
-	return pyRepr(v)
+	return Repr(v)
 }
 
-// pyRepr is Python's repr() of a decoded JSON value. Dict keys come out
-// sorted rather than in document order; only the length of the result
-// matters to its one caller.
-func pyRepr(v any) string {
+// Repr is Python's repr() of a decoded JSON value. Dict keys come out
+// sorted rather than in document order (a Go map has none), so only the
+// length of a dict's repr is exact.
+func Repr(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "None"
@@ -112,13 +108,13 @@ func pyRepr(v any) string {
 		}
 		return "False"
 	case string:
-		return pyReprString(v)
+		return StrRepr(v)
 	case json.Number:
-		return pyReprNumber(string(v))
+		return NumberRepr(string(v))
 	case []any:
 		parts := make([]string, len(v))
 		for i, x := range v {
-			parts[i] = pyRepr(x)
+			parts[i] = Repr(x)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
@@ -129,15 +125,16 @@ func pyRepr(v any) string {
 		sort.Strings(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			parts[i] = pyReprString(k) + ": " + pyRepr(v[k])
+			parts[i] = StrRepr(k) + ": " + Repr(v[k])
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return ""
 }
 
-// pyReprNumber is repr(int(s)) or repr(float(s)) for a JSON number literal.
-func pyReprNumber(s string) string {
+// NumberRepr is repr() of what json.loads makes of a JSON number literal:
+// an int without ".", "e" or "E", otherwise a float.
+func NumberRepr(s string) string {
 	if !strings.ContainsAny(s, ".eE") {
 		if strings.TrimLeft(s, "-0") == "" {
 			return "0" // "-0" is the int 0
@@ -145,55 +142,14 @@ func pyReprNumber(s string) string {
 		return s
 	}
 	f, _ := strconv.ParseFloat(s, 64) // ±Inf on overflow, as float() gives
-	return pyReprFloat(f)
+	return FloatRepr(f)
 }
 
-// pyReprFloat is Python's repr of a float: the shortest round-tripping
-// digits, positional for decimal exponents -4 to 15, otherwise scientific
-// with at least two exponent digits; always a fractional part when
-// positional.
-func pyReprFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±XX
-	mant, expStr, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expStr)
-	if exp < -4 || exp >= 16 {
-		sign := "+"
-		if exp < 0 {
-			sign, exp = "-", -exp
-		}
-		return mant + "e" + sign + pad2(exp)
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
-}
-
-func pad2(n int) string {
-	if n < 10 {
-		return "0" + strconv.Itoa(n)
-	}
-	return strconv.Itoa(n)
-}
-
-// pyReprString is Python's repr of a str: single quotes unless the text
-// has a single quote and no double quote, backslash escapes for the quote,
-// the backslash, \t \n \r and characters that are not printable.
-func pyReprString(s string) string {
+// StrRepr is Python's repr() of a str: single quotes unless the text has a
+// single quote and no double quote, backslash escapes for the quote, the
+// backslash, \t \n \r, and \x, \u or \U escapes for characters that are not
+// printable.
+func StrRepr(s string) string {
 	quote := byte('\'')
 	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
 		quote = '"'

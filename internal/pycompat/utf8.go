@@ -1,17 +1,17 @@
-package notify
+package pycompat
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// DecodeUTF8 turns bytes into text the way upstream does
-// (bytes.decode(errors="replace")): valid UTF-8 is kept and every maximal
-// invalid subpart becomes one U+FFFD. strings.ToValidUTF8 would merge a run
-// of bad bytes into one replacement, and utf8.DecodeRune gives one per byte
-// even inside a truncated sequence; CPython follows the Unicode standard's
-// "maximal subpart" practice, so a webhook's $BODY and an email's body
-// match what upstream sends byte for byte.
+// DecodeUTF8 is Python's bytes.decode("utf-8", errors="replace"): valid
+// UTF-8 is kept and every maximal invalid subpart becomes one U+FFFD.
+// strings.ToValidUTF8 would merge a run of bad bytes into one replacement,
+// and utf8.DecodeRune gives one per byte even inside a truncated sequence;
+// CPython follows the Unicode standard's "maximal subpart" practice, so a
+// webhook's $BODY and an email's body match what upstream sends byte for
+// byte.
 func DecodeUTF8(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
