@@ -20,6 +20,7 @@ import (
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/config"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
@@ -105,6 +106,9 @@ func openStore(ctx context.Context, cfg config.Config, e env) (*store.Store, boo
 func openStoreAs(ctx context.Context, cfg config.Config, e env, app string) (*store.Store, bool) {
 	sc := storeConfig(cfg)
 	sc.AppName = app
+	// Every process that writes flips (a /fail ping on a web node too)
+	// enqueues their notifications, by the registry's rule.
+	sc.ChannelEvents = kinds.New().Events
 	st, err := store.Open(ctx, sc)
 	if err != nil {
 		hint := "DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASSWORD"
@@ -210,7 +214,12 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	var role *alertRole
 	onCommit := pruner.Observe
 	if runAlerts {
-		role = startAlerts(bg, cfg, st, cache, *workers, log)
+		role, err = startAlerts(bg, cfg, e.getenv, st, cache, *workers, log)
+		if err != nil {
+			stopBG()
+			fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+			return exitError
+		}
 		hook := alerts.PingHook(role.engine, role.dispatcher)
 		onCommit = func(rs []ping.Result) { pruner.Observe(rs); hook(rs) }
 	}
@@ -292,7 +301,7 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e env) int {
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	if !validEmail(*email) {
+	if !model.ValidEmail(*email) {
 		fmt.Fprintf(e.stderr, "overdue createsuperuser: --email must be an email address such as alice@example.org, not %q\n", *email)
 		return exitUsage
 	}
@@ -377,7 +386,7 @@ func cmdProjectCreate(ctx context.Context, args []string, e env) int {
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	if !validEmail(*owner) {
+	if !model.ValidEmail(*owner) {
 		fmt.Fprintf(e.stderr, "overdue project create: --owner must be an email address such as alice@example.org, not %q\n", *owner)
 		return exitUsage
 	}
@@ -412,19 +421,4 @@ func cmdProjectCreate(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stdout, "Project %q created.\nUUID:              %s\nAPI key:           %s\nRead-only API key: %s\nPing key:          %s\n",
 		keys.Name, keys.UUID, keys.APIKey, keys.APIKeyReadonly, keys.PingKey)
 	return exitOK
-}
-
-// validEmail is a deliberately loose syntax check: one @, something on both
-// sides, no spaces or control characters.
-func validEmail(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || len(s) > 254 {
-		return false
-	}
-	for _, r := range s {
-		if r <= ' ' || r == 0x7f {
-			return false
-		}
-	}
-	return true
 }

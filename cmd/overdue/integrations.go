@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,31 +12,42 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/kinds"
+	"github.com/overdue/overdue/internal/notify/webhook"
 	"github.com/overdue/overdue/internal/store"
 )
 
-// headerList collects repeated --header-down/--header-up "Name: value" flags.
-type headerList map[string]string
+// headerList collects repeated --header-down/--header-up "Name: value"
+// flags as the lines of the webhook form's headers field. Each is checked
+// by the webhook's own rule as it is parsed, so that a bad one is the flag
+// package's usage error, naming the flag.
+type headerList struct{ lines *[]string }
 
 func (h headerList) String() string { return "" }
 
 func (h headerList) Set(v string) error {
-	name, value, ok := strings.Cut(v, ":")
-	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-	// As upstream's HeadersField: both parts are required, and a name must
-	// be latin-1 (it goes out as bytes).
-	if !ok || name == "" || value == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
-		return fmt.Errorf("want \"Name: value\", got %q", v)
+	if _, _, err := webhook.ParseHeader(v); err != nil {
+		return err
 	}
-	if strings.ContainsFunc(name, func(r rune) bool { return r > 0xff }) {
-		return errors.New("header names must not contain special characters")
-	}
-	if utf8.RuneCountInString(name) > 1000 || utf8.RuneCountInString(value) > 1000 {
-		return errors.New("a header name or value is limited to 1,000 characters")
-	}
-	h[name] = value
+	*h.lines = append(*h.lines, v)
 	return nil
+}
+
+// flagOf names the flag that fills a form field, for error messages: the
+// form key with "-" for "_" (url_down is --url-down), but for the email
+// fields and the header lists, whose flags have their own names.
+func flagOf(key string) string {
+	switch key {
+	case "value":
+		return "--email"
+	case "up", "down":
+		return "--notify-" + key
+	case "headers_down", "headers_up":
+		return "--header-" + strings.TrimPrefix(key, "headers_")
+	}
+	return "--" + strings.ReplaceAll(key, "_", "-")
 }
 
 // cmdIntegrationAdd adds an email or webhook channel to a project and links
@@ -45,11 +55,13 @@ func (h headerList) Set(v string) error {
 // email address gets a verification link unless EMAIL_USE_VERIFICATION is
 // False or it is the project owner's own address.
 //
-// Lengths are counted in characters, as Django's max_length counts them.
+// The flags are turned into the kind's form and checked by the integration
+// registry, as a page's form will be; its errors name the flags.
 func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
+	reg := kinds.New()
 	fs := newFlags("integration add", e)
 	project := fs.String("project", "", "the project's UUID")
-	kind := fs.String("kind", "", "email or webhook")
+	kind := fs.String("kind", "", reg.AddableKinds())
 	name := fs.String("name", "", "a name for the integration")
 	addr := fs.String("email", "", "email: the address")
 	up := fs.Bool("notify-up", true, "email: send \"up\" notifications")
@@ -60,9 +72,9 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 		spec["method_"+ev] = fs.String("method-"+ev, "GET", "webhook: GET, POST or PUT for \""+ev+"\"")
 		spec["body_"+ev] = fs.String("body-"+ev, "", "webhook: request body for \""+ev+"\" (POST and PUT)")
 	}
-	headersDown, headersUp := headerList{}, headerList{}
-	fs.Var(headersDown, "header-down", "webhook: a \"Name: value\" header for \"down\" (repeatable)")
-	fs.Var(headersUp, "header-up", "webhook: a \"Name: value\" header for \"up\" (repeatable)")
+	var headersDown, headersUp []string
+	fs.Var(headerList{&headersDown}, "header-down", "webhook: a \"Name: value\" header for \"down\" (repeatable)")
+	fs.Var(headerList{&headersUp}, "header-up", "webhook: a \"Name: value\" header for \"up\" (repeatable)")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
@@ -76,43 +88,26 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 	if utf8.RuneCountInString(*name) > 100 {
 		return usage("--name is limited to 100 characters")
 	}
-	ch := model.Channel{Code: uuid.NewString(), Name: *name, Kind: *kind}
-	switch *kind {
-	case "email":
-		if !validEmail(*addr) || utf8.RuneCountInString(*addr) > 100 {
-			return usage("--email must be an email address of at most 100 characters")
-		}
-		if !*up && !*down {
-			return usage("at least one of --notify-up and --notify-down must be true")
-		}
-		v, _ := json.Marshal(map[string]any{"value": *addr, "up": *up, "down": *down})
-		ch.Value = string(v)
-	case "webhook":
-		if *spec["url_down"] == "" && *spec["url_up"] == "" {
-			return usage("a webhook needs --url-down, --url-up or both")
-		}
-		doc := map[string]any{"headers_down": headersDown, "headers_up": headersUp}
-		for k, v := range spec {
-			doc[k] = *v
-		}
-		for _, ev := range []string{"down", "up"} {
-			if u := *spec["url_"+ev]; u != "" && !validWebhookURL(u) {
-				return usage(fmt.Sprintf("--url-%s must be an http:// or https:// URL of at most 1,000 characters", ev))
-			}
-			m := strings.ToUpper(*spec["method_"+ev])
-			if m != "GET" && m != "POST" && m != "PUT" {
-				return usage(fmt.Sprintf("--method-%s must be GET, POST or PUT", ev))
-			}
-			doc["method_"+ev] = m
-			if utf8.RuneCountInString(*spec["body_"+ev]) > 1000 {
-				return usage(fmt.Sprintf("--body-%s is limited to 1,000 characters", ev))
-			}
-		}
-		v, _ := json.Marshal(doc)
-		ch.Value = string(v)
-	default:
-		return usage("--kind must be email or webhook")
+	form := url.Values{"value": {*addr}, "headers_down": {strings.Join(headersDown, "\n")}, "headers_up": {strings.Join(headersUp, "\n")}}
+	for k, v := range spec {
+		form.Set(k, *v)
 	}
+	if *up {
+		form.Set("up", "on")
+	}
+	if *down {
+		form.Set("down", "on")
+	}
+	value, err := reg.FromForm(notify.Kind(*kind), form)
+	var fe *notify.FieldError
+	if errors.As(err, &fe) {
+		return usage(fe.Text(flagOf))
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+		return exitError
+	}
+	ch := model.Channel{Code: uuid.NewString(), Name: *name, Kind: *kind, Value: value}
 
 	cfg, st, ok := openConfigured(ctx, e)
 	if !ok {
@@ -157,11 +152,6 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "A verification link was emailed to %s; alerts start once it is opened.\n", *addr)
 	}
 	return exitOK
-}
-
-func validWebhookURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && utf8.RuneCountInString(s) <= 1000 && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func isLowerUUID(s string) bool {
