@@ -7,16 +7,11 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/google/uuid"
-
-	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/accounts"
 	"github.com/overdue/overdue/internal/notify"
-	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/notify/webhook"
-	"github.com/overdue/overdue/internal/store"
 )
 
 // headerList collects repeated --header-down/--header-up "Name: value"
@@ -82,12 +77,6 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "overdue integration add: "+msg)
 		return exitUsage
 	}
-	if !isLowerUUID(*project) {
-		return usage("--project must be the project's UUID")
-	}
-	if utf8.RuneCountInString(*name) > 100 {
-		return usage("--name is limited to 100 characters")
-	}
 	form := url.Values{"value": {*addr}, "headers_down": {strings.Join(headersDown, "\n")}, "headers_up": {strings.Join(headersUp, "\n")}}
 	for k, v := range spec {
 		form.Set(k, *v)
@@ -98,16 +87,21 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 	if *down {
 		form.Set("down", "on")
 	}
-	value, err := reg.FromForm(notify.Kind(*kind), form)
+	nc := accounts.NewChannel{Project: *project, Kind: notify.Kind(*kind), Name: *name, Form: form}
+	// Checked before the database is opened: a usage error needs none.
+	_, err := accounts.CheckChannel(reg, nc)
 	var fe *notify.FieldError
-	if errors.As(err, &fe) {
+	switch {
+	case errors.Is(err, accounts.ErrProjectCode):
+		return usage("--project must be the project's UUID")
+	case errors.Is(err, accounts.ErrChannelName):
+		return usage("--name is limited to 100 characters")
+	case errors.As(err, &fe):
 		return usage(fe.Text(flagOf))
-	}
-	if err != nil {
+	case err != nil:
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError
 	}
-	ch := model.Channel{Code: uuid.NewString(), Name: *name, Kind: *kind, Value: value}
 
 	cfg, st, ok := openConfigured(ctx, e)
 	if !ok {
@@ -118,45 +112,30 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError
 	}
-	p, err := st.ProjectByCode(ctx, *project)
-	if errors.Is(err, store.ErrNotFound) {
+	acc, err := newAccounts(cfg, st)
+	var added accounts.AddedChannel
+	if err == nil {
+		added, err = acc.AddChannel(ctx, nc)
+	}
+	if added.Channel.Code != "" {
+		fmt.Fprintln(e.stdout, added.Channel.Code)
+	}
+	var ve *accounts.VerificationError
+	switch {
+	case errors.Is(err, accounts.ErrNoSuchProject):
 		fmt.Fprintf(e.stderr, "overdue: there is no project %s.\n", *project)
 		return exitError
-	}
-	if err != nil {
+	case errors.As(err, &ve):
+		fmt.Fprintf(e.stderr, "overdue: the integration was added, but the verification email could not be sent: %s.\n", oneLine(ve.Err))
+		return exitError
+	case err != nil:
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError
 	}
-	ch.ProjectID = p.ID
-	verify := false
-	if *kind == "email" {
-		owner, err := st.UserByID(ctx, p.OwnerID)
-		ownAddress := err == nil && strings.EqualFold(owner.Email, *addr)
-		ch.EmailVerified = !cfg.EmailUseVerification || ownAddress
-		verify = !ch.EmailVerified
-	}
-	if err := st.CreateChannel(ctx, &ch); err != nil {
-		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
-		return exitError
-	}
-	if err := st.LinkChannelToAllChecks(ctx, ch.ID); err != nil {
-		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
-		return exitError
-	}
-	fmt.Fprintln(e.stdout, ch.Code)
-	if verify {
-		if err := email.SendVerification(ctx, newMailer(cfg), cfg.SiteRoot, cfg.SiteName, cfg.SecretKey, ch); err != nil {
-			fmt.Fprintf(e.stderr, "overdue: the integration was added, but the verification email could not be sent: %s.\n", oneLine(err))
-			return exitError
-		}
+	if added.VerificationSent {
 		fmt.Fprintf(e.stderr, "A verification link was emailed to %s; alerts start once it is opened.\n", *addr)
 	}
 	return exitOK
-}
-
-func isLowerUUID(s string) bool {
-	u, err := uuid.Parse(s)
-	return err == nil && u.String() == s
 }
 
 var _ flag.Value = headerList{}
