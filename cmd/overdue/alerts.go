@@ -10,13 +10,11 @@ import (
 
 	"github.com/overdue/overdue/internal/alerts"
 	"github.com/overdue/overdue/internal/api"
-	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/config"
 	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
-	"github.com/overdue/overdue/internal/notify/email"
-	"github.com/overdue/overdue/internal/notify/webhook"
+	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -30,11 +28,15 @@ type alertRole struct {
 
 // startAlerts runs the engine and the dispatcher until ctx ends; wait
 // returns once both have stopped (the dispatcher lets in-flight sends finish).
-func startAlerts(ctx context.Context, cfg config.Config, st *store.Store, cache *schedule.Cache, workers int, log *slog.Logger) *alertRole {
+func startAlerts(ctx context.Context, cfg config.Config, getenv config.Env, st *store.Store, cache *schedule.Cache, workers int, log *slog.Logger) (*alertRole, error) {
+	transports, err := buildTransports(cfg, getenv, st)
+	if err != nil {
+		return nil, err
+	}
 	r := &alertRole{}
 	r.dispatcher = alerts.NewDispatcher(alerts.DispatcherOptions{
 		Store:      st,
-		Transports: buildTransports(cfg, st),
+		Transports: transports,
 		Workers:    workers,
 		SiteRoot:   cfg.SiteRoot,
 		SiteName:   cfg.SiteName,
@@ -58,7 +60,7 @@ func startAlerts(ctx context.Context, cfg config.Config, st *store.Store, cache 
 			}
 		}()
 	}
-	return r
+	return r, nil
 }
 
 func (r *alertRole) wait() { r.wg.Wait() }
@@ -99,7 +101,11 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	log.Info("sending alerts", "workers", *workers, "db", cfg.DB, "version", version())
-	r := startAlerts(ctx, cfg, st, schedule.NewCache(10_000), *workers, log)
+	r, err := startAlerts(ctx, cfg, e.getenv, st, schedule.NewCache(10_000), *workers, log)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+		return exitError
+	}
 	if e.onListen != nil {
 		e.onListen(nil)
 	}
@@ -108,16 +114,19 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 	return exitOK
 }
 
-// buildTransports is the kind → transport table of this build. Kinds that
-// are not here fail with a clear error on the channel (notify.Registry).
-func buildTransports(cfg config.Config, st *store.Store) notify.Registry {
-	client := notify.NewClient(notify.ClientOptions{AllowPrivate: cfg.IntegrationsAllowPrivateIPs})
-	return notify.Registry{
-		"email": &email.Transport{Mailer: newMailer(cfg),
-			BounceID: func(s string) string { return auth.SignBounceID(cfg.SecretKey, s, time.Now()) },
-			Overview: alerts.ProjectsOverview(st, cfg.SiteRoot), SecretKey: cfg.SecretKey},
-		"webhook": &webhook.Transport{Client: client, Disabled: !cfg.WebhooksEnabled},
-	}
+// buildTransports is the kind → transport table of this build, from the
+// integration registry. Kinds without a transport fail with a clear error on
+// the channel (notify.Registry).
+func buildTransports(cfg config.Config, getenv config.Env, st *store.Store) (notify.Registry, error) {
+	return kinds.New().Transports(notify.Deps{
+		Client:    notify.NewClient(notify.ClientOptions{AllowPrivate: cfg.IntegrationsAllowPrivateIPs}),
+		Getenv:    getenv,
+		Mailer:    newMailer(cfg),
+		SecretKey: cfg.SecretKey,
+		Overview:  alerts.ProjectsOverview(st, cfg.SiteRoot),
+		SiteRoot:  cfg.SiteRoot,
+		SiteName:  cfg.SiteName,
+	})
 }
 
 // warnNoSMTP is upstream's start-up check W002: without EMAIL_HOST no

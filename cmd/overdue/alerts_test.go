@@ -18,6 +18,7 @@ import (
 
 	"github.com/overdue/overdue/internal/mailer/smtptest"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -241,7 +242,7 @@ func TestIntegrationAdd(t *testing.T) {
 	defer st.Close()
 	for code, want := range map[string]func(model.Channel) bool{
 		chCode: func(c model.Channel) bool {
-			up, down := model.ChannelEvents(c.Kind, c.Value)
+			up, down := kinds.New().Events(c)
 			return !c.EmailVerified && !up && down
 		},
 		ownCode: func(c model.Channel) bool { return c.EmailVerified }, // the owner's own address needs no link

@@ -11,15 +11,14 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/overdue/overdue/internal/accounts"
 	"github.com/overdue/overdue/internal/alerts"
 	"github.com/overdue/overdue/internal/api"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/config"
-	"github.com/overdue/overdue/internal/model"
+
+	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
@@ -105,6 +104,9 @@ func openStore(ctx context.Context, cfg config.Config, e env) (*store.Store, boo
 func openStoreAs(ctx context.Context, cfg config.Config, e env, app string) (*store.Store, bool) {
 	sc := storeConfig(cfg)
 	sc.AppName = app
+	// Every process that writes flips (a /fail ping on a web node too)
+	// enqueues their notifications, by the registry's rule.
+	sc.ChannelEvents = kinds.New().Events
 	st, err := store.Open(ctx, sc)
 	if err != nil {
 		hint := "DB_HOST, DB_PORT, DB_NAME, DB_USER and DB_PASSWORD"
@@ -210,7 +212,12 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	var role *alertRole
 	onCommit := pruner.Observe
 	if runAlerts {
-		role = startAlerts(bg, cfg, st, cache, *workers, log)
+		role, err = startAlerts(bg, cfg, e.getenv, st, cache, *workers, log)
+		if err != nil {
+			stopBG()
+			fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+			return exitError
+		}
 		hook := alerts.PingHook(role.engine, role.dispatcher)
 		onCommit = func(rs []ping.Result) { pruner.Observe(rs); hook(rs) }
 	}
@@ -295,7 +302,7 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e env) int {
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	if !validEmail(*email) {
+	if accounts.CheckEmail(*email) != nil {
 		fmt.Fprintf(e.stderr, "overdue createsuperuser: --email must be an email address such as alice@example.org, not %q\n", *email)
 		return exitUsage
 	}
@@ -309,8 +316,8 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e env) int {
 		}
 		pw = strings.TrimRight(line, "\r\n")
 	}
-	if len(pw) < 8 {
-		fmt.Fprintln(e.stderr, "overdue createsuperuser: the password must be at least 8 characters long.")
+	if err := accounts.CheckPassword(pw); err != nil {
+		fmt.Fprintf(e.stderr, "overdue createsuperuser: %v.\n", err)
 		return exitError
 	}
 	cfg, st, ok := openConfigured(ctx, e)
@@ -318,22 +325,15 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	defer st.Close()
-	hash, err := auth.HashPassword(pw)
+	acc, err := newAccounts(cfg, st)
+	if err == nil {
+		_, _, err = acc.CreateSuperuser(ctx, *email, pw)
+	}
+	if errors.Is(err, accounts.ErrUserExists) {
+		fmt.Fprintf(e.stderr, "overdue createsuperuser: a user with the email %s already exists.\n", *email)
+		return exitError
+	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "overdue createsuperuser: %v.\n", err)
-		return exitError
-	}
-	u := model.User{Email: *email, Password: hash, IsSuperuser: true, CheckLimit: defaultCheckLimit, PingLogLimit: cfg.PingLogLimit}
-	if err := st.CreateUser(ctx, &u); err != nil {
-		if errors.Is(err, store.ErrDuplicate) {
-			fmt.Fprintf(e.stderr, "overdue createsuperuser: a user with the email %s already exists.\n", *email)
-		} else {
-			fmt.Fprintf(e.stderr, "overdue createsuperuser: %v.\n", err)
-		}
-		return exitError
-	}
-	// Upstream gives every new account a first project.
-	if _, _, err := createProject(ctx, st, u.ID, "My Project"); err != nil {
 		fmt.Fprintf(e.stderr, "overdue createsuperuser: %v.\n", err)
 		return exitError
 	}
@@ -341,35 +341,20 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e env) int {
 	return exitOK
 }
 
-// defaultCheckLimit is upstream's limit when payments are off.
-const defaultCheckLimit = 10000
+// newAccounts is the account service over st, as the web UI will build it.
+func newAccounts(cfg config.Config, st *store.Store) (*accounts.Accounts, error) {
+	return accounts.New(accounts.Options{Store: st, Kinds: kinds.New(), Mailer: newMailer(cfg),
+		SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, SecretKey: cfg.SecretKey,
+		EmailUseVerification: cfg.EmailUseVerification, PingLogLimit: cfg.PingLogLimit})
+}
 
-// projectKeys are the secrets shown once at creation; only hashes of the API
-// keys are stored.
+// projectKeys is `project create --json`: the secrets shown once.
 type projectKeys struct {
 	UUID           string `json:"uuid"`
 	Name           string `json:"name"`
 	APIKey         string `json:"api_key"`
 	APIKeyReadonly string `json:"api_key_readonly"`
 	PingKey        string `json:"ping_key"`
-}
-
-func createProject(ctx context.Context, st *store.Store, ownerID int64, name string) (model.Project, projectKeys, error) {
-	keys := projectKeys{
-		UUID: uuid.NewString(), Name: name,
-		// Upstream's current key shape: a read-write "hcw_" or read-only "hcr_"
-		// prefix and 28 random characters, 32 in all, as its API demands.
-		APIKey: auth.NewAPIKey("hcw_"), APIKeyReadonly: auth.NewAPIKey("hcr_"), PingKey: auth.NewPingKey(),
-	}
-	p := model.Project{
-		Code: keys.UUID, Name: name, OwnerID: ownerID,
-		APIKey: auth.HashAPIKey(keys.APIKey), APIKeyReadonly: auth.HashAPIKey(keys.APIKeyReadonly),
-		PingKey: keys.PingKey, BadgeKey: uuid.NewString(), Created: time.Now().UTC(),
-	}
-	if err := st.CreateProject(ctx, &p); err != nil {
-		return model.Project{}, projectKeys{}, fmt.Errorf("create project: %w", err)
-	}
-	return p, keys, nil
 }
 
 func cmdProjectCreate(ctx context.Context, args []string, e env) int {
@@ -380,11 +365,11 @@ func cmdProjectCreate(ctx context.Context, args []string, e env) int {
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	if !validEmail(*owner) {
+	if accounts.CheckEmail(*owner) != nil {
 		fmt.Fprintf(e.stderr, "overdue project create: --owner must be an email address such as alice@example.org, not %q\n", *owner)
 		return exitUsage
 	}
-	if strings.TrimSpace(*name) == "" || len(*name) > 200 {
+	if accounts.CheckProjectName(*name) != nil {
 		fmt.Fprintln(e.stderr, "overdue project create: --name is required and must be at most 200 characters")
 		return exitUsage
 	}
@@ -393,20 +378,16 @@ func cmdProjectCreate(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	defer st.Close()
-	u, err := st.UserByEmail(ctx, *owner)
-	if errors.Is(err, store.ErrNotFound) {
-		u = model.User{Email: *owner, Password: auth.UnusablePassword(), CheckLimit: defaultCheckLimit, PingLogLimit: cfg.PingLogLimit}
-		err = st.CreateUser(ctx, &u)
+	acc, err := newAccounts(cfg, st)
+	var np accounts.NewProject
+	if err == nil {
+		np, err = acc.CreateProject(ctx, *owner, *name)
 	}
-	if err != nil {
-		fmt.Fprintf(e.stderr, "overdue project create: cannot find or create the owner: %v.\n", err)
-		return exitError
-	}
-	_, keys, err := createProject(ctx, st, u.ID, *name)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "overdue project create: %v.\n", err)
 		return exitError
 	}
+	keys := projectKeys{UUID: np.Project.Code, Name: np.Project.Name, APIKey: np.APIKey, APIKeyReadonly: np.APIKeyReadonly, PingKey: np.PingKey}
 	if *asJSON {
 		// One line, as the README shows it, so `| jq` and shell reads both work.
 		_ = json.NewEncoder(e.stdout).Encode(keys)
@@ -415,19 +396,4 @@ func cmdProjectCreate(ctx context.Context, args []string, e env) int {
 	fmt.Fprintf(e.stdout, "Project %q created.\nUUID:              %s\nAPI key:           %s\nRead-only API key: %s\nPing key:          %s\n",
 		keys.Name, keys.UUID, keys.APIKey, keys.APIKeyReadonly, keys.PingKey)
 	return exitOK
-}
-
-// validEmail is a deliberately loose syntax check: one @, something on both
-// sides, no spaces or control characters.
-func validEmail(s string) bool {
-	local, domain, ok := strings.Cut(s, "@")
-	if !ok || local == "" || domain == "" || strings.Contains(domain, "@") || len(s) > 254 {
-		return false
-	}
-	for _, r := range s {
-		if r <= ' ' || r == 0x7f {
-			return false
-		}
-	}
-	return true
 }

@@ -2,42 +2,47 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/google/uuid"
-
-	"github.com/overdue/overdue/internal/model"
-	"github.com/overdue/overdue/internal/notify/email"
-	"github.com/overdue/overdue/internal/store"
+	"github.com/overdue/overdue/internal/accounts"
+	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/kinds"
+	"github.com/overdue/overdue/internal/notify/webhook"
 )
 
-// headerList collects repeated --header-down/--header-up "Name: value" flags.
-type headerList map[string]string
+// headerList collects repeated --header-down/--header-up "Name: value"
+// flags as the lines of the webhook form's headers field. Each is checked
+// by the webhook's own rule as it is parsed, so that a bad one is the flag
+// package's usage error, naming the flag.
+type headerList struct{ lines *[]string }
 
 func (h headerList) String() string { return "" }
 
 func (h headerList) Set(v string) error {
-	name, value, ok := strings.Cut(v, ":")
-	name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-	// As upstream's HeadersField: both parts are required, and a name must
-	// be latin-1 (it goes out as bytes).
-	if !ok || name == "" || value == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
-		return fmt.Errorf("want \"Name: value\", got %q", v)
+	if _, _, err := webhook.ParseHeader(v); err != nil {
+		return err
 	}
-	if strings.ContainsFunc(name, func(r rune) bool { return r > 0xff }) {
-		return errors.New("header names must not contain special characters")
-	}
-	if utf8.RuneCountInString(name) > 1000 || utf8.RuneCountInString(value) > 1000 {
-		return errors.New("a header name or value is limited to 1,000 characters")
-	}
-	h[name] = value
+	*h.lines = append(*h.lines, v)
 	return nil
+}
+
+// flagOf names the flag that fills a form field, for error messages: the
+// form key with "-" for "_" (url_down is --url-down), but for the email
+// fields and the header lists, whose flags have their own names.
+func flagOf(key string) string {
+	switch key {
+	case "value":
+		return "--email"
+	case "up", "down":
+		return "--notify-" + key
+	case "headers_down", "headers_up":
+		return "--header-" + strings.TrimPrefix(key, "headers_")
+	}
+	return "--" + strings.ReplaceAll(key, "_", "-")
 }
 
 // cmdIntegrationAdd adds an email or webhook channel to a project and links
@@ -45,11 +50,13 @@ func (h headerList) Set(v string) error {
 // email address gets a verification link unless EMAIL_USE_VERIFICATION is
 // False or it is the project owner's own address.
 //
-// Lengths are counted in characters, as Django's max_length counts them.
+// The flags are turned into the kind's form and checked by the integration
+// registry, as a page's form will be; its errors name the flags.
 func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
+	reg := kinds.New()
 	fs := newFlags("integration add", e)
 	project := fs.String("project", "", "the project's UUID")
-	kind := fs.String("kind", "", "email or webhook")
+	kind := fs.String("kind", "", reg.AddableKinds())
 	name := fs.String("name", "", "a name for the integration")
 	addr := fs.String("email", "", "email: the address")
 	up := fs.Bool("notify-up", true, "email: send \"up\" notifications")
@@ -60,9 +67,9 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 		spec["method_"+ev] = fs.String("method-"+ev, "GET", "webhook: GET, POST or PUT for \""+ev+"\"")
 		spec["body_"+ev] = fs.String("body-"+ev, "", "webhook: request body for \""+ev+"\" (POST and PUT)")
 	}
-	headersDown, headersUp := headerList{}, headerList{}
-	fs.Var(headersDown, "header-down", "webhook: a \"Name: value\" header for \"down\" (repeatable)")
-	fs.Var(headersUp, "header-up", "webhook: a \"Name: value\" header for \"up\" (repeatable)")
+	var headersDown, headersUp []string
+	fs.Var(headerList{&headersDown}, "header-down", "webhook: a \"Name: value\" header for \"down\" (repeatable)")
+	fs.Var(headerList{&headersUp}, "header-up", "webhook: a \"Name: value\" header for \"up\" (repeatable)")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
@@ -70,48 +77,30 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "overdue integration add: "+msg)
 		return exitUsage
 	}
-	if !isLowerUUID(*project) {
+	form := url.Values{"value": {*addr}, "headers_down": {strings.Join(headersDown, "\n")}, "headers_up": {strings.Join(headersUp, "\n")}}
+	for k, v := range spec {
+		form.Set(k, *v)
+	}
+	if *up {
+		form.Set("up", "on")
+	}
+	if *down {
+		form.Set("down", "on")
+	}
+	nc := accounts.NewChannel{Project: *project, Kind: notify.Kind(*kind), Name: *name, Form: form}
+	// Checked before the database is opened: a usage error needs none.
+	_, err := accounts.CheckChannel(reg, nc)
+	var fe *notify.FieldError
+	switch {
+	case errors.Is(err, accounts.ErrProjectCode):
 		return usage("--project must be the project's UUID")
-	}
-	if utf8.RuneCountInString(*name) > 100 {
+	case errors.Is(err, accounts.ErrChannelName):
 		return usage("--name is limited to 100 characters")
-	}
-	ch := model.Channel{Code: uuid.NewString(), Name: *name, Kind: *kind}
-	switch *kind {
-	case "email":
-		if !validEmail(*addr) || utf8.RuneCountInString(*addr) > 100 {
-			return usage("--email must be an email address of at most 100 characters")
-		}
-		if !*up && !*down {
-			return usage("at least one of --notify-up and --notify-down must be true")
-		}
-		v, _ := json.Marshal(map[string]any{"value": *addr, "up": *up, "down": *down})
-		ch.Value = string(v)
-	case "webhook":
-		if *spec["url_down"] == "" && *spec["url_up"] == "" {
-			return usage("a webhook needs --url-down, --url-up or both")
-		}
-		doc := map[string]any{"headers_down": headersDown, "headers_up": headersUp}
-		for k, v := range spec {
-			doc[k] = *v
-		}
-		for _, ev := range []string{"down", "up"} {
-			if u := *spec["url_"+ev]; u != "" && !validWebhookURL(u) {
-				return usage(fmt.Sprintf("--url-%s must be an http:// or https:// URL of at most 1,000 characters", ev))
-			}
-			m := strings.ToUpper(*spec["method_"+ev])
-			if m != "GET" && m != "POST" && m != "PUT" {
-				return usage(fmt.Sprintf("--method-%s must be GET, POST or PUT", ev))
-			}
-			doc["method_"+ev] = m
-			if utf8.RuneCountInString(*spec["body_"+ev]) > 1000 {
-				return usage(fmt.Sprintf("--body-%s is limited to 1,000 characters", ev))
-			}
-		}
-		v, _ := json.Marshal(doc)
-		ch.Value = string(v)
-	default:
-		return usage("--kind must be email or webhook")
+	case errors.As(err, &fe):
+		return usage(fe.Text(flagOf))
+	case err != nil:
+		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+		return exitError
 	}
 
 	cfg, st, ok := openConfigured(ctx, e)
@@ -123,50 +112,30 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError
 	}
-	p, err := st.ProjectByCode(ctx, *project)
-	if errors.Is(err, store.ErrNotFound) {
+	acc, err := newAccounts(cfg, st)
+	var added accounts.AddedChannel
+	if err == nil {
+		added, err = acc.AddChannel(ctx, nc)
+	}
+	if added.Channel.Code != "" {
+		fmt.Fprintln(e.stdout, added.Channel.Code)
+	}
+	var ve *accounts.VerificationError
+	switch {
+	case errors.Is(err, accounts.ErrNoSuchProject):
 		fmt.Fprintf(e.stderr, "overdue: there is no project %s.\n", *project)
 		return exitError
-	}
-	if err != nil {
+	case errors.As(err, &ve):
+		fmt.Fprintf(e.stderr, "overdue: the integration was added, but the verification email could not be sent: %s.\n", oneLine(ve.Err))
+		return exitError
+	case err != nil:
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError
 	}
-	ch.ProjectID = p.ID
-	verify := false
-	if *kind == "email" {
-		owner, err := st.UserByID(ctx, p.OwnerID)
-		ownAddress := err == nil && strings.EqualFold(owner.Email, *addr)
-		ch.EmailVerified = !cfg.EmailUseVerification || ownAddress
-		verify = !ch.EmailVerified
-	}
-	if err := st.CreateChannel(ctx, &ch); err != nil {
-		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
-		return exitError
-	}
-	if err := st.LinkChannelToAllChecks(ctx, ch.ID); err != nil {
-		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
-		return exitError
-	}
-	fmt.Fprintln(e.stdout, ch.Code)
-	if verify {
-		if err := email.SendVerification(ctx, newMailer(cfg), cfg.SiteRoot, cfg.SiteName, cfg.SecretKey, ch); err != nil {
-			fmt.Fprintf(e.stderr, "overdue: the integration was added, but the verification email could not be sent: %s.\n", oneLine(err))
-			return exitError
-		}
+	if added.VerificationSent {
 		fmt.Fprintf(e.stderr, "A verification link was emailed to %s; alerts start once it is opened.\n", *addr)
 	}
 	return exitOK
-}
-
-func validWebhookURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && utf8.RuneCountInString(s) <= 1000 && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-func isLowerUUID(s string) bool {
-	u, err := uuid.Parse(s)
-	return err == nil && u.String() == s
 }
 
 var _ flag.Value = headerList{}

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/mailer/smtptest"
-	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -174,7 +174,7 @@ func TestSpecIntegrationAddRules(t *testing.T) {
 			t.Errorf("email channel %s is unverified with EMAIL_USE_VERIFICATION=False", ch.Value)
 		}
 		if ch.Kind == "webhook" && strings.Contains(ch.Value, "home_server") {
-			up, down := model.ChannelEvents(ch.Kind, ch.Value)
+			up, down := kinds.New().Events(ch)
 			if !up || down {
 				t.Errorf("up-only webhook: up %v down %v", up, down)
 			}

@@ -115,45 +115,29 @@ func checkPBKDF2(encoded, password string) bool {
 
 // UnusablePassword is stored for accounts that sign in by other means
 // (magic links) until they set a password; it matches nothing.
-func UnusablePassword() string {
-	b := make([]byte, 20)
-	_, _ = rand.Read(b)
-	return "!" + hex.EncodeToString(b)
-}
+func UnusablePassword() string { return must(UnusablePasswordFrom(rand.Reader)) }
 
 // NewToken returns a URL-safe random token of n bytes of entropy, the shape
 // of upstream's token_urlsafe(n): 24 bytes give 32 characters, 16 give 22.
-func NewToken(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // unreachable on supported platforms
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func NewToken(n int) string { return must(TokenFrom(rand.Reader, n)) }
 
 // NewPingKey is a project's ping key as upstream (HEAD) makes one: 22
 // characters of [a-z0-9] (token_urlsafe(16) lower-cased, drawn again while
 // it has "-" or "_"), about 113 bits. Lower case, because ping keys are
 // also the local part of email-ping addresses.
-func NewPingKey() string {
-	for {
-		k := strings.ToLower(NewToken(16))
-		if !strings.ContainsAny(k, "-_") {
-			return k
-		}
-	}
-}
+func NewPingKey() string { return must(PingKeyFrom(rand.Reader)) }
 
 // NewAPIKey is an API key as upstream makes one: the prefix ("hcw_" for
 // read-write, "hcr_" for read-only) and 28 characters of token_urlsafe(21)
 // without "-" or "_".
-func NewAPIKey(prefix string) string {
-	for {
-		k := NewToken(21)
-		if !strings.ContainsAny(k, "-_") {
-			return prefix + k
-		}
+func NewAPIKey(prefix string) string { return must(APIKeyFrom(rand.Reader, prefix)) }
+
+// must is for crypto/rand, which does not fail on supported platforms.
+func must(s string, err error) string {
+	if err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // unreachable on supported platforms
 	}
+	return s
 }
 
 // HashAPIKey is how API keys are stored: only their SHA-256 digest, so a

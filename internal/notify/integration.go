@@ -2,9 +2,12 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 
+	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/model"
 )
 
@@ -22,7 +25,9 @@ import (
 type Kind string
 
 // Env reads one operator setting by upstream's environment variable name
-// (TELEGRAM_TOKEN, SHELL_ENABLED, ...); "" when unset.
+// (TELEGRAM_TOKEN, SHELL_ENABLED, ...). The Env a kind is given answers
+// its Setting's Default for a variable that is not set at all, and "" for
+// one set to the empty string (upstream reads WEBHOOKS_ENABLED= as False).
 type Env func(name string) string
 
 // Setting is one operator environment variable an integration reads.
@@ -66,24 +71,97 @@ type Field struct {
 
 // FieldError is a validation failure tied to one form field, so that a page
 // can show it next to the field and the CLI can name the flag.
+//
+// Msg completes a sentence whose subject is the field ("must be an email
+// address of at most 100 characters"), so that a page can put the field's
+// label before it and the CLI its flag: the same rule then reads right in
+// both. An error about several fields has Field "" and names them in Msg
+// as {name} ("at least one of {up} and {down} must be true"); Text fills
+// those in.
 type FieldError struct {
 	Field string // "" when the error is about the form as a whole
 	Msg   string
 }
 
-func (e *FieldError) Error() string {
+// Text is the message with each {name} in Msg replaced by label(name), and,
+// for a field's error, label(Field) put first.
+func (e *FieldError) Text(label func(field string) string) string {
 	if e.Field == "" {
-		return e.Msg
+		return e.fill(label)
 	}
-	return e.Field + ": " + e.Msg
+	return label(e.Field) + " " + e.fill(label)
 }
 
-// Deps is what a kind's constructor may use; main builds it once.
+// Error names fields by their form keys: "value: must be an email address".
+func (e *FieldError) Error() string {
+	key := func(f string) string { return f }
+	if e.Field == "" {
+		return e.fill(key)
+	}
+	return e.Field + ": " + e.fill(key)
+}
+
+func (e *FieldError) fill(label func(field string) string) string {
+	var b strings.Builder
+	msg := e.Msg
+	for {
+		i := strings.IndexByte(msg, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(msg[i:], '}')
+		if j < 0 {
+			break
+		}
+		b.WriteString(msg[:i])
+		b.WriteString(label(msg[i+1 : i+j]))
+		msg = msg[i+j+1:]
+	}
+	b.WriteString(msg)
+	return b.String()
+}
+
+// Checked reads a checkbox as Django's CheckboxInput does: absent, "" and
+// "false" (any case) are unchecked, anything else ("on", "true") checked.
+func Checked(form url.Values, name string) bool {
+	v := form.Get(name)
+	return v != "" && !strings.EqualFold(v, "false")
+}
+
+// ProjectSummary is one line of an email alert's projects overview.
+type ProjectSummary struct {
+	// Name is the project's name, or its owner's email address when it
+	// has none (upstream's str(project)).
+	Name string
+	// URL is the project's checks page.
+	URL string
+	// Down is how many of its checks are down.
+	Down int
+}
+
+// Mailer is what an integration needs to send email (*mailer.Mailer).
+type Mailer interface {
+	Send(ctx context.Context, msg *mailer.Message) error
+}
+
+// Deps is what a kind's constructor may use; main builds it once and
+// Integration.Transport fills in Env for each kind.
 type Deps struct {
 	// Client is the SSRF-safe HTTP client every HTTP integration must use.
 	Client *Client
-	// Env reads the operator's settings for this kind.
+	// Getenv looks up the operator's environment (os.LookupEnv in
+	// production); nil reads every variable as unset.
+	Getenv func(name string) (string, bool)
+	// Env reads the operator's settings for this kind, with its Settings'
+	// defaults; Integration.Transport sets it from Getenv.
 	Env Env
+	// Mailer sends email (the email kind; nil in builds without SMTP).
+	Mailer Mailer
+	// SecretKey is SECRET_KEY, which signs links and bounce IDs.
+	SecretKey string
+	// Overview lists the projects of the account that owns an email
+	// address, for an email alert's projects overview; nil for none.
+	Overview func(ctx context.Context, address string) ([]ProjectSummary, error)
 	// SiteRoot and SiteName are SITE_ROOT and SITE_NAME.
 	SiteRoot, SiteName string
 	Log                *slog.Logger
@@ -96,7 +174,10 @@ type Deps struct {
 }
 
 // Integration describes one channel kind. Zero-valued optional fields mean:
-// always enabled, any value valid, both events wanted.
+// always enabled, any value valid, both events wanted. A kind with neither
+// FromForm nor New is known only for its Events: channels of it (imported
+// from upstream) are queued as upstream would queue them, and their sends
+// fail with "not supported by this server" until a package implements it.
 type Integration struct {
 	Kind Kind
 	// Name is the kind as users see it: "Slack", "Microsoft Teams".
@@ -120,6 +201,51 @@ type Integration struct {
 	Validate func(value string) error
 	// Events reports which events a channel with this value wants.
 	Events func(value string) (up, down bool)
-	// New builds the transport.
+	// New builds the transport; nil when this build cannot send the kind.
 	New func(d Deps) (Transport, error)
+	// Example is a valid stored value, for documentation and for the
+	// registry's tests (it must pass Validate and survive ToForm/FromForm).
+	Example string
+}
+
+// Addable reports whether channels of this kind can be created here: it
+// has a form and a transport.
+func (in Integration) Addable() bool { return in.FromForm != nil && in.New != nil }
+
+// EnvFrom is the kind's Env over a raw lookup: a variable that is not set
+// reads as its Setting's Default.
+func (in Integration) EnvFrom(getenv func(name string) (string, bool)) Env {
+	return func(name string) string {
+		if getenv != nil {
+			if v, ok := getenv(name); ok {
+				return v
+			}
+		}
+		for _, s := range in.Settings {
+			if s.Name == name {
+				return s.Default
+			}
+		}
+		return ""
+	}
+}
+
+// Transport builds the kind's transport from d (nil, nil when New is nil).
+// A kind the operator did not enable gets a transport that fails every send
+// with upstream's "<Name> notifications are not enabled.", once and without
+// disabling the channel, so that enabling the kind later makes it work.
+func (in Integration) Transport(d Deps) (Transport, error) {
+	if in.New == nil {
+		return nil, nil
+	}
+	d.Env = in.EnvFrom(d.Getenv)
+	if in.Enabled != nil && !in.Enabled(d.Env) {
+		msg := in.Name + " notifications are not enabled."
+		return TransportFunc(func(context.Context, *Message) error { return FailFinal(msg) }), nil
+	}
+	t, err := in.New(d)
+	if err != nil {
+		return nil, fmt.Errorf("%s integration: %w", in.Kind, err)
+	}
+	return t, nil
 }

@@ -35,11 +35,15 @@ func prefixCols(alias, cols string) string {
 // CreateUser inserts u and sets its ID (and Created, when zero). Emails are
 // unique case-insensitively: a taken one gives ErrDuplicate.
 func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
+	return s.createUser(ctx, s.w, u)
+}
+
+func (s *Store) createUser(ctx context.Context, q queryer, u *model.User) error {
 	if u.Created.IsZero() {
 		u.Created = time.Now()
 	}
 	u.Created = u.Created.UTC().Truncate(time.Microsecond)
-	id, err := s.insert(ctx, s.w, "INSERT INTO users (email, email_key, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	id, err := s.insert(ctx, q, "INSERT INTO users (email, email_key, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, s.ts(u.Created), u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate))
 	if err != nil {
 		if isDuplicate(err) {
@@ -102,12 +106,40 @@ func scanProject(sc interface{ Scan(...any) error }) (model.Project, error) {
 // CreateProject inserts p and sets its ID (and Created, when zero). A taken
 // code, ping key or badge key gives ErrDuplicate.
 func (s *Store) CreateProject(ctx context.Context, p *model.Project) error {
+	return s.createProject(ctx, s.w, p)
+}
+
+// CreateAccount inserts u, unless it has an ID already (an existing user),
+// and then p owned by u, in one transaction: a new user never stays behind
+// without the project it was created for. Errors are CreateUser's and
+// CreateProject's.
+func (s *Store) CreateAccount(ctx context.Context, u *model.User, p *model.Project) error {
+	newUser := u.ID == 0
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		if newUser {
+			if err := s.createUser(ctx, tx.tx, u); err != nil {
+				return err
+			}
+		}
+		p.OwnerID = u.ID
+		return s.createProject(ctx, tx.tx, p)
+	})
+	if err != nil && newUser {
+		u.ID = 0 // rolled back
+	}
+	if err != nil {
+		p.ID = 0
+	}
+	return err
+}
+
+func (s *Store) createProject(ctx context.Context, q queryer, p *model.Project) error {
 	if p.Created.IsZero() {
 		p.Created = time.Now()
 	}
 	p.Created = p.Created.UTC().Truncate(time.Microsecond)
 	p.Code = strings.ToLower(p.Code)
-	id, err := s.insert(ctx, s.w, "INSERT INTO projects (code, name, owner_id, api_key, api_key_readonly, ping_key, show_slugs, badge_key, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	id, err := s.insert(ctx, q, "INSERT INTO projects (code, name, owner_id, api_key, api_key_readonly, ping_key, show_slugs, badge_key, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		p.Code, p.Name, p.OwnerID, p.APIKey, p.APIKeyReadonly, nullIfEmpty(p.PingKey), p.ShowSlugs, nullIfEmpty(p.BadgeKey), s.ts(p.Created))
 	if err != nil {
 		if isDuplicate(err) {

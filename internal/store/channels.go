@@ -13,12 +13,32 @@ const channelCols = "id, code, project_id, name, kind, value, created, email_ver
 
 // CreateChannel inserts ch and sets its ID (and Created, when zero).
 func (s *Store) CreateChannel(ctx context.Context, ch *model.Channel) error {
+	return s.createChannel(ctx, s.w, ch)
+}
+
+// CreateChannelForAllChecks inserts ch and links it to every check of its
+// project, in one transaction, as upstream's "Add integration" pages do: a
+// channel is never left behind unlinked.
+func (s *Store) CreateChannelForAllChecks(ctx context.Context, ch *model.Channel) error {
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		if err := s.createChannel(ctx, tx.tx, ch); err != nil {
+			return err
+		}
+		return s.linkChannelToAllChecks(ctx, tx.tx, ch.ID)
+	})
+	if err != nil {
+		ch.ID = 0
+	}
+	return err
+}
+
+func (s *Store) createChannel(ctx context.Context, q queryer, ch *model.Channel) error {
 	if ch.Created.IsZero() {
 		ch.Created = time.Now()
 	}
 	ch.Created = ch.Created.UTC().Truncate(time.Microsecond)
 	ch.Code = strings.ToLower(ch.Code)
-	id, err := s.insert(ctx, s.w, "INSERT INTO channels (code, project_id, name, kind, value, created, email_verified, disabled, last_error, last_notify, last_notify_duration_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	id, err := s.insert(ctx, q, "INSERT INTO channels (code, project_id, name, kind, value, created, email_verified, disabled, last_error, last_notify, last_notify_duration_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		ch.Code, ch.ProjectID, ch.Name, ch.Kind, ch.Value, s.ts(ch.Created), ch.EmailVerified, ch.Disabled, ch.LastError,
 		s.tsPtr(ch.LastNotify), usPtr(ch.LastNotifyDuration))
 	if err != nil {
@@ -117,8 +137,12 @@ func (s *Store) SetEmailVerified(ctx context.Context, id int64) error {
 // LinkChannelToAllChecks links a channel to every check of its project, as
 // upstream does for an integration added in the web UI.
 func (s *Store) LinkChannelToAllChecks(ctx context.Context, channelID int64) error {
+	return s.linkChannelToAllChecks(ctx, s.w, channelID)
+}
+
+func (s *Store) linkChannelToAllChecks(ctx context.Context, db queryer, channelID int64) error {
 	q := s.d.insertIgnore("INSERT INTO channel_checks (channel_id, check_id) SELECT ch.id, c.id FROM channels ch JOIN checks c ON c.project_id = ch.project_id WHERE ch.id = ?")
-	if _, err := s.w.ExecContext(ctx, s.d.rebind(q), channelID); err != nil {
+	if _, err := db.ExecContext(ctx, s.d.rebind(q), channelID); err != nil {
 		return fmt.Errorf("link channel %d to all checks: %w", channelID, err)
 	}
 	return nil

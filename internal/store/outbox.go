@@ -77,7 +77,7 @@ func (s *Store) enqueueFlips(ctx context.Context, tx *sql.Tx, checkIDs []int64, 
 				rows.Close()
 				return fmt.Errorf("enqueue: read channels: %w", err)
 			}
-			ch.up, ch.down = model.ChannelEvents(kind, value)
+			ch.up, ch.down = s.channelEvents(model.Channel{ID: ch.id, Kind: kind, Value: value})
 			byCheck[checkID] = append(byCheck[checkID], ch)
 		}
 		rows.Close()

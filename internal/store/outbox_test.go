@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/store"
+	"github.com/overdue/overdue/internal/store/storetest"
 )
 
 // addChannel creates a channel of the fixture's project linked to the checks.
@@ -386,4 +388,50 @@ func TestPruneHistory(t *testing.T) {
 			t.Errorf("the 10-day-old flip was pruned; flips are kept for 93 days")
 		}
 	})
+}
+
+// The outbox asks Config.ChannelEvents about each attached channel, with
+// its kind and value, and follows the answer; without one, every channel
+// takes both events.
+func TestOutboxAsksChannelEvents(t *testing.T) {
+	for _, e := range storetest.Engines() {
+		for _, custom := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/custom=%v", e, custom), func(t *testing.T) {
+				ctx := context.Background()
+				cfg := storetest.NewDatabase(t, e)
+				var asked []model.Channel
+				cfg.ChannelEvents = nil
+				if custom {
+					cfg.ChannelEvents = func(ch model.Channel) (bool, bool) {
+						asked = append(asked, ch)
+						return false, ch.Kind == "loud"
+					}
+				}
+				st, err := store.Open(ctx, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				if err := st.Migrate(ctx); err != nil {
+					t.Fatal(err)
+				}
+				f := newFixture(t, st)
+				c := addCheck(t, st, f, func(c *model.Check) { c.Status = model.StatusUp })
+				loud := addChannel(t, st, f, "loud", "v1", &c)
+				quiet := addChannel(t, st, f, "webhook", "not json", &c)
+				flipVia(t, st, c, model.StatusUp, model.StatusDown, t0.Add(time.Minute))
+				got := notificationChannels(t, st, c.ID)
+				want := []int64{loud.ID, quiet.ID}
+				if custom {
+					want = []int64{loud.ID}
+					if len(asked) != 2 || asked[0].ID != loud.ID || asked[0].Kind != "loud" || asked[0].Value != "v1" || asked[1].Kind != "webhook" {
+						t.Errorf("ChannelEvents was asked about %+v", asked)
+					}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("notifications to %v, want %v", got, want)
+				}
+			})
+		}
+	}
 }

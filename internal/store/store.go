@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/overdue/overdue/internal/model"
 )
 
 // ErrNotFound is returned when the row asked for does not exist.
@@ -43,6 +45,16 @@ type Config struct {
 	// The default, NORMAL, keeps commits across a process crash but may lose
 	// the last ones on power loss.
 	SQLiteSynchronousFull bool
+
+	// ChannelEvents reports which events a channel wants; the outbox
+	// enqueues a flip only for the channels that want its event. It is the
+	// integration registry's rule (kinds.Registry.Events), handed in as a
+	// function because the store must not know the kinds (the registry
+	// imports every integration package) and the rule needs nothing but the
+	// channel's kind and value, which the enqueueing query has already read.
+	// A function rather than an interface, so that tests can pass a literal.
+	// nil gives every channel both events (upstream's default for a kind).
+	ChannelEvents func(ch model.Channel) (up, down bool)
 }
 
 // Store is the database. It is safe for concurrent use.
@@ -59,6 +71,8 @@ type Store struct {
 	pingStmts pingStmtCache
 	// stopCheckpoints ends SQLite's background checkpointer; nil elsewhere.
 	stopCheckpoints func()
+	// channelEvents is Config.ChannelEvents, never nil.
+	channelEvents func(ch model.Channel) (up, down bool)
 }
 
 // Open connects to the database described by cfg and checks that it answers.
@@ -79,6 +93,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	s.channelEvents = cfg.ChannelEvents
+	if s.channelEvents == nil {
+		s.channelEvents = func(model.Channel) (bool, bool) { return true, true }
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()

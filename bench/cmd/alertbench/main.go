@@ -24,6 +24,7 @@ import (
 	"github.com/overdue/overdue/internal/alerts"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/notify/webhook"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
@@ -39,7 +40,7 @@ func main() {
 	flag.Parse()
 
 	ctx := context.Background()
-	cfg := store.Config{Engine: *engine, DSN: *dsn}
+	cfg := store.Config{Engine: *engine, DSN: *dsn, ChannelEvents: kinds.New().Events}
 	if *engine == "sqlite" {
 		dir, err := os.MkdirTemp("", "alertbench")
 		if err != nil {

@@ -68,16 +68,9 @@ type Extras struct {
 	UnsubLink string
 }
 
-// ProjectSummary is one line of an alert's projects overview.
-type ProjectSummary struct {
-	// Name is the project's name, or its owner's email address when it
-	// has none (upstream's str(project)).
-	Name string
-	// URL is the project's checks page.
-	URL string
-	// Down is how many of its checks are down.
-	Down int
-}
+// ProjectSummary is one line of an alert's projects overview; it is
+// notify's type, so that main can hand the overview over in notify.Deps.
+type ProjectSummary = notify.ProjectSummary
 
 // Address returns the recipient of an email channel: upstream's JSON
 // {"value": ...} or a legacy bare address.

@@ -526,9 +526,9 @@ func TestUpstreamEmailUpDownFlags(t *testing.T) {
 		`{"value": "alice@example.org", "up": false, "down": false}`: {false, false},
 		"alice@example.org": {true, true},
 	} {
-		up, down := model.ChannelEvents("email", value)
+		up, down := email.Events(value)
 		if up != want[0] || down != want[1] {
-			t.Errorf("ChannelEvents(%s) = up %v down %v, want %v", value, up, down, want)
+			t.Errorf("Events(%s) = up %v down %v, want %v", value, up, down, want)
 		}
 	}
 }

@@ -437,8 +437,12 @@ func TestUpstreamWebhookFailures(t *testing.T) {
 	})
 	t.Run("WEBHOOKS_ENABLED=False", func(t *testing.T) { // test_it_requires_webhooks_enabled
 		srv := newHookServer(t, http.StatusOK)
-		tr := &Transport{Client: notify.NewClient(notify.ClientOptions{AllowPrivate: true}), Disabled: true}
-		err := tr.Send(context.Background(), upstreamMessage("down", down("GET", srv.URL, "", nil), t))
+		tr, err := Integration().Transport(notify.Deps{Client: notify.NewClient(notify.ClientOptions{AllowPrivate: true}),
+			Getenv: func(name string) (string, bool) { return "False", name == "WEBHOOKS_ENABLED" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tr.Send(context.Background(), upstreamMessage("down", down("GET", srv.URL, "", nil), t))
 		if notify.ErrorText(err) != "Webhook notifications are not enabled." || !notify.IsFinal(err) || notify.IsPermanent(err) {
 			t.Errorf("error %v: want the text, not retried, channel left enabled", err)
 		}
@@ -472,9 +476,9 @@ func TestUpstreamWebhookNoopEvents(t *testing.T) {
 		`{"method_down": "GET", "url_down": "", "body_down": "", "headers_down": {}, "method_up": "GET", "url_up": "http://b", "body_up": "", "headers_up": {}}`:         {true, false},
 		`{"method_down": "GET", "url_down": "http://a", "body_down": "", "headers_down": {}, "method_up": "GET", "url_up": "http://b", "body_up": "", "headers_up": {}}`: {true, true},
 	} {
-		up, dn := model.ChannelEvents("webhook", value)
+		up, dn := Events(value)
 		if up != want[0] || dn != want[1] {
-			t.Errorf("ChannelEvents(%s) = up %v down %v, want %v", value, up, dn, want)
+			t.Errorf("Events(%s) = up %v down %v, want %v", value, up, dn, want)
 		}
 	}
 	// Should a send for an event without a URL happen anyway, it fails

@@ -157,17 +157,14 @@ func Render(spec Spec, m *notify.Message) (method, url string, headers map[strin
 }
 
 // Transport sends webhook notifications.
+// WEBHOOKS_ENABLED=False is Integration's Enabled: the registry then
+// builds a transport that fails every send with upstream's text.
 type Transport struct {
 	Client *notify.Client
-	// Disabled is WEBHOOKS_ENABLED=False: every send fails with upstream's text.
-	Disabled bool
 }
 
 // Send delivers m. A status other than 200, 201, 202 or 204 is a failure.
 func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
-	if t.Disabled {
-		return notify.FailFinal("Webhook notifications are not enabled.")
-	}
 	down, up, err := ParseConfig(m.Channel.Value)
 	if err != nil {
 		return notify.FailPermanent("Invalid webhook configuration")

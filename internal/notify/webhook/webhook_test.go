@@ -217,7 +217,8 @@ func TestSendFailures(t *testing.T) {
 	if notify.ErrorText(err) != "Received status code 500" || notify.IsPermanent(err) {
 		t.Errorf("500: %v", err)
 	}
-	err = (&Transport{Client: client, Disabled: true}).Send(context.Background(), m)
+	off, _ := Integration().Transport(notify.Deps{Client: client, Getenv: func(string) (string, bool) { return "False", true }})
+	err = off.Send(context.Background(), m)
 	if notify.ErrorText(err) != "Webhook notifications are not enabled." {
 		t.Errorf("disabled: %v", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
+	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -67,7 +68,16 @@ func Open(t testing.TB, engine string) *store.Store {
 // returns the Config that opens it; it is dropped when the test ends, after
 // the stores opened on it have been closed (register those with t.Cleanup
 // after calling NewDatabase). Use it to open several stores on one database.
+// The Config's ChannelEvents is the integration registry's, as in
+// production, so the outbox queues what `overdue serve` would.
 func NewDatabase(t testing.TB, engine string) store.Config {
+	t.Helper()
+	cfg := newDatabase(t, engine)
+	cfg.ChannelEvents = kinds.New().Events
+	return cfg
+}
+
+func newDatabase(t testing.TB, engine string) store.Config {
 	t.Helper()
 	switch engine {
 	case "sqlite":
