@@ -61,6 +61,10 @@ type Config struct {
 	// WebhooksEnabled is WEBHOOKS_ENABLED: webhook channels send (default True).
 	WebhooksEnabled bool
 	SMTPDPort       int
+	// SMTPDTLSCert and SMTPDTLSKey (SMTPD_TLS_CERT, SMTPD_TLS_KEY) are PEM
+	// files; when both are set the SMTP listener offers STARTTLS.
+	SMTPDTLSCert string
+	SMTPDTLSKey  string
 
 	// MasterBadgeLabel labels the all-checks badge (default SITE_NAME).
 	MasterBadgeLabel  string
@@ -263,6 +267,10 @@ func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
 	c.IntegrationsAllowPrivateIPs = r.boolean("INTEGRATIONS_ALLOW_PRIVATE_IPS", false)
 	c.WebhooksEnabled = r.boolean("WEBHOOKS_ENABLED", true)
 	c.SMTPDPort = r.integer("SMTPD_PORT", 0, 1, 65535, false)
+	c.SMTPDTLSCert, c.SMTPDTLSKey = r.str("SMTPD_TLS_CERT", ""), r.str("SMTPD_TLS_KEY", "")
+	if (c.SMTPDTLSCert == "") != (c.SMTPDTLSKey == "") {
+		r.fail("SMTPD_TLS_CERT and SMTPD_TLS_KEY must be set together")
+	}
 
 	c.MasterBadgeLabel = r.str("MASTER_BADGE_LABEL", c.SiteName)
 	c.PrometheusEnabled = r.boolean("PROMETHEUS_ENABLED", true)
