@@ -73,7 +73,7 @@ func MessageToEvent(r io.Reader, env Envelope, bodyLimit int) (ping.Event, error
 		RemoteAddr: env.RemoteAddr,
 		UA:         clean("Email from "+env.From, 200),
 	}
-	ent, err := readEntity(br)
+	ent, seen, err := readEntity(br)
 	var plain, htmlText []byte
 	switch {
 	case errors.Is(err, ErrHeaderTooLarge):
@@ -81,8 +81,11 @@ func MessageToEvent(r io.Reader, env Envelope, bodyLimit int) (ping.Event, error
 	case err != nil:
 		// No header block we can read: keep the whole message as text,
 		// as a lenient parser would (Python's puts it in the payload).
-		raw, _ := readCapped(br, maxTextBytes)
-		plain = validUTF8(raw)
+		rest, _ := readCapped(br, maxTextBytes)
+		plain = validUTF8(append(seen, rest...))
+		if len(plain) > maxTextBytes {
+			plain = cutUTF8(plain, maxTextBytes)
+		}
 	default:
 		ev.Subject = decodeSubject(ent.Header.Get("Subject"))
 		w := walker{}
@@ -127,21 +130,23 @@ func MessageToEvent(r io.Reader, env Envelope, bodyLimit int) (ping.Event, error
 
 // readEntity reads a header block with the size limit and wraps the body
 // with go-message's transfer decoding.
-func readEntity(br *bufio.Reader) (*message.Entity, error) {
-	lr := &headerLimit{r: br, n: maxHeaderBytes}
+// When the header can't be parsed, seen holds the bytes read so far, so
+// that the caller can keep the message as text.
+func readEntity(br *bufio.Reader) (ent *message.Entity, seen []byte, err error) {
+	lr := &headerLimit{r: br, n: maxHeaderBytes, seen: new(bytes.Buffer)}
 	hr := bufio.NewReader(lr)
 	h, err := textproto.ReadHeader(hr)
 	if lr.over {
-		return nil, ErrHeaderTooLarge
+		return nil, nil, ErrHeaderTooLarge
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read header: %w", err)
+		return nil, lr.seen.Bytes(), fmt.Errorf("read header: %w", err)
 	}
-	lr.n = -1
+	lr.n, lr.seen = -1, nil
 	// An unknown transfer encoding or charset is reported but the entity
 	// is still readable (as the raw bytes); that is what we want.
-	ent, _ := message.New(message.Header{Header: h}, hr)
-	return ent, nil
+	ent, _ = message.New(message.Header{Header: h}, hr)
+	return ent, nil, nil
 }
 
 // convertCharset converts a text part's body to UTF-8 with the charsets
@@ -176,11 +181,13 @@ func (s *stickyReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// headerLimit fails reads past n bytes (n < 0: no limit), remembering why.
+// headerLimit fails reads past n bytes (n < 0: no limit), remembering why,
+// and keeps a copy of what it read in seen while that is set.
 type headerLimit struct {
 	r    io.Reader
 	n    int
 	over bool
+	seen *bytes.Buffer
 }
 
 func (l *headerLimit) Read(p []byte) (int, error) {
@@ -196,6 +203,9 @@ func (l *headerLimit) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n -= n
+	if l.seen != nil {
+		l.seen.Write(p[:n])
+	}
 	return n, err
 }
 
