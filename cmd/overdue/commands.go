@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/overdue/overdue/internal/accounts"
@@ -230,12 +231,34 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	go func() { writerDone <- writer.Run(bg) }()
 	go pruner.Run(bg)
 
+	// One resolver for HTTP and SMTP pings: one UUID cache, one set of rules.
+	res := ping.NewResolver(st, store.ErrNotFound, writer, ping.ResolverOptions{Logger: log})
+	waitSMTPD := func() {}
+	smtpCtx, stopSMTPD := context.WithCancel(ctx)
+	defer stopSMTPD()
+	if cfg.SMTPDPort != 0 {
+		// The mail listener binds the host of --listen, so a server kept
+		// on loopback keeps its SMTP port there too.
+		host, _, _ := net.SplitHostPort(bound)
+		_, wait, err := startSMTPD(smtpCtx, cfg, res, net.JoinHostPort(host, strconv.Itoa(cfg.SMTPDPort)), log)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "overdue serve: %s.\n", oneLine(err))
+			stopBG()
+			<-writerDone
+			if role != nil {
+				role.wait()
+			}
+			return exitError
+		}
+		waitSMTPD = wait
+	}
+
 	var metrics http.Handler = api.NewDisabledMetrics()
 	if cfg.PrometheusEnabled {
 		metrics = api.NewMetrics(st, cache, nil, log)
 	}
 	compat := server.Compat(server.Surfaces{
-		Pings: api.NewPings(st, writer, cfg.PingBodyLimit, nil, log),
+		Pings: api.NewPingsResolver(res, cfg.PingBodyLimit, log),
 		API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: cfg.SiteRoot, PingEndpoint: cfg.PingEndpoint,
 			SecretKey: cfg.SecretKey, MetricsKey: cfg.MetricsKey, RateLimit: cfg.APIRateLimit, Cache: cache, Log: log}),
 		Badges:       api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
@@ -256,8 +279,11 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 			e.onListen(addr)
 		}
 	})
-	// The HTTP server has stopped taking pings; let the writer drain what it
-	// holds before the database closes.
+	// The HTTP server has stopped taking pings (and the mail listener,
+	// which stops on the same ctx, is waited for); let the writer drain
+	// what it holds before the database closes.
+	stopSMTPD() // also when HTTP stopped on an error rather than ctx
+	waitSMTPD()
 	stopBG()
 	if werr := <-writerDone; werr != nil && !errors.Is(werr, context.Canceled) {
 		log.Error("ping writer", "err", werr)

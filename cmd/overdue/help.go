@@ -54,6 +54,17 @@ func commandTable() []command {
 			about: "Runs the alert role alone, as upstream's `manage.py sendalerts`. Any number of these\n" +
 				"and of `serve` may share one PostgreSQL or MySQL database.",
 			env: append(append([]string{}, dbEnv...), "EMAIL_HOST, EMAIL_PORT, ...   outgoing mail (see serve --help)"), run: cmdSendAlerts},
+		{name: "smtpd", summary: "run only the email ping listener (SMTP)",
+			about: "Accepts mail for <uuid>@PING_EMAIL_DOMAIN and <ping_key>+<slug>@PING_EMAIL_DOMAIN\n" +
+				"and records a ping of each check named, as upstream's `manage.py smtpd`. Other\n" +
+				"recipients are refused (550 5.1.1); mail is never relayed. `serve` runs the same\n" +
+				"listener when SMTPD_PORT is set.",
+			env: append(append([]string{}, dbEnv...),
+				"PING_EMAIL_DOMAIN  the domain of ping addresses (default localhost)",
+				"SMTPD_PORT      the port when --port is absent (default 25)",
+				"SMTPD_TLS_CERT, SMTPD_TLS_KEY   PEM files: offer STARTTLS",
+				"PING_BODY_LIMIT bytes of a ping body kept (default 10000)"),
+			run: cmdSMTPD},
 		{name: "reminders", summary: "email a user about their down checks every hour or day",
 			about: "Sets a user's reminders (upstream's nag period): while any of their checks is\n" +
 				"down, an email lists them every hour or every day.",

@@ -12,12 +12,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -26,78 +24,33 @@ import (
 // request bodies with 400 instead of truncating them.
 const uploadCap = 2621440
 
-// maxSlugLen is the longest slug a check can have.
-const maxSlugLen = 100
-
 // PingStore is what the ping endpoints read; *store.Store implements it.
-type PingStore interface {
-	CheckByCode(ctx context.Context, code string) (model.Check, error)
-	ProjectByPingKey(ctx context.Context, key string) (model.Project, error)
-	ChecksBySlug(ctx context.Context, projectID int64, slug string) ([]model.Check, error)
-	CountChecksOwnedBy(ctx context.Context, userID int64) (int, error)
-	UserByID(ctx context.Context, id int64) (model.User, error)
-	CreateCheck(ctx context.Context, c *model.Check, assignAllChannels bool) error
-}
+type PingStore = ping.ResolverStore
 
 // PingSubmitter records a ping durably; *ping.Writer implements it.
-type PingSubmitter interface {
-	Submit(ctx context.Context, r ping.Request) (ping.Result, error)
-}
+type PingSubmitter = ping.Submitter
 
-// Pings serves /ping/... . Create it with NewPings.
+// Pings serves /ping/... . Create it with NewPings or NewPingsResolver.
 type Pings struct {
-	store  PingStore
-	writer PingSubmitter
+	res *ping.Resolver
 	// bodyLimit is PING_BODY_LIMIT; -1 stores whole bodies.
 	bodyLimit int
-	now       func() time.Time
 	log       *slog.Logger
-	ids       *codeCache
 }
 
-// NewPings builds the ping handler.
+// NewPings builds the ping handler with its own Resolver over s and w.
 func NewPings(s PingStore, w PingSubmitter, bodyLimit int, now func() time.Time, log *slog.Logger) *Pings {
-	if now == nil {
-		now = time.Now
-	}
+	res := ping.NewResolver(s, store.ErrNotFound, w, ping.ResolverOptions{Now: now, Logger: log})
+	return NewPingsResolver(res, bodyLimit, log)
+}
+
+// NewPingsResolver builds the ping handler over a Resolver that other
+// transports (the SMTP listener) may share, with its UUID cache.
+func NewPingsResolver(res *ping.Resolver, bodyLimit int, log *slog.Logger) *Pings {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Pings{store: s, writer: w, bodyLimit: bodyLimit, now: now, log: log, ids: newCodeCache(100_000)}
-}
-
-// codeCache maps check UUIDs to row ids so the hot path skips a query. It
-// holds only positive answers: a UUID is never reused, and a deleted check is
-// noticed by the writer (ping.ErrCheckGone) and evicted.
-type codeCache struct {
-	mu  sync.RWMutex
-	max int
-	m   map[string]int64
-}
-
-func newCodeCache(max int) *codeCache { return &codeCache{max: max, m: make(map[string]int64)} }
-
-func (c *codeCache) get(code string) (int64, bool) {
-	c.mu.RLock()
-	id, ok := c.m[code]
-	c.mu.RUnlock()
-	return id, ok
-}
-
-func (c *codeCache) put(code string, id int64) {
-	c.mu.Lock()
-	if len(c.m) >= c.max {
-		// Wholesale reset keeps the bound without LRU bookkeeping on the hot path.
-		c.m = make(map[string]int64)
-	}
-	c.m[code] = id
-	c.mu.Unlock()
-}
-
-func (c *codeCache) drop(code string) {
-	c.mu.Lock()
-	delete(c.m, code)
-	c.mu.Unlock()
+	return &Pings{res: res, bodyLimit: bodyLimit, log: log}
 }
 
 // route is what a /ping/ path means.
@@ -216,25 +169,16 @@ func (p *Pings) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pings) pingByCode(w http.ResponseWriter, r *http.Request, rt route) {
-	id, ok := p.ids.get(rt.code)
-	if !ok {
-		c, err := p.store.CheckByCode(r.Context(), rt.code)
-		if errors.Is(err, store.ErrNotFound) {
-			plain(w, http.StatusNotFound, "not found")
-			return
-		}
-		if err != nil {
-			p.fail(w, r, "look up check", err)
-			return
-		}
-		id = c.ID
-		p.ids.put(rt.code, id)
+	res, err := p.res.Resolve(r.Context(), ping.Address{Code: rt.code}, false)
+	if err != nil {
+		p.fail(w, r, err)
+		return
 	}
-	ans := p.record(r, id, rt)
-	if ans.status == http.StatusNotFound {
-		p.ids.drop(rt.code)
+	if res.Outcome != ping.Found {
+		plain(w, http.StatusNotFound, "not found")
+		return
 	}
-	p.reply(w, ans)
+	p.reply(w, p.record(r, res, rt))
 }
 
 func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
@@ -242,72 +186,39 @@ func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
 		plain(w, http.StatusBadRequest, "invalid url format")
 		return
 	}
-	ctx := r.Context()
-	proj, err := p.store.ProjectByPingKey(ctx, rt.pingKey)
-	if errors.Is(err, store.ErrNotFound) {
-		// Upstream's lookup of the check fails first, then it reads
-		// ?create= (which can fail on the query string) and only then
-		// looks for the project: 404 either way.
-		if _, ok := p.createParam(w, r); ok {
-			plain(w, http.StatusNotFound, "not found")
-		}
-		return
-	}
+	// Upstream reads ?create= only on the way to a 404 or a new check, and
+	// a query string it can't parse (TooManyFieldsSent) is then its 400
+	// page. Parsing it here up front is the same: a bad query asks for no
+	// check, and every answer that would have read it is NotFound.
+	create, createOK := p.createParam(r)
+	res, err := p.res.Resolve(r.Context(), ping.Address{PingKey: rt.pingKey, Slug: rt.slug}, create)
 	if err != nil {
-		p.fail(w, r, "look up project", err)
+		p.fail(w, r, err)
 		return
 	}
-	// A slug longer than the column (100, as upstream's) can name no check:
-	// without ?create=1 that is upstream's 404; with it, upstream fails in
-	// the database (500 on PostgreSQL and MySQL), and we answer 400.
-	if len(rt.slug) > maxSlugLen {
-		create, ok := p.createParam(w, r)
-		if !ok {
+	switch res.Outcome {
+	case ping.NotFound:
+		if !createOK {
+			badRequestPage(w)
 			return
 		}
-		if !create {
-			plain(w, http.StatusNotFound, "not found")
-		} else {
-			plain(w, http.StatusBadRequest, "invalid url format")
-		}
+		plain(w, http.StatusNotFound, "not found")
 		return
-	}
-	checks, err := p.store.ChecksBySlug(ctx, proj.ID, rt.slug)
-	if err != nil {
-		p.fail(w, r, "look up slug", err)
+	case ping.LimitReached:
+		plain(w, http.StatusNotFound, "not found")
 		return
-	}
-	created := false
-	var id int64
-	switch len(checks) {
-	case 0:
-		create, ok := p.createParam(w, r)
-		if !ok {
-			return
-		}
-		if !create {
-			plain(w, http.StatusNotFound, "not found")
-			return
-		}
-		c, status, err := p.provision(ctx, proj, rt.slug)
-		if err != nil {
-			p.fail(w, r, "create check", err)
-			return
-		}
-		if status != 0 {
-			plain(w, status, "not found")
-			return
-		}
-		id, created = c.ID, true
-	case 1:
-		id = checks[0].ID
-	default:
+	case ping.SlugTooLong:
+		// Upstream fails in the database here (500 on PostgreSQL and
+		// MySQL); we answer 400.
+		plain(w, http.StatusBadRequest, "invalid url format")
+		return
+	case ping.Ambiguous:
 		plain(w, http.StatusConflict, "ambiguous slug")
 		return
 	}
 	neverCache(w)
-	ans := p.record(r, id, rt)
-	if ans.status == http.StatusOK && created {
+	ans := p.record(r, res, rt)
+	if ans.status == http.StatusOK && res.Outcome == ping.Created {
 		ans.status, ans.body = http.StatusCreated, "Created"
 	}
 	p.reply(w, ans)
@@ -316,40 +227,18 @@ func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
 // createParam reads ?create= as upstream's request.GET.get("create") does
 // (Django's query parsing, last value wins); only exactly "1" asks for a
 // check to be made. A query string of more than 1000 fields is Django's
-// TooManyFieldsSent: a 400 page, answered here, and ok=false.
-func (p *Pings) createParam(w http.ResponseWriter, r *http.Request) (create, ok bool) {
+// TooManyFieldsSent: ok=false, which the caller answers with the 400 page
+// where upstream would have read the parameter.
+func (p *Pings) createParam(r *http.Request) (create, ok bool) {
+	if r.URL.RawQuery == "" {
+		return false, true
+	}
 	q, err := parseDjangoQuery(r.URL.RawQuery)
 	if err != nil {
-		badRequestPage(w)
 		return false, false
 	}
 	v, _ := lastField(q, "create")
 	return v == "1", true
-}
-
-// provision creates a check for ?create=1 with upstream's defaults and every
-// channel of the project attached. The owner may reach twice the check limit
-// this way (upstream's rule); beyond that the answer is 404.
-func (p *Pings) provision(ctx context.Context, proj model.Project, slug string) (model.Check, int, error) {
-	owner, err := p.store.UserByID(ctx, proj.OwnerID)
-	if err != nil {
-		return model.Check{}, 0, err
-	}
-	used, err := p.store.CountChecksOwnedBy(ctx, owner.ID)
-	if err != nil {
-		return model.Check{}, 0, err
-	}
-	// As upstream, a check limit of 0 refuses every auto-created check.
-	if used >= 2*owner.CheckLimit {
-		return model.Check{}, http.StatusNotFound, nil
-	}
-	c := model.NewCheck(proj.ID, p.now())
-	c.Name, c.Slug = slug, slug
-	if err := p.store.CreateCheck(ctx, &c, true); err != nil {
-		return model.Check{}, 0, err
-	}
-	p.log.Info("check created by a ping", "project", proj.Code, "slug", slug, "uuid", c.Code)
-	return c, 0, nil
 }
 
 // pingAnswer is what the ping view answers.
@@ -366,7 +255,7 @@ type pingAnswer struct {
 
 // record validates the rest of the request in upstream's order (exit status,
 // body size, rid) and hands the ping to the writer.
-func (p *Pings) record(r *http.Request, checkID int64, rt route) pingAnswer {
+func (p *Pings) record(r *http.Request, res ping.Resolution, rt route) pingAnswer {
 	if rt.tooLarge {
 		return pingAnswer{status: http.StatusBadRequest, body: "invalid url format"}
 	}
@@ -400,10 +289,7 @@ func (p *Pings) record(r *http.Request, checkID int64, rt route) pingAnswer {
 		RemoteAddr: remoteAddr(r),
 		UA:         truncate(r.Header.Get("User-Agent"), 200),
 	}
-	res, err := p.writer.Submit(r.Context(), ping.Request{CheckID: checkID, Event: ev})
-	if err == nil {
-		err = res.Err
-	}
+	_, err = p.res.Record(r.Context(), res, ev)
 	switch {
 	case err == nil:
 		return pingAnswer{status: http.StatusOK, body: "OK"}
@@ -413,7 +299,7 @@ func (p *Pings) record(r *http.Request, checkID int64, rt route) pingAnswer {
 		// The client went away; nobody reads this answer.
 		return pingAnswer{status: http.StatusServiceUnavailable, body: "try again"}
 	default:
-		p.log.Error("ping not recorded", "check_id", checkID, "err", err)
+		p.log.Error("ping not recorded", "check_id", res.CheckID, "err", err)
 		return pingAnswer{status: http.StatusServiceUnavailable, body: "try again"}
 	}
 }
@@ -462,11 +348,11 @@ func (p *Pings) reply(w http.ResponseWriter, a pingAnswer) {
 	plain(w, a.status, a.body)
 }
 
-func (p *Pings) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+func (p *Pings) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
-	p.log.Error("ping: "+what, "path", r.URL.Path, "err", err)
+	p.log.Error("ping not resolved", "path", r.URL.Path, "err", err)
 	plain(w, http.StatusServiceUnavailable, "try again")
 }
 

@@ -65,6 +65,10 @@ type Config struct {
 	// WebhooksEnabled is WEBHOOKS_ENABLED: webhook channels send (default True).
 	WebhooksEnabled bool
 	SMTPDPort       int
+	// SMTPDTLSCert and SMTPDTLSKey (SMTPD_TLS_CERT, SMTPD_TLS_KEY) are PEM
+	// files; when both are set the SMTP listener offers STARTTLS.
+	SMTPDTLSCert string
+	SMTPDTLSKey  string
 
 	// MasterBadgeLabel labels the all-checks badge (default SITE_NAME).
 	MasterBadgeLabel  string
@@ -258,6 +262,9 @@ func variables() []variable {
 		boolean("WEBHOOKS_ENABLED", true, func(c *Config) *bool { return &c.WebhooksEnabled }),
 		// Unset (0) means no SMTP listener, as upstream's Docker image.
 		with(integer("SMTPD_PORT", 0, 1, 65535, nil, func(c *Config) *int { return &c.SMTPDPort }), func(v *variable) { v.def = "" }),
+		// Both set: the SMTP listener offers STARTTLS with this pair.
+		str("SMTPD_TLS_CERT", "", func(c *Config) *string { return &c.SMTPDTLSCert }),
+		str("SMTPD_TLS_KEY", "", func(c *Config) *string { return &c.SMTPDTLSKey }),
 
 		with(str("MASTER_BADGE_LABEL", "", func(c *Config) *string { return &c.MasterBadgeLabel }), func(v *variable) {
 			v.defFn = func(c *Config) string { return c.SiteName }
@@ -330,6 +337,9 @@ func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
 			// Only SSL was asked for: the implicit default of STARTTLS yields.
 			c.EmailUseTLS = false
 		}
+	}
+	if (c.SMTPDTLSCert == "") != (c.SMTPDTLSKey == "") {
+		fail(errors.New("SMTPD_TLS_CERT and SMTPD_TLS_KEY must be set together"))
 	}
 	if first != nil {
 		return Config{}, first

@@ -41,8 +41,15 @@ type Event struct {
 	RemoteAddr string
 	UA         string
 	// Email marks pings that arrived by SMTP: the methods=POST rule and the
-	// HTTP body filter never apply to them.
+	// HTTP body filter never apply to them; the email filters (subject,
+	// body) do.
 	Email bool
+	// Subject is an email's decoded Subject header (email pings only).
+	Subject string
+	// Text is an email's decoded text, which its body filter matches: the
+	// first text/plain part and the first text/html part as text, joined by
+	// a newline (email pings only; not stored, Body is).
+	Text []byte
 }
 
 // ErrInvalidEvent is wrapped by Validate's errors.
@@ -99,7 +106,7 @@ func IsCanonicalUUID(s string) bool {
 func Classify(c *model.Check, ev Event) string {
 	kind := kindOf(ev)
 	if ev.Email {
-		return kind
+		return classifyEmail(c, ev, kind)
 	}
 	if c.Methods == "POST" && ev.Method != "POST" {
 		return model.PingIgnored
@@ -115,6 +122,42 @@ func Classify(c *model.Check, ev Event) string {
 	case matchKeywords(ev.Body, c.SuccessKw):
 		return model.PingSuccess
 	case matchKeywords(ev.Body, c.StartKw):
+		return model.PingStart
+	case c.FilterDefaultFail:
+		return model.PingFail
+	default:
+		return model.PingIgnored
+	}
+}
+
+// classifyEmail is upstream's smtpd rule: without a subject or body filter
+// every email is a success (kind); with one, the keywords are looked for in
+// the subject and/or the text (failure first, then success, then start),
+// and a mail that matches none is a failure with FilterDefaultFail, else
+// ignored.
+func classifyEmail(c *model.Check, ev Event, kind string) string {
+	if !c.FilterSubject && !c.FilterBody {
+		return kind
+	}
+	// Upstream joins the chosen parts with "\n" and matches the whole; a
+	// keyword may then span the subject and the text, which matching the
+	// parts one by one would miss.
+	var text []byte
+	if c.FilterSubject {
+		text = append(text, ev.Subject...)
+	}
+	if c.FilterBody {
+		if c.FilterSubject {
+			text = append(text, '\n')
+		}
+		text = append(text, ev.Text...)
+	}
+	switch {
+	case matchKeywords(text, c.FailureKw):
+		return model.PingFail
+	case matchKeywords(text, c.SuccessKw):
+		return model.PingSuccess
+	case matchKeywords(text, c.StartKw):
 		return model.PingStart
 	case c.FilterDefaultFail:
 		return model.PingFail

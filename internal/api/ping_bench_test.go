@@ -1,0 +1,76 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/schedule"
+	"github.com/overdue/overdue/internal/server"
+	"github.com/overdue/overdue/internal/store/storetest"
+)
+
+// BenchmarkPing sends pings through the router to a real writer and store,
+// by UUID and by ping key + slug, from parallel clients (the writer's group
+// commit needs concurrency to batch). It is the hot path's guard: the
+// UUID form must cost no query besides the writer's transaction.
+func BenchmarkPing(b *testing.B) {
+	for _, engine := range storetest.Engines() {
+		b.Run(engine, func(b *testing.B) { benchmarkPing(b, engine) })
+	}
+}
+
+func benchmarkPing(b *testing.B, engine string) {
+	st := storetest.Open(b, engine)
+	ctx := context.Background()
+	now := time.Now()
+	owner := model.User{Email: "bench@example.org", Password: "!", CheckLimit: 10000, PingLogLimit: 100}
+	if err := st.CreateUser(ctx, &owner); err != nil {
+		b.Fatal(err)
+	}
+	proj := model.Project{Code: uuid.NewString(), OwnerID: owner.ID, PingKey: "benchbenchbenchbenchbe", BadgeKey: "bench", Created: now}
+	if err := st.CreateProject(ctx, &proj); err != nil {
+		b.Fatal(err)
+	}
+	var codes, slugs []string
+	for i := range 64 {
+		c := model.NewCheck(proj.ID, now)
+		c.Slug = "job-" + string(rune('a'+i/26)) + string(rune('a'+i%26))
+		if err := st.CreateCheck(ctx, &c, false); err != nil {
+			b.Fatal(err)
+		}
+		codes, slugs = append(codes, c.Code), append(slugs, c.Slug)
+	}
+	w := ping.NewWriter(st, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(schedule.NewCache(100), nil)})
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { _ = w.Run(wctx); close(done) }()
+	b.Cleanup(func() { cancel(); <-done })
+	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(st, w, 10000, nil, nil)})}})
+	run := func(b *testing.B, path func(i int) string) {
+		b.SetParallelism(4)
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				req := httptest.NewRequest("POST", "http://hc.example/ping/"+path(i), nil)
+				rw := &countingWriter{hdr: http.Header{}, code: 200}
+				h.ServeHTTP(rw, req)
+				if rw.code != 200 {
+					b.Errorf("status %d", rw.code)
+					return
+				}
+				i++
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pings/s")
+	}
+	b.Run("uuid", func(b *testing.B) { run(b, func(i int) string { return codes[i%len(codes)] }) })
+	b.Run("slug", func(b *testing.B) { run(b, func(i int) string { return proj.PingKey + "/" + slugs[i%len(slugs)] }) })
+}
