@@ -24,6 +24,7 @@ import (
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store"
+	"github.com/overdue/overdue/internal/web"
 )
 
 // Exit statuses, as DESIGN.md §5 fixes them.
@@ -202,6 +203,11 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 
+	ui, err := web.New(web.Deps{Store: st, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Log: log})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
+		return exitError
+	}
 	cache := schedule.NewCache(10_000)
 	alertAfter := ping.ScheduleAlertAfter(cache, log)
 	keep := cfg.PingLogLimit
@@ -269,7 +275,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		BasePath:    cfg.BasePath,
 		HostAllowed: cfg.HostAllowed,
 		Log:         log,
-		Groups:      []server.Group{compat},
+		Groups:      append([]server.Group{compat}, ui.Groups()...),
 		Ready:       st.Ping,
 	})
 	err = server.ServeListener(ctx, ln, h, log, func(addr net.Addr) {

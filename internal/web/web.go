@@ -1,0 +1,190 @@
+// Package web is the browser interface: server-rendered pages at upstream's
+// URLs, sessions kept in the database, CSRF protection on every form.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/overdue/overdue/internal/auth"
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/ratelimit"
+	"github.com/overdue/overdue/internal/server"
+	"github.com/overdue/overdue/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Deps are what the pages need; main builds them.
+type Deps struct {
+	Store    *store.Store
+	SiteRoot string // SITE_ROOT: decides the cookies' Secure flag and path
+	SiteName string
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// Web serves the pages.
+type Web struct {
+	d       Deps
+	base    string // SITE_ROOT's path, "" or "/hc"
+	secure  bool
+	pages   map[string]*template.Template
+	mux     *http.ServeMux
+	byAddr  *ratelimit.Limiter
+	byEmail *ratelimit.Limiter
+	// dummyHash is checked against when an email has no account, so that
+	// a refusal takes as long either way.
+	dummyHash string
+}
+
+// New parses the templates and builds the routes.
+func New(d Deps) (*Web, error) {
+	if d.Store == nil {
+		return nil, errors.New("web: a store is required")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	u, err := url.Parse(d.SiteRoot)
+	if err != nil {
+		return nil, fmt.Errorf("web: SITE_ROOT: %w", err)
+	}
+	w := &Web{
+		d:      d,
+		base:   strings.TrimSuffix(u.Path, "/"),
+		secure: u.Scheme == "https",
+		pages:  map[string]*template.Template{},
+		mux:    http.NewServeMux(),
+		// Upstream's buckets: 20 log-in attempts per hour per address and
+		// per email.
+		byAddr:  ratelimit.Every(20, time.Hour, d.Now),
+		byEmail: ratelimit.Every(20, time.Hour, d.Now),
+	}
+	if w.dummyHash, err = auth.HashPassword(auth.NewToken(16)); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	for _, name := range []string{"login.html", "index.html", "message.html"} {
+		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", name, err)
+		}
+		w.pages[name] = t
+	}
+	w.routes()
+	return w, nil
+}
+
+// Groups are the UI's mounts: the static files without sessions, and the
+// pages (everything the compatibility surfaces do not claim) with sessions
+// and CSRF protection. They go after server.Compat.
+func (w *Web) Groups() []server.Group {
+	static, _ := fs.Sub(staticFS, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	csrf := http.NewCrossOriginProtection()
+	return []server.Group{
+		{Mounts: []server.Mount{{Pattern: "/static/", Handler: cacheStatic(files)}}},
+		{
+			Middleware: []func(http.Handler) http.Handler{csrf.Handler, pageHeaders, w.session},
+			Mounts:     []server.Mount{{Pattern: "/", Handler: w.mux}},
+		},
+	}
+}
+
+func (w *Web) routes() {
+	m := w.mux
+	m.HandleFunc("GET /{$}", w.index)
+	m.HandleFunc("GET /accounts/login/{$}", w.loginForm)
+	m.HandleFunc("POST /accounts/login/{$}", w.login)
+	m.HandleFunc("POST /accounts/logout/{$}", w.logout)
+	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
+}
+
+// cacheStatic lets browsers keep the embedded files for a day.
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// pageHeaders: pages are never cached (they show a user's data), and the
+// content security policy allows only our own scripts and styles, so an
+// injected <script> would not run even if escaping failed somewhere.
+func pageHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// page is what every template gets.
+type page struct {
+	Title    string
+	SiteName string
+	Base     string
+	User     *model.User
+	Data     any
+}
+
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	p := page{Title: title, SiteName: w.d.SiteName, Base: w.base, User: userFrom(r.Context()), Data: data}
+	var b strings.Builder
+	if err := w.pages[name].Execute(&b, p); err != nil {
+		w.d.Log.Error("web: render", "page", name, "err", err)
+		http.Error(rw, "The page could not be shown.", http.StatusInternalServerError)
+		return
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.WriteHeader(status)
+	_, _ = rw.Write([]byte(b.String()))
+}
+
+func (w *Web) notFound(rw http.ResponseWriter) {
+	server.NotFound(rw, nil)
+}
+
+func (w *Web) unavailable(rw http.ResponseWriter, r *http.Request, what string, err error) {
+	w.d.Log.Error("web: "+what, "err", err)
+	w.render(rw, r, http.StatusServiceUnavailable, "message.html", "Please try again",
+		"The database could not be reached. Please try again in a moment.")
+}
+
+func (w *Web) index(rw http.ResponseWriter, r *http.Request) {
+	u := userFrom(r.Context())
+	if u == nil {
+		http.Redirect(rw, r, w.base+"/accounts/login/", http.StatusFound)
+		return
+	}
+	projects, err := w.d.Store.ProjectsForUser(r.Context(), u.ID)
+	if err != nil {
+		w.unavailable(rw, r, "list projects", err)
+		return
+	}
+	w.render(rw, r, http.StatusOK, "index.html", "Projects", projects)
+}
+
+type ctxUser struct{}
+
+func userFrom(ctx context.Context) *model.User {
+	u, _ := ctx.Value(ctxUser{}).(*model.User)
+	return u
+}
