@@ -203,12 +203,12 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 
-	ui, err := web.New(web.Deps{Store: st, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Log: log})
+	cache := schedule.NewCache(10_000)
+	ui, err := web.New(web.Deps{Store: st, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Cache: cache, Log: log})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError
 	}
-	cache := schedule.NewCache(10_000)
 	alertAfter := ping.ScheduleAlertAfter(cache, log)
 	keep := cfg.PingLogLimit
 	pruner := ping.NewPruner(st, ping.PrunerOptions{

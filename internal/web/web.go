@@ -18,6 +18,7 @@ import (
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ratelimit"
+	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -33,8 +34,11 @@ type Deps struct {
 	Store    *store.Store
 	SiteRoot string // SITE_ROOT: decides the cookies' Secure flag and path
 	SiteName string
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Cache parses the checks' schedules (shared with the API and alerts);
+	// nil gives the pages their own.
+	Cache *schedule.Cache
+	Now   func() time.Time
+	Log   *slog.Logger
 }
 
 // Web serves the pages.
@@ -55,6 +59,9 @@ type Web struct {
 func New(d Deps) (*Web, error) {
 	if d.Store == nil {
 		return nil, errors.New("web: a store is required")
+	}
+	if d.Cache == nil {
+		d.Cache = schedule.NewCache(1000)
 	}
 	if d.Now == nil {
 		d.Now = time.Now
@@ -80,7 +87,7 @@ func New(d Deps) (*Web, error) {
 	if w.dummyHash, err = auth.HashPassword(auth.NewToken(16)); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	for _, name := range []string{"login.html", "index.html", "message.html"} {
+	for _, name := range []string{"login.html", "index.html", "message.html", "checks.html"} {
 		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
@@ -113,6 +120,7 @@ func (w *Web) routes() {
 	m.HandleFunc("GET /accounts/login/{$}", w.loginForm)
 	m.HandleFunc("POST /accounts/login/{$}", w.login)
 	m.HandleFunc("POST /accounts/logout/{$}", w.logout)
+	m.HandleFunc("GET /projects/{code}/checks/{$}", w.checksPage)
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
 
