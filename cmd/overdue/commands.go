@@ -209,15 +209,9 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError
 	}
-	alertAfter := ping.ScheduleAlertAfter(cache, log)
-	keep := cfg.PingLogLimit
-	pruner := ping.NewPruner(st, ping.PrunerOptions{
-		Keep:   func(context.Context, int64) (int, error) { return keep, nil },
-		Logger: log,
-	})
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	var role *alertRole
-	onCommit := pruner.Observe
+	var onCommit func([]ping.Result)
 	if runAlerts {
 		role, err = startAlerts(bg, cfg, e.getenv, st, cache, *workers, log)
 		if err != nil {
@@ -225,20 +219,10 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 			fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 			return exitError
 		}
-		hook := alerts.PingHook(role.engine, role.dispatcher)
-		onCommit = func(rs []ping.Result) { pruner.Observe(rs); hook(rs) }
+		onCommit = alerts.PingHook(role.engine, role.dispatcher)
 	}
-	writer := ping.NewWriter(st, ping.WriterOptions{
-		AlertAfter: alertAfter,
-		Logger:     log,
-		OnCommit:   onCommit,
-	})
-	writerDone := make(chan error, 1)
-	go func() { writerDone <- writer.Run(bg) }()
-	go pruner.Run(bg)
-
 	// One resolver for HTTP and SMTP pings: one UUID cache, one set of rules.
-	res := ping.NewResolver(st, store.ErrNotFound, writer, ping.ResolverOptions{Logger: log})
+	in := startIngest(bg, cfg, st, cache, log, onCommit)
 	waitSMTPD := func() {}
 	smtpCtx, stopSMTPD := context.WithCancel(ctx)
 	defer stopSMTPD()
@@ -246,11 +230,11 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		// The mail listener binds the host of --listen, so a server kept
 		// on loopback keeps its SMTP port there too.
 		host, _, _ := net.SplitHostPort(bound)
-		_, wait, err := startSMTPD(smtpCtx, cfg, res, net.JoinHostPort(host, strconv.Itoa(cfg.SMTPDPort)), log)
+		_, wait, err := startSMTPD(smtpCtx, cfg, in.res, net.JoinHostPort(host, strconv.Itoa(cfg.SMTPDPort)), log)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "overdue serve: %s.\n", oneLine(err))
 			stopBG()
-			<-writerDone
+			in.wait()
 			if role != nil {
 				role.wait()
 			}
@@ -264,7 +248,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		metrics = api.NewMetrics(st, cache, nil, log)
 	}
 	compat := server.Compat(server.Surfaces{
-		Pings: api.NewPingsResolver(res, cfg.PingBodyLimit, log),
+		Pings: api.NewPingsResolver(in.res, cfg.PingBodyLimit, log),
 		API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: cfg.SiteRoot, PingEndpoint: cfg.PingEndpoint,
 			SecretKey: cfg.SecretKey, MetricsKey: cfg.MetricsKey, RateLimit: cfg.APIRateLimit, Cache: cache, Log: log}),
 		Badges:       api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
@@ -291,9 +275,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	stopSMTPD() // also when HTTP stopped on an error rather than ctx
 	waitSMTPD()
 	stopBG()
-	if werr := <-writerDone; werr != nil && !errors.Is(werr, context.Canceled) {
-		log.Error("ping writer", "err", werr)
-	}
+	in.wait()
 	if role != nil {
 		role.wait()
 	}

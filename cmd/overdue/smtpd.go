@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,7 +12,6 @@ import (
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/smtpd"
-	"github.com/overdue/overdue/internal/store"
 )
 
 // smtpdTLS loads SMTPD_TLS_CERT/SMTPD_TLS_KEY; nil when they are unset.
@@ -87,26 +85,13 @@ func cmdSMTPD(ctx context.Context, args []string, e env) int {
 
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
-	keep := cfg.PingLogLimit
-	pruner := ping.NewPruner(st, ping.PrunerOptions{
-		Keep:   func(context.Context, int64) (int, error) { return keep, nil },
-		Logger: log,
-	})
-	writer := ping.NewWriter(st, ping.WriterOptions{
-		AlertAfter: ping.ScheduleAlertAfter(schedule.NewCache(10_000), log),
-		Logger:     log,
-		OnCommit:   pruner.Observe,
-	})
-	writerDone := make(chan error, 1)
-	go func() { writerDone <- writer.Run(bg) }()
-	go pruner.Run(bg)
-	res := ping.NewResolver(st, store.ErrNotFound, writer, ping.ResolverOptions{Logger: log})
+	in := startIngest(bg, cfg, st, schedule.NewCache(10_000), log, nil)
 
-	addr, wait, err := startSMTPD(ctx, cfg, res, net.JoinHostPort(*host, strconv.Itoa(*port)), log)
+	addr, wait, err := startSMTPD(ctx, cfg, in.res, net.JoinHostPort(*host, strconv.Itoa(*port)), log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "overdue smtpd: %s.\n", oneLine(err))
 		stopBG()
-		<-writerDone
+		in.wait()
 		return exitError
 	}
 	if e.onListen != nil {
@@ -114,8 +99,6 @@ func cmdSMTPD(ctx context.Context, args []string, e env) int {
 	}
 	wait()
 	stopBG()
-	if werr := <-writerDone; werr != nil && !errors.Is(werr, context.Canceled) {
-		log.Error("ping writer", "err", werr)
-	}
+	in.wait()
 	return exitOK
 }

@@ -19,9 +19,10 @@ type ctxKey struct{}
 // requestInfo is what the access log learns while the request is served:
 // the router records which mount took it.
 type requestInfo struct {
-	id      string
-	level   slog.Level
-	logPath string // set when the mount has a LogPath
+	id    string
+	mount *Mount // the mount that served the request, nil for a 404
+	base  string // SITE_ROOT's path, which LogPath's path lacks
+	path  string // the path below base, as the mount saw it
 }
 
 func requestInfoFrom(ctx context.Context) *requestInfo {
@@ -100,12 +101,18 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		path := r.URL.Path
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, info)))
-		level, logPath := info.level, path
-		if info.logPath != "" {
-			logPath = info.logPath
+		level := slog.LevelInfo
+		if info.mount != nil {
+			level = info.mount.LogLevel
 		}
+		// Checked before the path is masked: ping lines are usually off,
+		// and then cost nothing more.
 		if !log.Enabled(r.Context(), level) {
 			return
+		}
+		logPath := path
+		if info.mount != nil && info.mount.LogPath != nil {
+			logPath = info.base + info.mount.LogPath(info.path)
 		}
 		status := sw.status
 		if status == 0 {

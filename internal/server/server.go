@@ -79,11 +79,7 @@ func Handler(o Options) http.Handler {
 		for i := range routes {
 			if routes[i].pattern.match(r.URL.Path) {
 				if info := requestInfoFrom(r.Context()); info != nil {
-					m := &routes[i].mount
-					info.level = m.LogLevel
-					if m.LogPath != nil {
-						info.logPath = o.BasePath + m.LogPath(r.URL.Path)
-					}
+					info.mount, info.base, info.path = &routes[i].mount, o.BasePath, r.URL.Path
 				}
 				routes[i].h.ServeHTTP(w, r)
 				return

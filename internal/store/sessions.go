@@ -26,10 +26,7 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, now time.Time
 	row := s.r.QueryRowContext(ctx, s.d.rebind("SELECT s.expires, "+prefixCols("u.", userCols)+
 		" FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires > ?"),
 		tokenHash, s.ts(now.UTC()))
-	var dest []any
-	dest = append(dest, timeScan{&expires})
-	err := row.Scan(append(dest, userDest(&u)...)...)
-	if err != nil {
+	if err := row.Scan(append([]any{timeScan{&expires}}, userDest(&u)...)...); err != nil {
 		return model.User{}, time.Time{}, notFound(err, "session")
 	}
 	return u, expires, nil

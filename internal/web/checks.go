@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 
+	"github.com/overdue/overdue/internal/humanize"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -35,7 +36,7 @@ func (w *Web) projectFor(rw http.ResponseWriter, r *http.Request) (model.Project
 		return model.Project{}, "", false
 	}
 	code := r.PathValue("code")
-	if !isUUID(code) {
+	if !ping.IsCanonicalUUID(code) {
 		w.notFound(rw)
 		return model.Project{}, "", false
 	}
@@ -72,7 +73,7 @@ func (w *Web) checksPage(rw http.ResponseWriter, r *http.Request) {
 		row := checkRow{Code: c.Code, Name: c.Name, Status: schedule.Status(c, sch, now, false), Tags: c.TagsList(),
 			Schedule: describeSchedule(c), LastPing: "never"}
 		if c.LastPing != nil {
-			row.LastPing = ago(now.Sub(*c.LastPing))
+			row.LastPing = humanize.NaturalTime(*c.LastPing, now)
 		}
 		if row.Status == model.StatusDown {
 			d.Down++
@@ -91,65 +92,7 @@ func (w *Web) checksPage(rw http.ResponseWriter, r *http.Request) {
 
 func describeSchedule(c *model.Check) string {
 	if c.Kind == model.KindSimple {
-		return "every " + period(c.Timeout) + ", grace " + period(c.Grace)
+		return "every " + humanize.Duration(c.Timeout) + ", grace " + humanize.Duration(c.Grace)
 	}
 	return c.Schedule + " (" + c.TZ + ")"
-}
-
-// period writes a duration the way people say it: "1 day", "90 minutes"
-// becomes "1 hour 30 minutes".
-func period(d time.Duration) string {
-	units := []struct {
-		name string
-		size time.Duration
-	}{{"week", 7 * 24 * time.Hour}, {"day", 24 * time.Hour}, {"hour", time.Hour}, {"minute", time.Minute}, {"second", time.Second}}
-	out := ""
-	for _, u := range units {
-		if n := d / u.size; n > 0 {
-			if out != "" {
-				out += " "
-			}
-			out += fmt.Sprintf("%d %s", n, u.name)
-			if n > 1 {
-				out += "s"
-			}
-			d -= n * u.size
-		}
-	}
-	if out == "" {
-		return "0 seconds"
-	}
-	return out
-}
-
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return period(d.Truncate(time.Minute)) + " ago"
-	case d < 24*time.Hour:
-		return period(d.Truncate(time.Hour)) + " ago"
-	}
-	return period(d.Truncate(24*time.Hour)) + " ago"
-}
-
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-				return false
-			}
-		}
-	}
-	return true
 }

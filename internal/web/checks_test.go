@@ -40,7 +40,8 @@ func TestDashboardShowsOnlyWhatTheUserMaySee(t *testing.T) {
 			now := time.Now()
 			up := model.NewCheck(p.ID, now)
 			up.Name, up.Tags = `backups <img src=x onerror=alert(1)>`, "prod db"
-			up.Status, up.LastPing = model.StatusUp, &now
+			tenMinutesAgo := now.Add(-10 * time.Minute)
+			up.Status, up.LastPing = model.StatusUp, &tenMinutesAgo
 			longAgo := now.Add(-3 * 24 * time.Hour)
 			down := model.NewCheck(p.ID, now)
 			down.Name, down.Status, down.LastPing = "nightly", model.StatusUp, &longAgo
@@ -63,7 +64,7 @@ func TestDashboardShowsOnlyWhatTheUserMaySee(t *testing.T) {
 				`<span class="tag">prod</span>`, `<span class="tag">db</span>`,
 				"every 1 day, grace 1 hour", "30 3 * * * (Europe/Riga)",
 				`class="status-down"`, `class="status-up"`, `class="status-new"`,
-				"just now", "never", "Owner",
+				"<td>10 minutes ago</td>", "<td>never</td>", "Owner",
 			} {
 				if !strings.Contains(body, want) {
 					t.Errorf("dashboard lacks %q", want)

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -155,7 +156,7 @@ type page struct {
 
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	p := page{Title: title, SiteName: w.d.SiteName, Base: w.base, User: userFrom(r.Context()), Data: data}
-	var b strings.Builder
+	var b bytes.Buffer
 	if err := w.pages[name].Execute(&b, p); err != nil {
 		w.d.Log.Error("web: render", "page", name, "err", err)
 		http.Error(rw, "The page could not be shown.", http.StatusInternalServerError)
@@ -163,7 +164,7 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, name, 
 	}
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(status)
-	_, _ = rw.Write([]byte(b.String()))
+	_, _ = b.WriteTo(rw)
 }
 
 func (w *Web) notFound(rw http.ResponseWriter) {

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/overdue/overdue/internal/humanize"
 	htmltemplate "html/template"
 	"strconv"
 	"strings"
@@ -147,7 +148,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 	}
 	downtime := ""
 	if status == model.StatusUp && m.Downtime > 0 {
-		downtime = durationForSentence(m.Downtime)
+		downtime = humanize.DurationForSentence(m.Downtime)
 	}
 	nPings := "0"
 	if m.LastPing != nil {
@@ -183,7 +184,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 	case model.KindCron, model.KindOnCalendar:
 		add("Schedule: "+c.Schedule, "Time zone: "+c.TZ)
 	default:
-		add("Period: " + formatDuration(c.Timeout))
+		add("Period: " + humanize.Duration(c.Timeout))
 	}
 	total := "Total pings: " + nPings + " "
 	if since != "" {
@@ -191,7 +192,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 	}
 	add(total)
 	if p := m.LastPing; p != nil {
-		l := "Last ping: " + naturalTime(p.Created, now)
+		l := "Last ping: " + humanize.NaturalTime(p.Created, now)
 		if p.RemoteAddr != "" {
 			l += ", from " + p.RemoteAddr
 		}
@@ -209,7 +210,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 		add("", "Projects Overview:", "------------------")
 		for _, p := range projects {
 			if p.Down > 0 {
-				add("* " + p.Name + ": " + strconv.Itoa(p.Down) + " check" + plural(int64(p.Down)) + " down")
+				add("* " + p.Name + ": " + strconv.Itoa(p.Down) + " check" + humanize.Plural(int64(p.Down)) + " down")
 			} else {
 				add("* " + p.Name + ": OK, all checks up")
 			}
@@ -236,7 +237,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 	for _, p := range projects {
 		pv := projectView{Name: escapeHTML(p.Name), URL: escapeHTML(p.URL), Down: "OK, all checks up"}
 		if p.Down > 0 {
-			pv.Down = "<b>" + strconv.Itoa(p.Down) + " check" + plural(int64(p.Down)) + " down</b>"
+			pv.Down = "<b>" + strconv.Itoa(p.Down) + " check" + humanize.Plural(int64(p.Down)) + " down</b>"
 		}
 		v.Projects = append(v.Projects, pv)
 	}
@@ -244,11 +245,11 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 	case model.KindCron, model.KindOnCalendar:
 		v.Schedule, v.TZ = escapeHTML(c.Schedule), escapeHTML(c.TZ)
 	default:
-		v.Period = formatDuration(c.Timeout)
+		v.Period = humanize.Duration(c.Timeout)
 	}
 	if p := m.LastPing; p != nil {
 		typ, style := htmlKindDisplay(p)
-		v.LastPing = &pingView{When: naturalTime(p.Created, now), From: escapeHTML(p.RemoteAddr), Type: typ, TypeStyle: style}
+		v.LastPing = &pingView{When: humanize.NaturalTime(p.Created, now), From: escapeHTML(p.RemoteAddr), Type: typ, TypeStyle: style}
 	}
 	var hb bytes.Buffer
 	if err := alertHTML.Execute(&hb, v); err != nil {
@@ -375,32 +376,6 @@ func reasonText(reason string) string {
 		return "received a failure signal"
 	}
 	return ""
-}
-
-// humanDuration writes a duration the way people say it: "1 day 2 hours".
-func humanDuration(d time.Duration) string {
-	if d <= 0 {
-		return "0 minutes"
-	}
-	units := []struct {
-		name string
-		size time.Duration
-	}{{"week", 7 * 24 * time.Hour}, {"day", 24 * time.Hour}, {"hour", time.Hour}, {"minute", time.Minute}, {"second", time.Second}}
-	var parts []string
-	for _, u := range units {
-		if n := d / u.size; n > 0 {
-			s := ""
-			if n > 1 {
-				s = "s"
-			}
-			parts = append(parts, strings.TrimSpace(strconv.FormatInt(int64(n), 10)+" "+u.name+s))
-			d -= n * u.size
-		}
-		if len(parts) == 2 {
-			break
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 // VerifyToken is upstream's Channel.make_token: the SHA-256 hex digest of

@@ -3,6 +3,7 @@ package email
 import (
 	"bytes"
 	"context"
+	"github.com/overdue/overdue/internal/humanize"
 	htmltemplate "html/template"
 	"strconv"
 	texttemplate "text/template"
@@ -25,16 +26,12 @@ type NagItem struct {
 
 // NagSubject is upstream's reminder subject.
 func NagSubject(n int) string {
-	s := "s"
-	if n == 1 {
-		s = ""
-	}
-	return "Reminder: " + strconv.Itoa(n) + " check" + s + " still down"
+	return "Reminder: " + strconv.Itoa(n) + " check" + humanize.Plural(int64(n)) + " still down"
 }
 
 // SendNag emails a reminder listing the checks that are still down.
 func SendNag(ctx context.Context, m Sender, to, siteName string, every time.Duration, items []NagItem) error {
-	word := "every " + humanDuration(every)
+	word := "every " + humanize.Duration(every)
 	switch every {
 	case time.Hour:
 		word = "hourly"

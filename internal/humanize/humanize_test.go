@@ -1,0 +1,48 @@
+package humanize
+
+import (
+	"testing"
+	"time"
+)
+
+// Expected strings are upstream's filters' documented outputs (hc_duration,
+// hc_duration_for_sentence, Django's naturaltime and timesince).
+func TestFormats(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{Duration(24 * time.Hour), "1 day"},
+		{Duration(8 * 24 * time.Hour), "8 days"},
+		{Duration(14 * 24 * time.Hour), "2 weeks"},
+		{Duration(90 * time.Minute), "1 hour 30 minutes"},
+		{Duration(90*time.Minute + 5*time.Second), "1 hour 30 minutes"},
+		{DurationForSentence(90 * time.Minute), "1 hour, 30 minutes"},
+		{DurationForSentence(45 * time.Second), "45 seconds"},
+		{Plural(1), ""},
+		{Plural(2), "s"},
+		{Plural(0), "s"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		ago  time.Duration
+		want string
+	}{
+		{0, "now"},
+		{time.Second, "a second ago"},
+		{10 * time.Minute, "10 minutes ago"},
+		{time.Hour, "an hour ago"},
+		{26 * time.Hour, "1 day, 2 hours ago"},
+		{-time.Minute, "now"},
+	} {
+		if got := NaturalTime(now.Add(-tc.ago), now); got != tc.want {
+			t.Errorf("NaturalTime(-%v) = %q, want %q", tc.ago, got, tc.want)
+		}
+	}
+	if got := TimeSince(time.Date(2025, 10, 7, 12, 0, 0, 0, time.UTC), now); got != "1 year, 2 months" {
+		t.Errorf("TimeSince over 14 months = %q", got)
+	}
+}
