@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -88,15 +89,48 @@ func New(d Deps) (*Web, error) {
 	if w.dummyHash, err = auth.HashPassword(auth.NewToken(16)); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	for _, name := range []string{"login.html", "index.html", "message.html", "checks.html"} {
-		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+name)
-		if err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", name, err)
-		}
-		w.pages[name] = t
+	if err := w.parseTemplates(); err != nil {
+		return nil, err
 	}
 	w.routes()
 	return w, nil
+}
+
+// parseTemplates makes one template set per page: the layout, the page,
+// and every partial (a file whose name starts with "_"), so that any page
+// can include any partial and a new page is only a new file.
+func (w *Web) parseTemplates() error {
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return fmt.Errorf("web: templates: %w", err)
+	}
+	var partials []string
+	for _, f := range files {
+		if strings.HasPrefix(path.Base(f), "_") {
+			partials = append(partials, f)
+		}
+	}
+	for _, f := range files {
+		name := path.Base(f)
+		if name == "layout.html" || strings.HasPrefix(name, "_") {
+			continue
+		}
+		set := append([]string{"templates/layout.html", f}, partials...)
+		t, err := template.New("layout.html").Funcs(w.funcs()).ParseFS(templateFS, set...)
+		if err != nil {
+			return fmt.Errorf("web: template %s: %w", name, err)
+		}
+		w.pages[name] = t
+	}
+	return nil
+}
+
+// funcs are the helpers templates may call.
+func (w *Web) funcs() template.FuncMap {
+	return template.FuncMap{
+		// url joins SITE_ROOT's path and a path of the UI.
+		"url": func(p string) string { return w.base + p },
+	}
 }
 
 // Groups are the UI's mounts: the static files without sessions, and the
