@@ -39,14 +39,18 @@ type Deps struct {
 	// Cache parses the checks' schedules (shared with the API and alerts);
 	// nil gives the pages their own.
 	Cache *schedule.Cache
-	Now   func() time.Time
-	Log   *slog.Logger
+	// PingEndpoint is PING_ENDPOINT (SITE_ROOT + "/ping/" by default),
+	// for the ping URLs the pages show.
+	PingEndpoint string
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 // Web serves the pages.
 type Web struct {
 	d       Deps
 	base    string // SITE_ROOT's path, "" or "/hc"
+	pingURL string
 	secure  bool
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
@@ -76,15 +80,19 @@ func New(d Deps) (*Web, error) {
 		return nil, fmt.Errorf("web: SITE_ROOT: %w", err)
 	}
 	w := &Web{
-		d:      d,
-		base:   strings.TrimSuffix(u.Path, "/"),
-		secure: u.Scheme == "https",
-		pages:  map[string]*template.Template{},
-		mux:    http.NewServeMux(),
+		d:       d,
+		base:    strings.TrimSuffix(u.Path, "/"),
+		secure:  u.Scheme == "https",
+		pingURL: d.PingEndpoint,
+		pages:   map[string]*template.Template{},
+		mux:     http.NewServeMux(),
 		// Upstream's buckets: 20 log-in attempts per hour per address and
 		// per email.
 		byAddr:  ratelimit.Every(20, time.Hour, d.Now),
 		byEmail: ratelimit.Every(20, time.Hour, d.Now),
+	}
+	if w.pingURL == "" {
+		w.pingURL = strings.TrimRight(d.SiteRoot, "/") + "/ping/"
 	}
 	if w.dummyHash, err = auth.HashPassword(auth.NewToken(16)); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -156,6 +164,7 @@ func (w *Web) routes() {
 	m.HandleFunc("POST /accounts/login/{$}", w.login)
 	m.HandleFunc("POST /accounts/logout/{$}", w.logout)
 	m.HandleFunc("GET /projects/{code}/checks/{$}", w.checksPage)
+	m.HandleFunc("GET /projects/{code}/checks/status/{$}", w.checksStatus)
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
 

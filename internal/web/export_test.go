@@ -1,0 +1,4 @@
+package web
+
+// NaturalCompareForTest exposes the dashboard's name order to the tests.
+var NaturalCompareForTest = naturalCompare
