@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/overdue/overdue/internal/accounts"
 	"github.com/overdue/overdue/internal/alerts"
@@ -204,7 +205,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	}
 
 	cache := schedule.NewCache(10_000)
-	ui, err := web.New(web.Deps{Store: st, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, PingEndpoint: cfg.PingEndpoint, Cache: cache, Log: log})
+	ui, err := newWeb(cfg, e.getenv, st, cache, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError
@@ -360,6 +361,23 @@ func newAccounts(cfg config.Config, st *store.Store) (*accounts.Accounts, error)
 	return accounts.New(accounts.Options{Store: st, Kinds: kinds.New(), Mailer: newMailer(cfg),
 		SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, SecretKey: cfg.SecretKey,
 		EmailUseVerification: cfg.EmailUseVerification, PingLogLimit: cfg.PingLogLimit})
+}
+
+// newWeb builds the UI with the same rules (accounts), integration
+// registry and transports as the CLI and the dispatcher.
+func newWeb(cfg config.Config, getenv config.Env, st *store.Store, cache *schedule.Cache, log *slog.Logger) (*web.Web, error) {
+	acc, err := newAccounts(cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	transports, err := buildTransports(cfg, getenv, st)
+	if err != nil {
+		return nil, err
+	}
+	reg := kinds.New()
+	return web.New(web.Deps{Store: st, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, PingEndpoint: cfg.PingEndpoint, Cache: cache, Log: log,
+		Kinds: reg, Getenv: getenv, Accounts: acc,
+		Tester: &alerts.Tester{Store: st, Transports: transports, Events: reg.Events, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Now: time.Now}})
 }
 
 // projectKeys is `project create --json`: the secrets shown once.

@@ -89,14 +89,23 @@ func (s *Store) ChannelsForCheck(ctx context.Context, checkID int64) ([]model.Ch
 // SetCheckChannels replaces the channels linked to a check with channelIDs.
 // Channels of other projects are ignored.
 func (s *Store) SetCheckChannels(ctx context.Context, checkID int64, channelIDs []int64) error {
+	return s.replaceLinks(ctx, fmt.Sprintf("set channels of check %d", checkID), "check_id", checkID, channelIDs,
+		func(id int64) (int64, int64) { return id, checkID })
+}
+
+// replaceLinks deletes the channel_checks rows whose column is key and
+// links each of others instead (pair gives the channel and check ids),
+// skipping pairs from different projects.
+func (s *Store) replaceLinks(ctx context.Context, what, column string, key int64, others []int64, pair func(other int64) (channelID, checkID int64)) error {
 	return s.WithTx(ctx, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, "DELETE FROM channel_checks WHERE check_id = ?", checkID); err != nil {
-			return fmt.Errorf("set channels of check %d: %w", checkID, err)
+		if _, err := tx.Exec(ctx, "DELETE FROM channel_checks WHERE "+column+" = ?", key); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
-		for _, id := range channelIDs {
-			q := s.d.insertIgnore("INSERT INTO channel_checks (channel_id, check_id) SELECT ch.id, c.id FROM channels ch JOIN checks c ON c.project_id = ch.project_id WHERE ch.id = ? AND c.id = ?")
-			if _, err := tx.Exec(ctx, q, id, checkID); err != nil {
-				return fmt.Errorf("set channels of check %d: link channel %d: %w", checkID, id, err)
+		q := s.d.insertIgnore("INSERT INTO channel_checks (channel_id, check_id) SELECT ch.id, c.id FROM channels ch JOIN checks c ON c.project_id = ch.project_id WHERE ch.id = ? AND c.id = ?")
+		for _, id := range others {
+			chID, checkID := pair(id)
+			if _, err := tx.Exec(ctx, q, chID, checkID); err != nil {
+				return fmt.Errorf("%s: link %d: %w", what, id, err)
 			}
 		}
 		return nil
@@ -146,4 +155,81 @@ func (s *Store) linkChannelToAllChecks(ctx context.Context, db queryer, channelI
 		return fmt.Errorf("link channel %d to all checks: %w", channelID, err)
 	}
 	return nil
+}
+
+// RenameChannel sets a channel's name.
+func (s *Store) RenameChannel(ctx context.Context, id int64, name string) error {
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE channels SET name = ? WHERE id = ?"), name, id)
+	if err != nil {
+		return fmt.Errorf("rename channel %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("rename channel %d", id))
+}
+
+// DeleteChannel removes a channel; its check links and notifications go
+// with it (ON DELETE CASCADE).
+func (s *Store) DeleteChannel(ctx context.Context, id int64) error {
+	res, err := s.w.ExecContext(ctx, s.d.rebind("DELETE FROM channels WHERE id = ?"), id)
+	if err != nil {
+		return fmt.Errorf("delete channel %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("delete channel %d", id))
+}
+
+// ChannelCheckCounts is how many checks each channel of a project is
+// linked to; channels with none are absent.
+func (s *Store) ChannelCheckCounts(ctx context.Context, projectID int64) (map[int64]int, error) {
+	rows, err := s.r.QueryContext(ctx, s.d.rebind("SELECT cc.channel_id, COUNT(*) FROM channel_checks cc JOIN channels ch ON ch.id = cc.channel_id WHERE ch.project_id = ? GROUP BY cc.channel_id"), projectID)
+	if err != nil {
+		return nil, fmt.Errorf("count checks of the channels of project %d: %w", projectID, err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("count checks of the channels of project %d: %w", projectID, err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// ChannelCheckIDs are the ids of the checks linked to a channel.
+func (s *Store) ChannelCheckIDs(ctx context.Context, channelID int64) ([]int64, error) {
+	rows, err := s.r.QueryContext(ctx, s.d.rebind("SELECT check_id FROM channel_checks WHERE channel_id = ? ORDER BY check_id"), channelID)
+	if err != nil {
+		return nil, fmt.Errorf("checks of channel %d: %w", channelID, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("checks of channel %d: %w", channelID, err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SetChannelChecks replaces the checks linked to a channel with checkIDs.
+// Checks of other projects are ignored, as SetCheckChannels ignores
+// channels of other projects.
+func (s *Store) SetChannelChecks(ctx context.Context, channelID int64, checkIDs []int64) error {
+	return s.replaceLinks(ctx, fmt.Sprintf("set checks of channel %d", channelID), "channel_id", channelID, checkIDs,
+		func(id int64) (int64, int64) { return channelID, id })
+}
+
+// RecordChannelTest keeps a test notification's outcome on the channel,
+// as a real send's is kept: when it ran, how long it took, its error, and
+// disabled on a permanent error (upstream's Channel.notify with is_test).
+func (s *Store) RecordChannelTest(ctx context.Context, id int64, started time.Time, took time.Duration, errText string, disable bool) error {
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE channels SET last_notify = ?, last_notify_duration_us = ?, last_error = ?, disabled = (disabled OR ?) WHERE id = ?"),
+		s.ts(started), us(took), errText, disable, id)
+	if err != nil {
+		return fmt.Errorf("record test of channel %d: %w", id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("record test of channel %d", id))
 }

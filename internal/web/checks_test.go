@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
-	"github.com/overdue/overdue/internal/web"
 	"github.com/overdue/overdue/internal/store/storetest"
+	"github.com/overdue/overdue/internal/web"
 )
 
 func (e *env) login(email, password string) *http.Client {

@@ -17,8 +17,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/overdue/overdue/internal/accounts"
+	"github.com/overdue/overdue/internal/alerts"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/ratelimit"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
@@ -39,6 +43,17 @@ type Deps struct {
 	// Cache parses the checks' schedules (shared with the API and alerts);
 	// nil gives the pages their own.
 	Cache *schedule.Cache
+	// Kinds is the integration registry; nil is kinds.New().
+	Kinds *kinds.Registry
+	// Getenv reads the operator's environment, for the kinds' "enabled"
+	// settings; nil reads every variable as unset (the defaults).
+	Getenv func(name string) (string, bool)
+	// Accounts holds the rules for new integrations (and, later, users and
+	// projects); nil builds one over Store and Kinds without a mailer.
+	Accounts *accounts.Accounts
+	// Tester sends the integrations page's test notifications; nil sends
+	// through no transports (every test fails with "not supported").
+	Tester *alerts.Tester
 	// PingEndpoint is PING_ENDPOINT (SITE_ROOT + "/ping/" by default),
 	// for the ping URLs the pages show.
 	PingEndpoint string
@@ -71,6 +86,19 @@ func New(d Deps) (*Web, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Kinds == nil {
+		d.Kinds = kinds.New()
+	}
+	if d.Accounts == nil {
+		a, err := accounts.New(accounts.Options{Store: d.Store, Kinds: d.Kinds, Clock: d.Now, SiteRoot: d.SiteRoot, SiteName: d.SiteName})
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		d.Accounts = a
+	}
+	if d.Tester == nil {
+		d.Tester = &alerts.Tester{Store: d.Store, Transports: notify.Registry{}, Events: d.Kinds.Events, SiteRoot: d.SiteRoot, SiteName: d.SiteName, Now: d.Now}
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -165,6 +193,18 @@ func (w *Web) routes() {
 	m.HandleFunc("POST /accounts/logout/{$}", w.logout)
 	m.HandleFunc("GET /projects/{code}/checks/{$}", w.checksPage)
 	m.HandleFunc("GET /projects/{code}/checks/status/{$}", w.checksStatus)
+	m.HandleFunc("GET /projects/{code}/integrations/{$}", w.integrationsPage)
+	// Upstream's add pages are one URL per kind: /projects/<uuid>/add_slack/.
+	for _, in := range w.d.Kinds.Addable() {
+		k := in.Kind
+		m.HandleFunc("GET /projects/{code}/add_"+string(k)+"/{$}", func(rw http.ResponseWriter, r *http.Request) { w.addChannelForm(rw, r, k) })
+		m.HandleFunc("POST /projects/{code}/add_"+string(k)+"/{$}", func(rw http.ResponseWriter, r *http.Request) { w.addChannel(rw, r, k) })
+	}
+	m.HandleFunc("POST /integrations/{code}/remove/{$}", w.removeChannel)
+	m.HandleFunc("POST /integrations/{code}/name/{$}", w.renameChannel)
+	m.HandleFunc("POST /integrations/{code}/test/{$}", w.testChannel)
+	m.HandleFunc("GET /integrations/{code}/checks/{$}", w.channelChecks)
+	m.HandleFunc("POST /integrations/{code}/checks/{$}", w.channelChecks)
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
 

@@ -1,0 +1,417 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/overdue/overdue/internal/accounts"
+	"github.com/overdue/overdue/internal/humanize"
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/store"
+)
+
+// The integrations pages: a project's channels with their state, a form
+// per kind from the registry (Fields in, FromForm out, through
+// accounts.AddChannel), and the per-channel actions of upstream's page:
+// assign checks, rename, test, remove.
+
+type channelRow struct {
+	model.Channel
+	KindName   string
+	Checks     int
+	LastNotify string
+}
+
+type addLink struct {
+	Kind notify.Kind
+	Name string
+}
+
+type integrationsPage struct {
+	Project model.Project
+	Role    model.Role
+	Rows    []channelRow
+	Add     []addLink
+	// Tested is the channel whose test just ran: the page shows its
+	// outcome, read back from the channel.
+	Tested *channelRow
+}
+
+// enabled are the kinds a channel can be added of here: a form, a
+// transport, and the operator's go-ahead.
+func (w *Web) enabled() []notify.Integration {
+	var out []notify.Integration
+	for _, in := range w.d.Kinds.Addable() {
+		if in.Enabled == nil || in.Enabled(in.EnvFrom(w.d.Getenv)) {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+func (w *Web) kindName(kind string) string {
+	if in, ok := w.d.Kinds.Lookup(notify.Kind(kind)); ok {
+		return in.Name
+	}
+	return kind
+}
+
+func (w *Web) integrationsPage(rw http.ResponseWriter, r *http.Request) {
+	p, role, ok := w.projectFor(rw, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	chans, err := w.d.Store.ListChannels(ctx, p.ID)
+	if err != nil {
+		w.unavailable(rw, r, "list channels", err)
+		return
+	}
+	counts, err := w.d.Store.ChannelCheckCounts(ctx, p.ID)
+	if err != nil {
+		w.unavailable(rw, r, "count channel checks", err)
+		return
+	}
+	now := w.d.Now()
+	d := integrationsPage{Project: p, Role: role}
+	for _, ch := range chans {
+		row := channelRow{Channel: ch, KindName: w.kindName(ch.Kind), Checks: counts[ch.ID], LastNotify: "never"}
+		if ch.LastNotify != nil {
+			row.LastNotify = humanize.NaturalTime(*ch.LastNotify, now)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	// Upstream lists groups first, then by creation.
+	slices.SortStableFunc(d.Rows, func(a, b channelRow) int {
+		return boolRank(b.Kind == "group") - boolRank(a.Kind == "group")
+	})
+	if t := r.URL.Query().Get("tested"); t != "" {
+		for i := range d.Rows {
+			if d.Rows[i].Code == t {
+				d.Tested = &d.Rows[i]
+			}
+		}
+	}
+	if role.CanWrite() {
+		for _, in := range w.enabled() {
+			d.Add = append(d.Add, addLink{Kind: in.Kind, Name: in.Name})
+		}
+	}
+	w.render(rw, r, http.StatusOK, "integrations.html", "Integrations · "+projectTitle(p), d)
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func projectTitle(p model.Project) string {
+	if p.Name == "" {
+		return "Unnamed project"
+	}
+	return p.Name
+}
+
+// formField is one input of a kind's form as the page shows it.
+type formField struct {
+	notify.Field
+	Value   string
+	Checked bool
+	Error   string
+}
+
+type addChannelPage struct {
+	Project model.Project
+	Kind    notify.Kind
+	KindNm  string
+	Name    string
+	NameErr string
+	Fields  []formField
+	Error   string
+}
+
+// kindFor is the integration of k if it is enabled; an add page of a kind
+// that is off answers 404, as upstream's do.
+func (w *Web) kindFor(k notify.Kind) (notify.Integration, bool) {
+	for _, in := range w.enabled() {
+		if in.Kind == k {
+			return in, true
+		}
+	}
+	return notify.Integration{}, false
+}
+
+func (w *Web) addChannelForm(rw http.ResponseWriter, r *http.Request, k notify.Kind) {
+	p, role, ok := w.projectFor(rw, r)
+	if !ok {
+		return
+	}
+	in, ok := w.kindFor(k)
+	if !ok {
+		w.notFound(rw)
+		return
+	}
+	if !role.CanWrite() {
+		w.forbidden(rw, r)
+		return
+	}
+	w.renderAddChannel(rw, r, http.StatusOK, p, in, url.Values{}, nil)
+}
+
+func (w *Web) renderAddChannel(rw http.ResponseWriter, r *http.Request, status int, p model.Project, in notify.Integration, form url.Values, err error) {
+	d := addChannelPage{Project: p, Kind: in.Kind, KindNm: in.Name, Name: form.Get("name")}
+	var fe *notify.FieldError
+	errors.As(err, &fe)
+	label := func(name string) string {
+		for _, f := range in.Fields {
+			if f.Name == name {
+				return f.Label
+			}
+		}
+		return name
+	}
+	for _, f := range in.Fields {
+		ff := formField{Field: f, Value: f.Default}
+		if vs, sent := form[f.Name]; sent || len(form) > 0 {
+			ff.Value = strings.Join(vs, "")
+		}
+		ff.Checked = f.Type == notify.FieldCheckbox && (notify.Checked(form, f.Name) || len(form) == 0 && f.Default == "on")
+		if f.Type == notify.FieldPassword {
+			ff.Value = "" // a secret is never sent back to the browser
+		}
+		if fe != nil && fe.Field == f.Name {
+			ff.Error = fe.Text(label)
+		}
+		d.Fields = append(d.Fields, ff)
+	}
+	switch {
+	case errors.Is(err, accounts.ErrChannelName):
+		d.NameErr = "The name is limited to 100 characters."
+	case fe != nil && (fe.Field == "" || !slices.ContainsFunc(in.Fields, func(f notify.Field) bool { return f.Name == fe.Field })):
+		d.Error = fe.Text(label)
+	case fe == nil && err != nil:
+		d.Error = "This integration cannot be saved: " + err.Error()
+	}
+	w.render(rw, r, status, "addchannel.html", "Add "+in.Name+" · "+projectTitle(p), d)
+}
+
+func (w *Web) addChannel(rw http.ResponseWriter, r *http.Request, k notify.Kind) {
+	p, role, ok := w.projectFor(rw, r)
+	if !ok {
+		return
+	}
+	in, ok := w.kindFor(k)
+	if !ok {
+		w.notFound(rw)
+		return
+	}
+	if !role.CanWrite() {
+		w.forbidden(rw, r)
+		return
+	}
+	form, ok := w.form(rw, r)
+	if !ok {
+		return
+	}
+	added, err := w.d.Accounts.AddChannel(r.Context(), accounts.NewChannel{Project: p.Code, Kind: in.Kind, Name: strings.TrimSpace(form.Get("name")), Form: form})
+	var ve *accounts.VerificationError
+	switch {
+	case errors.As(err, &ve):
+		w.render(rw, r, http.StatusOK, "message.html", "Integration added",
+			"The integration was added, but the verification email to "+ve.Address+" could not be sent. Remove it and try again later.")
+		return
+	case err != nil && isInputError(err):
+		w.renderAddChannel(rw, r, http.StatusBadRequest, p, in, form, err)
+		return
+	case err != nil:
+		w.unavailable(rw, r, "add channel", err)
+		return
+	}
+	if added.VerificationSent {
+		w.render(rw, r, http.StatusOK, "message.html", "Check your email",
+			"A verification link was sent to "+added.Channel.Value+". Notifications go out once it has been opened.")
+		return
+	}
+	http.Redirect(rw, r, w.base+"/projects/"+p.Code+"/integrations/", http.StatusSeeOther)
+}
+
+// isInputError tells a refusal of the user's input from a failure of ours.
+func isInputError(err error) bool {
+	var fe *notify.FieldError
+	return errors.As(err, &fe) || errors.Is(err, accounts.ErrChannelName) || errors.Is(err, accounts.ErrNUL)
+}
+
+// channelFor finds the URL's {code} channel as the user may see it, with
+// its project and the user's role there; for a write, a read-only member
+// gets 403. Like projectFor, it answers the request itself when not ok.
+func (w *Web) channelFor(rw http.ResponseWriter, r *http.Request, write bool) (model.Channel, model.Project, bool) {
+	u := userFrom(r.Context())
+	if u == nil {
+		http.Redirect(rw, r, w.base+"/accounts/login/", http.StatusFound)
+		return model.Channel{}, model.Project{}, false
+	}
+	code := r.PathValue("code")
+	if !ping.IsCanonicalUUID(code) {
+		w.notFound(rw)
+		return model.Channel{}, model.Project{}, false
+	}
+	ctx := r.Context()
+	ch, err := w.d.Store.ChannelByCode(ctx, code)
+	var p model.Project
+	if err == nil {
+		p, err = w.d.Store.ProjectByID(ctx, ch.ProjectID)
+	}
+	var role model.Role
+	if err == nil {
+		p, role, err = w.d.Store.ProjectAccess(ctx, p.Code, u.ID)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		w.notFound(rw)
+		return model.Channel{}, model.Project{}, false
+	case err != nil:
+		w.unavailable(rw, r, "read channel", err)
+		return model.Channel{}, model.Project{}, false
+	case write && !role.CanWrite():
+		w.forbidden(rw, r)
+		return model.Channel{}, model.Project{}, false
+	}
+	return ch, p, true
+}
+
+func (w *Web) toIntegrations(rw http.ResponseWriter, r *http.Request, p model.Project, query string) {
+	http.Redirect(rw, r, w.base+"/projects/"+p.Code+"/integrations/"+query, http.StatusSeeOther)
+}
+
+func (w *Web) removeChannel(rw http.ResponseWriter, r *http.Request) {
+	ch, p, ok := w.channelFor(rw, r, true)
+	if !ok {
+		return
+	}
+	if err := w.d.Store.DeleteChannel(r.Context(), ch.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		w.unavailable(rw, r, "delete channel", err)
+		return
+	}
+	w.toIntegrations(rw, r, p, "")
+}
+
+func (w *Web) renameChannel(rw http.ResponseWriter, r *http.Request) {
+	ch, p, ok := w.channelFor(rw, r, true)
+	if !ok {
+		return
+	}
+	form, ok := w.form(rw, r)
+	if !ok {
+		return
+	}
+	name := strings.TrimSpace(form.Get("name"))
+	if utf8.RuneCountInString(name) > accounts.MaxChannelNameLen || strings.ContainsRune(name, 0) {
+		w.render(rw, r, http.StatusBadRequest, "message.html", "Name not saved",
+			"An integration's name is limited to 100 characters and cannot hold a NUL character.")
+		return
+	}
+	if err := w.d.Store.RenameChannel(r.Context(), ch.ID, name); err != nil && !errors.Is(err, store.ErrNotFound) {
+		w.unavailable(rw, r, "rename channel", err)
+		return
+	}
+	w.toIntegrations(rw, r, p, "")
+}
+
+func (w *Web) testChannel(rw http.ResponseWriter, r *http.Request) {
+	ch, p, ok := w.channelFor(rw, r, true)
+	if !ok {
+		return
+	}
+	// The outcome is kept on the channel (last error, last notify); the
+	// page reads it back, so a reload shows the same answer.
+	_ = w.d.Tester.Send(r.Context(), ch, p)
+	w.toIntegrations(rw, r, p, "?tested="+ch.Code)
+}
+
+type channelChecksPage struct {
+	Channel channelRow
+	Project model.Project
+	Checks  []assignRow
+	CanEdit bool
+}
+
+type assignRow struct {
+	Code, Name string
+	On         bool
+}
+
+func (w *Web) channelChecks(rw http.ResponseWriter, r *http.Request) {
+	ch, p, ok := w.channelFor(rw, r, r.Method == http.MethodPost)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	checks, err := w.d.Store.ListChecks(ctx, p.ID)
+	if err != nil {
+		w.unavailable(rw, r, "list checks", err)
+		return
+	}
+	if r.Method == http.MethodPost {
+		form, ok := w.form(rw, r)
+		if !ok {
+			return
+		}
+		var ids []int64
+		for i := range checks {
+			if notify.Checked(form, "check-"+checks[i].Code) {
+				ids = append(ids, checks[i].ID)
+			}
+		}
+		if err := w.d.Store.SetChannelChecks(ctx, ch.ID, ids); err != nil {
+			w.unavailable(rw, r, "assign checks", err)
+			return
+		}
+		w.toIntegrations(rw, r, p, "")
+		return
+	}
+	linked, err := w.d.Store.ChannelCheckIDs(ctx, ch.ID)
+	if err != nil {
+		w.unavailable(rw, r, "read channel checks", err)
+		return
+	}
+	_, role, _ := w.d.Store.ProjectAccess(ctx, p.Code, userFrom(ctx).ID)
+	d := channelChecksPage{Channel: channelRow{Channel: ch, KindName: w.kindName(ch.Kind), Checks: len(linked)}, Project: p, CanEdit: role.CanWrite()}
+	for i := range checks {
+		d.Checks = append(d.Checks, assignRow{Code: checks[i].Code, Name: checks[i].Name, On: slices.Contains(linked, checks[i].ID)})
+	}
+	w.render(rw, r, http.StatusOK, "channelchecks.html", "Assign checks · "+projectTitle(p), d)
+}
+
+// maxFormBytes bounds every form the UI reads: the largest legitimate one
+// (a webhook with bodies and headers for both events) is a few KB.
+const maxFormBytes = 64 << 10
+
+// form parses a POSTed form, answering 400 itself for one that is too
+// large or malformed.
+func (w *Web) form(rw http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		msg := "The form could not be read."
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			msg = "The form is larger than " + strconv.Itoa(maxFormBytes>>10) + " KB."
+		}
+		w.render(rw, r, http.StatusBadRequest, "message.html", "Bad request", msg)
+		return nil, false
+	}
+	return r.PostForm, true
+}
+
+func (w *Web) forbidden(rw http.ResponseWriter, r *http.Request) {
+	w.render(rw, r, http.StatusForbidden, "message.html", "Not allowed",
+		"Your role in this project does not allow this change.")
+}
