@@ -29,6 +29,15 @@ if ! command -v promtool >/dev/null; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
+# The browser tests (cmd/overdue/browser_test.go) drive Debian's Chromium;
+# with OVERDUE_TEST_BROWSER=1 a missing browser fails them instead of
+# skipping them.
+if ! command -v chromium >/dev/null; then
+  echo "== installing chromium"
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+fi
+export OVERDUE_TEST_BROWSER=1
+
 if [[ "$engines" == all ]]; then
   echo "== starting databases"
   scripts/start-databases.sh
