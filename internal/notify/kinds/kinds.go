@@ -12,7 +12,9 @@ import (
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/discord"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/mattermost"
 	"github.com/overdue/overdue/internal/notify/slack"
 	"github.com/overdue/overdue/internal/notify/webhook"
 )
@@ -26,6 +28,8 @@ func All() []notify.Integration {
 		email.Integration(),
 		webhook.Integration(),
 		slack.Integration(),
+		mattermost.Integration(),
+		discord.Integration(),
 	}, pending()...)
 }
 

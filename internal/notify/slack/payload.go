@@ -95,7 +95,8 @@ func Render(m *notify.Message, st Style) Payload {
 	if tags := c.TagsList(); len(tags) > 0 {
 		quoted := make([]string, len(tags))
 		for i, t := range tags {
-			quoted[i] = "`" + st.Text(t) + "`"
+			// Inside a code span only a backtick would break out.
+			quoted[i] = "`" + st.Code(strings.ReplaceAll(t, "`", "'")) + "`"
 		}
 		add("Tags", strings.Join(quoted, " "), true)
 	}
@@ -163,4 +164,32 @@ func Refuse(r *notify.Response) error {
 		return notify.FailPermanent(msg)
 	}
 	return notify.Fail(msg)
+}
+
+// markdownEscaper backslash-escapes the characters that start inline
+// Markdown (emphasis, code, strike-through, links, tables) and a literal
+// backslash, for targets that render CommonMark-like Markdown.
+var markdownEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "~", `\~`, "[", `\[`, "]", `\]`, "|", `\|`)
+
+// EscapeMarkdown backslash-escapes inline Markdown.
+func EscapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
+
+// NoMentions puts a zero-width space after every "@", so that "@channel",
+// "@all", "@here", "@everyone" and "@user" show as typed but mention no
+// one (the usual defence for Mattermost, Discord and Rocket.Chat), and
+// after every "<", so that no Slack-compatible <!channel>, <@U123> or
+// <url|text> is read.
+var mentionBreaker = strings.NewReplacer("@", "@\u200b", "<", "<\u200b")
+
+// NoMentions neutralises mentions and Slack-style <...> sequences.
+func NoMentions(s string) string { return mentionBreaker.Replace(s) }
+
+// MarkdownStyle is for Mattermost: Slack's entity escaping (Mattermost
+// reads <!channel> and <url|text> as Slack does, and its Markdown shows
+// the entities as the characters), inline Markdown escaped, mentions
+// neutralised; a code block only has its mentions neutralised.
+var MarkdownStyle = Style{
+	Text:      func(s string) string { return NoMentions(Escape(EscapeMarkdown(s))) },
+	Code:      NoMentions,
+	Asterisks: func(s string) string { return s }, // Text has escaped them
 }
