@@ -21,7 +21,9 @@ func send(t *testing.T, c *notify.Client, value string, m *notify.Message) error
 	return tr.Send(context.Background(), m)
 }
 
-func value(u string) string { return `{"webhook": {"url": "` + u + `", "id": "1"}, "access_token": "x"}` }
+func value(u string) string {
+	return `{"webhook": {"url": "` + u + `", "id": "1"}, "access_token": "x"}`
+}
 
 func TestSendGolden(t *testing.T) {
 	for _, c := range notifytest.Cases() {
