@@ -15,6 +15,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/discord"
 	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/notify/mattermost"
+	"github.com/overdue/overdue/internal/notify/signal"
 	"github.com/overdue/overdue/internal/notify/slack"
 	"github.com/overdue/overdue/internal/notify/webhook"
 )
@@ -30,6 +31,7 @@ func All() []notify.Integration {
 		slack.Integration(),
 		mattermost.Integration(),
 		discord.Integration(),
+		signal.Integration(),
 	}, pending()...)
 }
 
