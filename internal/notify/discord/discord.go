@@ -43,12 +43,10 @@ func Integration() notify.Integration {
 // escaped, and a zero-width space after "@" so that @everyone and @here
 // ping no one.
 var Style = slack.Style{
-	Text:      func(s string) string { return slack.NoMentions(escaper.Replace(s)) },
+	Text:      func(s string) string { return slack.NoMentions(slack.EscapeMarkdownAll(s)) },
 	Code:      slack.NoMentions,
 	Asterisks: func(s string) string { return s }, // Text has escaped them, as upstream's backslash does
 }
-
-var escaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "~", `\~`, "[", `\[`, "]", `\]`, "|", `\|`, "<", `\<`, ">", `\>`, "#", `\#`)
 
 func fromForm(form url.Values) (string, error) {
 	u, err := notify.URLField(form.Get("value"))

@@ -1,66 +1,28 @@
 package discord
 
 import (
-	"context"
 	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/notifytest"
 )
-
-func send(t *testing.T, c *notify.Client, value string, m *notify.Message) error {
-	t.Helper()
-	tr, err := Integration().Transport(notify.Deps{Client: c})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Channel = model.Channel{Kind: "discord", Value: value}
-	return tr.Send(context.Background(), m)
-}
 
 func value(u string) string {
 	return `{"webhook": {"url": "` + u + `", "id": "1"}, "access_token": "x"}`
 }
 
-func TestSendGolden(t *testing.T) {
-	for _, c := range notifytest.Cases() {
-		t.Run(c.Name, func(t *testing.T) {
-			srv := notifytest.NewServer(t)
-			if err := send(t, notifytest.Client(0), value(srv.URL+"/api/webhooks/1/tok"), c.Msg); err != nil {
-				t.Fatal(err)
-			}
-			r := srv.Requests()[0]
-			if r.Method != "POST" || r.URI != "/api/webhooks/1/tok/slack" || r.Header.Get("Content-Type") != "application/json" {
-				t.Errorf("request %s %s %q", r.Method, r.URI, r.Header)
-			}
-			notifytest.Golden(t, c.Name+".json", r.Body)
-			if c.Name == "hostile" {
-				for _, bad := range []string{"@everyone", "@here", "<@U123>", "<!channel>"} {
-					if strings.Contains(string(r.Body), bad) {
-						t.Errorf("%q reaches Discord as is", bad)
-					}
-				}
-				// Outside the body's code block, Markdown is escaped too.
-				outside, _, _ := strings.Cut(string(r.Body), "Last Ping Body")
-				for _, bad := range []string{" *bold*", "[link]", " _it_"} {
-					if strings.Contains(outside, bad) {
-						t.Errorf("%q reaches Discord as Markdown", bad)
-					}
-				}
-			}
-		})
-	}
-}
-
-func TestAnswers(t *testing.T) {
-	answers := append(notifytest.CommonAnswers(),
-		notifytest.Answer{Name: "404 deleted webhook", Reply: notifytest.Reply{Status: 404, Body: `{"message": "Unknown Webhook", "code": 10015}`}, Err: "Received status code 404", Permanent: true, Tries: 1})
-	notifytest.CheckAnswers(t, answers, func(srv *notifytest.Server, c *notify.Client) error {
-		return send(t, c, value(srv.URL+"/api/webhooks/1/tok"), notifytest.Message("down"))
-	})
+func TestSuite(t *testing.T) {
+	notifytest.Suite{
+		Integration: Integration(),
+		Value:       func(base string) string { return value(base + "/api/webhooks/1/tok") },
+		Method:      "POST", URI: "/api/webhooks/1/tok/slack",
+		Forbidden:         []string{" *bold*", "[link]", " _it_"},
+		ForbiddenAnywhere: []string{"@everyone", "@here", "<@U123>", "<!channel>"},
+		Answers: []notifytest.Answer{{Name: "404 deleted webhook", Reply: notifytest.Reply{Status: 404, Body: `{"message": "Unknown Webhook", "code": 10015}`},
+			Err: "Received status code 404", Permanent: true, Tries: 1}},
+	}.Run(t)
 }
 
 func TestWebhookURL(t *testing.T) {

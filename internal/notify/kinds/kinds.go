@@ -14,7 +14,10 @@ import (
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/discord"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/googlechat"
 	"github.com/overdue/overdue/internal/notify/mattermost"
+	"github.com/overdue/overdue/internal/notify/msteamsw"
+	"github.com/overdue/overdue/internal/notify/rocketchat"
 	"github.com/overdue/overdue/internal/notify/signal"
 	"github.com/overdue/overdue/internal/notify/slack"
 	"github.com/overdue/overdue/internal/notify/webhook"
@@ -32,6 +35,9 @@ func All() []notify.Integration {
 		mattermost.Integration(),
 		discord.Integration(),
 		signal.Integration(),
+		rocketchat.Integration(),
+		msteamsw.Integration(),
+		googlechat.Integration(),
 	}, pending()...)
 }
 

@@ -6,6 +6,7 @@ package notifytest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"io"
@@ -238,6 +239,103 @@ func CheckAnswers(t *testing.T, answers []Answer, send func(srv *Server, c *noti
 			}
 			if n := len(srv.Requests()); n != a.Tries {
 				t.Errorf("%d requests, want %d", n, a.Tries)
+			}
+		})
+	}
+}
+
+// Suite is the test every HTTP chat kind shares: each of Cases sent to a
+// recording server (method, URI, headers and the golden body checked),
+// the hostile case's body free of Forbidden strings, every answer of
+// CommonAnswers plus Answers, and the kind switched off by Disable.
+type Suite struct {
+	Integration notify.Integration
+	// Value is the stored value that sends to the server at base.
+	Value func(base string) string
+	// Method, URI and Header are what every request must have
+	// (Content-Type: application/json always).
+	Method, URI string
+	Header      map[string]string
+	// Env is the operator's environment for every send.
+	Env map[string]string
+	// Forbidden must not appear in the hostile message sent without a
+	// ping body, ForbiddenAnywhere not even with it.
+	Forbidden, ForbiddenAnywhere []string
+	Answers   []Answer
+	// Disable is the environment that switches the kind off (none: the
+	// kind cannot be switched off).
+	Disable map[string]string
+}
+
+func (s Suite) send(t *testing.T, c *notify.Client, env map[string]string, value string, m *notify.Message) error {
+	t.Helper()
+	getenv := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
+	tr, err := s.Integration.Transport(notify.Deps{Client: c, Getenv: getenv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Channel = model.Channel{Kind: string(s.Integration.Kind), Value: value}
+	return tr.Send(context.Background(), m)
+}
+
+// Run runs the suite.
+func (s Suite) Run(t *testing.T) {
+	t.Run("golden", func(t *testing.T) {
+		for _, c := range Cases() {
+			t.Run(c.Name, func(t *testing.T) {
+				srv := NewServer(t)
+				if err := s.send(t, Client(0), s.Env, s.Value(srv.URL), c.Msg); err != nil {
+					t.Fatal(err)
+				}
+				reqs := srv.Requests()
+				if len(reqs) != 1 {
+					t.Fatalf("%d requests", len(reqs))
+				}
+				r := reqs[0]
+				if r.Method != s.Method || r.URI != s.URI || r.Header.Get("Content-Type") != "application/json" {
+					t.Errorf("request %s %s (Content-Type %q), want %s %s", r.Method, r.URI, r.Header.Get("Content-Type"), s.Method, s.URI)
+				}
+				for k, v := range s.Header {
+					if r.Header.Get(k) != v {
+						t.Errorf("header %s: %q, want %q", k, r.Header.Get(k), v)
+					}
+				}
+				Golden(t, c.Name+".json", r.Body)
+				if c.Name != "hostile" {
+					return
+				}
+				for _, bad := range s.ForbiddenAnywhere {
+					if bytes.Contains(r.Body, []byte(bad)) {
+						t.Errorf("%q reaches %s as is", bad, s.Integration.Name)
+					}
+				}
+				// The ping body may be shown verbatim in a code block: the
+				// rest of the message must escape it all.
+				c.Msg.LastPing.Body = nil
+				if err := s.send(t, Client(0), s.Env, s.Value(srv.URL), c.Msg); err != nil {
+					t.Fatal(err)
+				}
+				body := srv.Requests()[1].Body
+				for _, bad := range s.Forbidden {
+					if bytes.Contains(body, []byte(bad)) {
+						t.Errorf("%q reaches %s as markup", bad, s.Integration.Name)
+					}
+				}
+			})
+		}
+	})
+	t.Run("answers", func(t *testing.T) {
+		CheckAnswers(t, append(CommonAnswers(), s.Answers...), func(srv *Server, c *notify.Client) error {
+			return s.send(t, c, s.Env, s.Value(srv.URL), Message(model.StatusDown))
+		})
+	})
+	if s.Disable != nil {
+		t.Run("disabled", func(t *testing.T) {
+			srv := NewServer(t)
+			err := s.send(t, Client(0), s.Disable, s.Value(srv.URL), Message(model.StatusDown))
+			want := s.Integration.Name + " notifications are not enabled."
+			if notify.ErrorText(err) != want || !notify.IsFinal(err) || notify.IsPermanent(err) || len(srv.Requests()) != 0 {
+				t.Errorf("disabled: %v, want %q", err, want)
 			}
 		})
 	}

@@ -174,6 +174,13 @@ var markdownEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_",
 // EscapeMarkdown backslash-escapes inline Markdown.
 func EscapeMarkdown(s string) string { return markdownEscaper.Replace(s) }
 
+var markdownAllEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "~", `\~`, "[", `\[`, "]", `\]`, "|", `\|`, "<", `\<`, ">", `\>`, "#", `\#`)
+
+// EscapeMarkdownAll is EscapeMarkdown that also escapes "<", ">" and "#",
+// for targets without HTML entities (Discord, Rocket.Chat), where "<"
+// starts a mention (<@id>) and "#" a heading or a channel link.
+func EscapeMarkdownAll(s string) string { return markdownAllEscaper.Replace(s) }
+
 // NoMentions puts a zero-width space after every "@", so that "@channel",
 // "@all", "@here", "@everyone" and "@user" show as typed but mention no
 // one (the usual defence for Mattermost, Discord and Rocket.Chat), and
