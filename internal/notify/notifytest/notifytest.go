@@ -261,7 +261,7 @@ type Suite struct {
 	// Forbidden must not appear in the hostile message sent without a
 	// ping body, ForbiddenAnywhere not even with it.
 	Forbidden, ForbiddenAnywhere []string
-	Answers   []Answer
+	Answers                      []Answer
 	// Disable is the environment that switches the kind off (none: the
 	// kind cannot be switched off).
 	Disable map[string]string

@@ -79,7 +79,9 @@ func Render(m *notify.Message) Payload {
 		color = "#5cb85c"
 	}
 	fields := []slack.Field{}
-	add := func(title, value string, short bool) { fields = append(fields, slack.Field{Title: title, Value: value, Short: short}) }
+	add := func(title, value string, short bool) {
+		fields = append(fields, slack.Field{Title: title, Value: value, Short: short})
+	}
 	if c.Desc != "" {
 		add("Description", text(c.Desc), false)
 	}
