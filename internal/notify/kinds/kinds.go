@@ -20,6 +20,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/rocketchat"
 	"github.com/overdue/overdue/internal/notify/signal"
 	"github.com/overdue/overdue/internal/notify/slack"
+	"github.com/overdue/overdue/internal/notify/telegram"
 	"github.com/overdue/overdue/internal/notify/webhook"
 )
 
@@ -38,6 +39,7 @@ func All() []notify.Integration {
 		rocketchat.Integration(),
 		msteamsw.Integration(),
 		googlechat.Integration(),
+		telegram.Integration(),
 	}, pending()...)
 }
 

@@ -262,19 +262,26 @@ type Suite struct {
 	// ping body, ForbiddenAnywhere not even with it.
 	Forbidden, ForbiddenAnywhere []string
 	Answers                      []Answer
+	// Transport, when set, builds the transport for a kind whose
+	// provider's address is not in the stored value (Telegram's Bot API):
+	// it is used instead of the Integration's whenever that is enabled.
+	Transport func(base string, c *notify.Client) notify.Transport
 	// Disable is the environment that switches the kind off (none: the
 	// kind cannot be switched off).
 	Disable map[string]string
 }
 
-func (s Suite) send(t *testing.T, c *notify.Client, env map[string]string, value string, m *notify.Message) error {
+func (s Suite) send(t *testing.T, c *notify.Client, env map[string]string, base string, m *notify.Message) error {
 	t.Helper()
 	getenv := func(name string) (string, bool) { v, ok := env[name]; return v, ok }
 	tr, err := s.Integration.Transport(notify.Deps{Client: c, Getenv: getenv})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Channel = model.Channel{Kind: string(s.Integration.Kind), Value: value}
+	if s.Transport != nil && (s.Integration.Enabled == nil || s.Integration.Enabled(s.Integration.EnvFrom(getenv))) {
+		tr = s.Transport(base, c)
+	}
+	m.Channel = model.Channel{Kind: string(s.Integration.Kind), Value: s.Value(base)}
 	return tr.Send(context.Background(), m)
 }
 
@@ -284,7 +291,7 @@ func (s Suite) Run(t *testing.T) {
 		for _, c := range Cases() {
 			t.Run(c.Name, func(t *testing.T) {
 				srv := NewServer(t)
-				if err := s.send(t, Client(0), s.Env, s.Value(srv.URL), c.Msg); err != nil {
+				if err := s.send(t, Client(0), s.Env, srv.URL, c.Msg); err != nil {
 					t.Fatal(err)
 				}
 				reqs := srv.Requests()
@@ -312,7 +319,7 @@ func (s Suite) Run(t *testing.T) {
 				// The ping body may be shown verbatim in a code block: the
 				// rest of the message must escape it all.
 				c.Msg.LastPing.Body = nil
-				if err := s.send(t, Client(0), s.Env, s.Value(srv.URL), c.Msg); err != nil {
+				if err := s.send(t, Client(0), s.Env, srv.URL, c.Msg); err != nil {
 					t.Fatal(err)
 				}
 				body := srv.Requests()[1].Body
@@ -326,13 +333,13 @@ func (s Suite) Run(t *testing.T) {
 	})
 	t.Run("answers", func(t *testing.T) {
 		CheckAnswers(t, append(CommonAnswers(), s.Answers...), func(srv *Server, c *notify.Client) error {
-			return s.send(t, c, s.Env, s.Value(srv.URL), Message(model.StatusDown))
+			return s.send(t, c, s.Env, srv.URL, Message(model.StatusDown))
 		})
 	})
 	if s.Disable != nil {
 		t.Run("disabled", func(t *testing.T) {
 			srv := NewServer(t)
-			err := s.send(t, Client(0), s.Disable, s.Value(srv.URL), Message(model.StatusDown))
+			err := s.send(t, Client(0), s.Disable, srv.URL, Message(model.StatusDown))
 			want := s.Integration.Name + " notifications are not enabled."
 			if notify.ErrorText(err) != want || !notify.IsFinal(err) || notify.IsPermanent(err) || len(srv.Requests()) != 0 {
 				t.Errorf("disabled: %v, want %q", err, want)
