@@ -30,12 +30,12 @@ const (
 // permanentErrors are the Bot API descriptions upstream takes to mean the
 // chat is gone for good: the channel is disabled.
 var permanentErrors = map[string]bool{
-	"Forbidden: the group chat was deleted":             true,
-	"Forbidden: bot was blocked by the user":            true,
-	"Forbidden: user is deactivated":                    true,
-	"Forbidden: bot was kicked from the group chat":     true,
+	"Forbidden: the group chat was deleted":              true,
+	"Forbidden: bot was blocked by the user":             true,
+	"Forbidden: user is deactivated":                     true,
+	"Forbidden: bot was kicked from the group chat":      true,
 	"Forbidden: bot was kicked from the supergroup chat": true,
-	"Bad Request: chat not found":                       true,
+	"Bad Request: chat not found":                        true,
 }
 
 // Transport sends Telegram messages.
@@ -109,8 +109,10 @@ func (t *Transport) SendText(ctx context.Context, chatID int64, threadID *int64,
 func refuse(r *notify.Response) error {
 	msg := notify.StatusText(r.StatusCode)
 	var doc struct {
-		Description *string                     `json:"description"`
-		Parameters  *struct{ MigrateToChatID *int64 `json:"migrate_to_chat_id"` } `json:"parameters"`
+		Description *string `json:"description"`
+		Parameters  *struct {
+			MigrateToChatID *int64 `json:"migrate_to_chat_id"`
+		} `json:"parameters"`
 	}
 	if json.Unmarshal(r.Body, &doc) != nil || doc.Description == nil {
 		return notify.Fail(msg)
