@@ -15,6 +15,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/discord"
 	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/notify/googlechat"
+	"github.com/overdue/overdue/internal/notify/matrix"
 	"github.com/overdue/overdue/internal/notify/mattermost"
 	"github.com/overdue/overdue/internal/notify/msteamsw"
 	"github.com/overdue/overdue/internal/notify/rocketchat"
@@ -40,6 +41,7 @@ func All() []notify.Integration {
 		msteamsw.Integration(),
 		googlechat.Integration(),
 		telegram.Integration(),
+		matrix.Integration(),
 	}, pending()...)
 }
 
