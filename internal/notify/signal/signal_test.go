@@ -260,7 +260,7 @@ func TestFromForm(t *testing.T) {
 		err   string
 	}{
 		{url.Values{"recipient": {"+1 555-555-0100"}, "down": {"on"}}, `{"down":true,"up":false,"value":"+15555550100"}`, ""},
-		{url.Values{"recipient": {"‎+15555550100‏"}, "up": {"on"}, "down": {"on"}}, `{"down":true,"up":true,"value":"+15555550100"}`, ""},
+		{url.Values{"recipient": {"\u200e+15555550100\u200f"}, "up": {"on"}, "down": {"on"}}, `{"down":true,"up":true,"value":"+15555550100"}`, ""},
 		{url.Values{"recipient": {"alice_b.01"}, "up": {"on"}}, `{"down":false,"up":true,"value":"alice_b.01"}`, ""},
 		{url.Values{"recipient": {""}, "up": {"on"}}, "", "recipient: is required"},
 		{url.Values{"recipient": {"15555550100"}, "up": {"on"}}, "", "recipient: must be a phone number"},
