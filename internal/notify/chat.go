@@ -108,13 +108,30 @@ func URLField(raw string) (string, error) {
 	if v == "" {
 		return "", &FieldError{Field: "value", Msg: "is required"}
 	}
-	if !strings.Contains(v, "://") {
+	if !hasScheme(v) {
 		v = "https://" + v
 	}
 	if !ValidURL(v) {
 		return "", &FieldError{Field: "value", Msg: ErrURLField}
 	}
 	return v, nil
+}
+
+// hasScheme reports whether s starts with a URL scheme and ":", as
+// Python's urlsplit finds one ("localhost:8080/" has the scheme
+// "localhost", and is then refused).
+func hasScheme(s string) bool {
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		case i > 0 && r == ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // ValidURL reports whether s is an http or https URL with a host, of at
