@@ -30,6 +30,21 @@ func (h headerList) Set(v string) error {
 	return nil
 }
 
+// fieldList collects --set NAME=VALUE: any field of the kind's form
+// (internal/notify's Field.Name), for the kinds without flags of their own.
+type fieldList struct{ form url.Values }
+
+func (f fieldList) String() string { return "" }
+
+func (f fieldList) Set(v string) error {
+	name, value, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", v)
+	}
+	f.form.Set(name, value)
+	return nil
+}
+
 // flagOf names the flag that fills a form field, for error messages: the
 // form key with "-" for "_" (url_down is --url-down), but for the email
 // fields and the header lists, whose flags have their own names.
@@ -70,6 +85,8 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 	var headersDown, headersUp []string
 	fs.Var(headerList{&headersDown}, "header-down", "webhook: a \"Name: value\" header for \"down\" (repeatable)")
 	fs.Var(headerList{&headersUp}, "header-up", "webhook: a \"Name: value\" header for \"up\" (repeatable)")
+	set := fieldList{url.Values{}}
+	fs.Var(set, "set", "any kind: a form field as NAME=VALUE, such as value=<webhook URL> for slack or recipient=+15555550100 for signal (repeatable)")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
@@ -87,6 +104,15 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 	if *down {
 		form.Set("down", "on")
 	}
+	for k, v := range set.form {
+		form[k] = v
+	}
+	flagName := func(key string) string {
+		if _, ok := set.form[key]; ok {
+			return "--set " + key
+		}
+		return flagOf(key)
+	}
 	nc := accounts.NewChannel{Project: *project, Kind: notify.Kind(*kind), Name: *name, Form: form}
 	// Checked before the database is opened: a usage error needs none.
 	_, err := accounts.CheckChannel(reg, nc)
@@ -97,7 +123,7 @@ func cmdIntegrationAdd(ctx context.Context, args []string, e env) int {
 	case errors.Is(err, accounts.ErrChannelName):
 		return usage("--name is limited to 100 characters")
 	case errors.As(err, &fe):
-		return usage(fe.Text(flagOf))
+		return usage(fe.Text(flagName))
 	case err != nil:
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError

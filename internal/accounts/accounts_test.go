@@ -332,8 +332,9 @@ func TestAddChannel(t *testing.T) {
 			{"upper-case UUID", accounts.NewChannel{Project: strings.ToUpper(np.Project.Code), Kind: "webhook", Form: webhookForm()}, accounts.ErrProjectCode, ""},
 			{"unknown project", accounts.NewChannel{Project: "6c0b0e5e-9a55-4e08-8c43-4e4f8a0e3b11", Kind: "webhook", Form: webhookForm()}, accounts.ErrNoSuchProject, ""},
 			{"101-character name", accounts.NewChannel{Project: np.Project.Code, Kind: "webhook", Name: strings.Repeat("é", 101), Form: webhookForm()}, accounts.ErrChannelName, ""},
-			{"unknown kind", accounts.NewChannel{Project: np.Project.Code, Kind: "slack", Form: url.Values{}}, nil, "kind"},
-			{"pending kind", accounts.NewChannel{Project: np.Project.Code, Kind: "sms", Form: url.Values{}}, nil, "kind"},
+			// Kinds upstream removed: no build ever adds them.
+			{"unknown kind", accounts.NewChannel{Project: np.Project.Code, Kind: "linenotify", Form: url.Values{}}, nil, "kind"},
+			{"removed kind", accounts.NewChannel{Project: np.Project.Code, Kind: "msteams", Form: url.Values{}}, nil, "kind"},
 			{"bad address", accounts.NewChannel{Project: np.Project.Code, Kind: "email", Form: url.Values{"value": {"x"}, "up": {"on"}}}, nil, "value"},
 			{"bad URL", accounts.NewChannel{Project: np.Project.Code, Kind: "webhook", Form: url.Values{"url_up": {"javascript:alert(1)"}}}, nil, "url_up"},
 		} {

@@ -163,7 +163,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 	var lines []string
 	add := func(l ...string) { lines = append(lines, l...) }
 	add(`The check "` + name + `" has gone ` + status + ".")
-	if r := reasonText(m.Flip.Reason); r != "" {
+	if r := notify.ReasonLong(m.Flip.Reason); r != "" {
 		add("Reason: " + r + ".")
 	}
 	if downtime != "" {
@@ -196,7 +196,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 		if p.RemoteAddr != "" {
 			l += ", from " + p.RemoteAddr
 		}
-		add(l, "Last ping type: "+kindDisplay(p))
+		add(l, "Last ping type: "+notify.PingKindDisplay(p))
 	}
 	add("Status changed to " + status + " at: " + dateR(flipTime))
 	if hasBody {
@@ -225,7 +225,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 
 	v := alertView{
 		Name: escapeHTML(name), StatusWord: strings.ToUpper(status), StatusTitle: strings.ToUpper(status[:min(1, len(status))]) + status[min(1, len(status)):],
-		Reason: escapeHTML(reasonText(m.Flip.Reason)), Downtime: downtime, URL: escapeHTML(m.CheckURL), SiteName: escapeHTML(m.SiteName),
+		Reason: escapeHTML(notify.ReasonLong(m.Flip.Reason)), Downtime: downtime, URL: escapeHTML(m.CheckURL), SiteName: escapeHTML(m.SiteName),
 		Desc: linebreaksBR(c.Desc), Project: escapeHTML(m.ProjectName),
 		NPings: nPings, Since: since, FlipTime: dateR(flipTime),
 		HasBody: hasBody, BodyCut: bodyCut, BodyLen: bodyLen, Body: linebreaksBR(body),
@@ -257,24 +257,6 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 	}
 	subject = strings.TrimSpace(strings.ToUpper(status) + " | " + name)
 	return subject, text, hb.String(), nil
-}
-
-// kindDisplay is upstream's Ping.get_kind_display.
-func kindDisplay(p *model.Ping) string {
-	switch p.Kind {
-	case model.PingIgnored:
-		return "Ignored"
-	case model.PingFail:
-		if p.ExitStatus != nil && *p.ExitStatus != 0 {
-			return "Exit status " + strconv.Itoa(*p.ExitStatus)
-		}
-		return "Failure"
-	case model.PingStart:
-		return "Start"
-	case model.PingLog:
-		return "Log"
-	}
-	return "Success"
 }
 
 // htmlKindDisplay is the "Last Ping Type" badge of upstream's HTML alert,
@@ -364,18 +346,6 @@ func shortSMTPError(err error) string {
 		return "SMTP error: " + se.Reason + " (" + se.Step + ")"
 	}
 	return "SMTP error: " + se.Reason
-}
-
-// reasonText explains why the check flipped, with the phrases of
-// upstream's Flip.reason_long, which users already know from its alerts.
-func reasonText(reason string) string {
-	switch reason {
-	case "timeout":
-		return "success signal did not arrive on time, grace time passed"
-	case "fail":
-		return "received a failure signal"
-	}
-	return ""
 }
 
 // VerifyToken is upstream's Channel.make_token: the SHA-256 hex digest of

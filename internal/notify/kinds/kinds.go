@@ -12,7 +12,16 @@ import (
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/discord"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/googlechat"
+	"github.com/overdue/overdue/internal/notify/matrix"
+	"github.com/overdue/overdue/internal/notify/mattermost"
+	"github.com/overdue/overdue/internal/notify/msteamsw"
+	"github.com/overdue/overdue/internal/notify/rocketchat"
+	"github.com/overdue/overdue/internal/notify/signal"
+	"github.com/overdue/overdue/internal/notify/slack"
+	"github.com/overdue/overdue/internal/notify/telegram"
 	"github.com/overdue/overdue/internal/notify/webhook"
 )
 
@@ -24,6 +33,15 @@ func All() []notify.Integration {
 	return append([]notify.Integration{
 		email.Integration(),
 		webhook.Integration(),
+		slack.Integration(),
+		mattermost.Integration(),
+		discord.Integration(),
+		signal.Integration(),
+		rocketchat.Integration(),
+		msteamsw.Integration(),
+		googlechat.Integration(),
+		telegram.Integration(),
+		matrix.Integration(),
 	}, pending()...)
 }
 

@@ -21,7 +21,6 @@ func pending() []notify.Integration {
 		// the email kind's shape.
 		{Kind: "sms", Name: "SMS", Events: email.Events},
 		{Kind: "whatsapp", Name: "WhatsApp", Events: email.Events},
-		{Kind: "signal", Name: "Signal", Events: email.Events},
 		{Kind: "shell", Name: "Shell Command", Events: shellEvents},
 		{Kind: "ntfy", Name: "ntfy", Events: priorityEvents},
 		{Kind: "gotify", Name: "Gotify", Events: priorityEvents},
