@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/auth"
+	"github.com/overdue/overdue/internal/importer/importertest"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/store/storetest"
@@ -59,7 +60,7 @@ Note: 1 projects have hashed API keys (hcw_…/hcr_…): they keep working only 
 func TestImportFixture(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			dsn, up := upstreamDB(t, engine, true)
+			dsn, up := importertest.Upstream(t, engine, true)
 			st := storetest.Open(t, engine)
 			ctx := context.Background()
 
@@ -296,7 +297,7 @@ func checkImported(t *testing.T, st *store.Store, head bool) {
 }
 
 func TestImportV2(t *testing.T) {
-	dsn, _ := upstreamDB(t, "sqlite", false)
+	dsn, _ := importertest.Upstream(t, "sqlite", false)
 	st := storetest.Open(t, "sqlite")
 	sum := importFrom(t, st, dsn, false)
 	if c := sum.Counts["checks"]; c.Created != 4 {
@@ -318,7 +319,7 @@ func TestImportV2(t *testing.T) {
 func TestImportConflictWritesNothing(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
-			dsn, _ := upstreamDB(t, engine, true)
+			dsn, _ := importertest.Upstream(t, engine, true)
 			st := storetest.Open(t, engine)
 			ctx := context.Background()
 			// bob signed up in Overdue before the import.
@@ -352,7 +353,7 @@ func TestOpenErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	version := func(name, api string) string {
-		dsn, db := upstreamDB(t, "sqlite", true)
+		dsn, db := importertest.Upstream(t, "sqlite", true)
 		if _, err := db.Exec("UPDATE django_migrations SET name = ? WHERE name = '0123_alter_channel_kind'", api); err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,8 @@
-package importer
+// Package importertest builds upstream Healthchecks databases for tests:
+// upstream's tables as its migrations leave them (testdata/upstream, one
+// file per engine, written from hc/accounts/migrations and hc/api/migrations)
+// filled with one small realistic dataset.
+package importertest
 
 import (
 	"context"
@@ -8,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"text/template"
@@ -17,11 +22,29 @@ import (
 	"github.com/overdue/overdue/internal/store/storetest"
 )
 
-// upstreamDB creates an upstream Healthchecks database on engine from
+// The fixture's secrets, for tests that use the imported credentials.
+const (
+	SecretKey      = "upstream-secret"                  // upstream's SECRET_KEY
+	AlicePassword  = "alice-pass"                       // alice@example.org, a pbkdf2_sha256 hash
+	BobPassword    = "bob-pass"                         // bob@example.org, an argon2id hash
+	LegacyAPIKey   = "Xk4pPq9zW2mN7bR5tY8uE3oJ6aS1dF0g" // project 1, plain text upstream
+	HashedAPIKey   = "hcw_q2Vb7kR1nX4mT8pLs9dF3gH6jK0a" // project 2, HMAC-hashed upstream
+	HashedReadOnly = "hcr_w3Er5tY7uI9oP1aS2dF4gH6jK8lZ" // project 2, read-only
+	PingKey        = "u2hzbhc3bnlqzgf4ywh1bw"           // project 1
+)
+
+// dir is this package's testdata/upstream, wherever the test runs from.
+func dir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "testdata", "upstream")
+}
+
+// Upstream creates an upstream Healthchecks database on engine from
 // testdata/upstream (HEAD's schema, or v2.0's with head false, SQLite
 // only), fills it with data.sql.tmpl and returns the DSN `overdue import
-// --from` takes, and an open handle for changing it.
-func upstreamDB(t *testing.T, engine string, head bool) (string, *sql.DB) {
+// --from` takes, and an open handle for changing it. PostgreSQL and MySQL
+// databases come from storetest.NewDatabase (the test skips without them).
+func Upstream(t testing.TB, engine string, head bool) (string, *sql.DB) {
 	t.Helper()
 	var driver, dsn, from string
 	switch engine {
@@ -50,7 +73,7 @@ func upstreamDB(t *testing.T, engine string, head bool) (string, *sql.DB) {
 	if !head {
 		schema += "_v2"
 	}
-	ddl, err := os.ReadFile(filepath.Join("testdata", "upstream", schema+".sql"))
+	ddl, err := os.ReadFile(filepath.Join(dir(), schema+".sql"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +88,7 @@ func upstreamDB(t *testing.T, engine string, head bool) (string, *sql.DB) {
 }
 
 // execSQL runs a script statement by statement (";" at a line's end).
-func execSQL(t *testing.T, db *sql.DB, script string) {
+func execSQL(t testing.TB, db *sql.DB, script string) {
 	t.Helper()
 	var lines []string
 	for _, l := range strings.Split(script, "\n") {
@@ -85,7 +108,7 @@ func execSQL(t *testing.T, db *sql.DB, script string) {
 
 // renderData writes data.sql.tmpl with the engine's literals, as Django
 // would have stored the values.
-func renderData(t *testing.T, engine string, head bool) string {
+func renderData(t testing.TB, engine string, head bool) string {
 	t.Helper()
 	pg := engine == "postgres"
 	funcs := template.FuncMap{
@@ -132,7 +155,7 @@ func renderData(t *testing.T, engine string, head bool) string {
 			return `"` + s + `"`
 		},
 	}
-	tmpl, err := template.New("data.sql.tmpl").Funcs(funcs).ParseFiles(filepath.Join("testdata", "upstream", "data.sql.tmpl"))
+	tmpl, err := template.New("data.sql.tmpl").Funcs(funcs).ParseFiles(filepath.Join(dir(), "data.sql.tmpl"))
 	if err != nil {
 		t.Fatal(err)
 	}
