@@ -394,3 +394,80 @@ func TestStoredAPIKey(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedUpstreamRows: a row Overdue cannot take stops the import
+// with a message naming it, before anything is written.
+func TestMalformedUpstreamRows(t *testing.T) {
+	for _, tc := range []struct {
+		name, sql, msg string
+	}{
+		{"bad check code", "UPDATE api_check SET code = 'not-a-uuid' WHERE id = 3", `check 3: code: not a UUID: "not-a-uuid"`},
+		{"unknown role", "UPDATE accounts_member SET role = 'x' WHERE id = 2", `member 2 of project 2 has an unknown role "x"`},
+		{"duplicate email", "UPDATE auth_user SET email = 'ALICE@example.org' WHERE id = 2", `users 1 and 2 share the email "ALICE@example.org"`},
+		{"no email", "UPDATE auth_user SET email = '' WHERE id = 2", `user 2 has no valid email address ("")`},
+		{"bad datetime", "UPDATE api_check SET last_ping = 'yesterday' WHERE id = 1", `check c0000001-0000-4000-8000-000000000001: last_ping: unreadable datetime "yesterday"`},
+		{"bad rid", "UPDATE api_ping SET rid = 'zz' WHERE id = 4", `ping 1 of check c0000002-0000-4000-8000-000000000002: rid: not a UUID: "zz"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn, up := importertest.Upstream(t, "sqlite", true)
+			if _, err := up.Exec(tc.sql); err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			src, err := Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			_, err = src.Read(ctx)
+			if err == nil || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("err = %v, want %q", err, tc.msg)
+			}
+		})
+	}
+}
+
+// TestInactiveUser: Django refuses inactive accounts at log-in; imported,
+// such an account keeps its hash behind Django's unusable-password mark.
+func TestInactiveUser(t *testing.T) {
+	dsn, up := importertest.Upstream(t, "sqlite", true)
+	if _, err := up.Exec("UPDATE auth_user SET is_active = 0 WHERE id = 2"); err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.Open(t, "sqlite")
+	importFrom(t, st, dsn, false)
+	bob, err := st.UserByEmail(context.Background(), "bob@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(bob.Password, "!argon2$") || auth.CheckPassword(bob.Password, importertest.BobPassword) {
+		t.Errorf("inactive bob can log in: %q", bob.Password)
+	}
+}
+
+func FuzzTimeOf(f *testing.F) {
+	for _, s := range []string{"2026-12-07 06:00:00.123456", "2026-12-07 06:00:00", "2026-12-07T06:00:00+02:00", "", "yesterday", "2026-13-40 99:99:99"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tm, err := timeOf(s)
+		if err == nil && (tm == nil || tm.Location() != time.UTC) {
+			t.Fatalf("timeOf(%q) = %v without an error", s, tm)
+		}
+	})
+}
+
+func FuzzCanonicalUUID(f *testing.F) {
+	for _, s := range []string{"c000000100004000800000000000000a", "C0000001-0000-4000-8000-00000000000A", "{c0000001-0000-4000-8000-00000000000a}", "", "zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := canonicalUUID(s)
+		if err != nil {
+			return
+		}
+		if again, err := canonicalUUID(u); err != nil || again != u || u != strings.ToLower(u) || len(u) != 36 {
+			t.Fatalf("canonicalUUID(%q) = %q, not canonical", s, u)
+		}
+	})
+}
