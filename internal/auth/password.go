@@ -176,6 +176,14 @@ func UpstreamAPIKeyHash(key, secret string) string {
 	if secret == "" || len(key) < 12 || (!strings.HasPrefix(key, "hcw_") && !strings.HasPrefix(key, "hcr_")) {
 		return ""
 	}
+	// Upstream's keys are token_urlsafe text. Anything else matches no
+	// stored key, and must not reach the database: its 8 characters are
+	// compared as text, which PostgreSQL refuses when not valid UTF-8.
+	for i := 4; i < len(key); i++ {
+		if c := key[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return ""
+		}
+	}
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(key))
 	return key[4:12] + "." + hex.EncodeToString(mac.Sum(nil))

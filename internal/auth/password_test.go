@@ -112,7 +112,7 @@ func TestUpstreamAPIKeyHash(t *testing.T) {
 	if !IsUpstreamAPIKeyHash(want) || IsUpstreamAPIKeyHash(HashAPIKey(key)) || IsUpstreamAPIKeyHash("") {
 		t.Error("IsUpstreamAPIKeyHash misjudges")
 	}
-	for _, k := range []string{"Xk4pPq9zW2mN7bR5tY8uE3oJ6aS1dF0g", "hcw_", ""} {
+	for _, k := range []string{"Xk4pPq9zW2mN7bR5tY8uE3oJ6aS1dF0g", "hcw_", "", "hcw_\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9aaaaaaaaaaaaaaaaaaaa", "hcr_q2Vb7kR1nX4mT8pLs9dF3gH6jK0/"} {
 		if got := UpstreamAPIKeyHash(k, secret); got != "" {
 			t.Errorf("UpstreamAPIKeyHash(%q) = %q, want none", k, got)
 		}
