@@ -58,9 +58,18 @@ Note: 1 projects have hashed API keys (hcw_…/hcr_…): they keep working only 
 `
 
 func TestImportFixture(t *testing.T) {
-	for _, engine := range storetest.Engines() {
+	engines := storetest.Engines()
+	for _, e := range engines {
+		if e == "mysql" {
+			engines = append(engines, "mariadb-uuid")
+		}
+	}
+	for _, engine := range engines {
 		t.Run(engine, func(t *testing.T) {
 			dsn, up := importertest.Upstream(t, engine, true)
+			if engine == "mariadb-uuid" {
+				engine = "mysql"
+			}
 			st := storetest.Open(t, engine)
 			ctx := context.Background()
 

@@ -41,12 +41,18 @@ func dir() string {
 
 // Upstream creates an upstream Healthchecks database on engine from
 // testdata/upstream (HEAD's schema, or v2.0's with head false, SQLite
-// only), fills it with data.sql.tmpl and returns the DSN `overdue import
+// only; "mariadb-uuid" for MariaDB's native uuid columns), fills it with data.sql.tmpl and returns the DSN `overdue import
 // --from` takes, and an open handle for changing it. PostgreSQL and MySQL
 // databases come from storetest.NewDatabase (the test skips without them).
 func Upstream(t testing.TB, engine string, head bool) (string, *sql.DB) {
 	t.Helper()
 	var driver, dsn, from string
+	// "mariadb-uuid" is MySQL's schema as Django 5+ creates it on MariaDB
+	// 10.7 and later: UUIDField as MariaDB's native uuid type.
+	nativeUUID := engine == "mariadb-uuid"
+	if nativeUUID {
+		engine = "mysql"
+	}
 	switch engine {
 	case "sqlite":
 		from = filepath.Join(t.TempDir(), "hc.sqlite")
@@ -76,6 +82,9 @@ func Upstream(t testing.TB, engine string, head bool) (string, *sql.DB) {
 	ddl, err := os.ReadFile(filepath.Join(dir(), schema+".sql"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if nativeUUID {
+		ddl = []byte(strings.ReplaceAll(string(ddl), " char(32)", " uuid"))
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {

@@ -1,7 +1,8 @@
 -- Upstream Healthchecks' tables on MySQL/MariaDB as its migrations leave
 -- them at HEAD (accounts 0053, api 0123), with Django's MySQL column types:
 -- UUIDs char(32) without hyphens, durations bigint microseconds,
--- datetime(6) in UTC, longblob.
+-- datetime(6) in UTC, longblob. Django 5+ on MariaDB 10.7+ makes UUIDs MariaDB's uuid type
+-- instead (importertest's "mariadb-uuid" variant).
 CREATE TABLE `django_migrations` (`id` bigint AUTO_INCREMENT NOT NULL PRIMARY KEY, `app` varchar(255) NOT NULL, `name` varchar(255) NOT NULL, `applied` datetime(6) NOT NULL);
 CREATE TABLE `auth_user` (`id` integer AUTO_INCREMENT NOT NULL PRIMARY KEY, `password` varchar(128) NOT NULL, `last_login` datetime(6) NULL, `is_superuser` bool NOT NULL, `username` varchar(150) NOT NULL UNIQUE, `first_name` varchar(150) NOT NULL, `last_name` varchar(150) NOT NULL, `email` varchar(254) NOT NULL, `is_staff` bool NOT NULL, `is_active` bool NOT NULL, `date_joined` datetime(6) NOT NULL);
 CREATE TABLE `accounts_profile` (`id` integer AUTO_INCREMENT NOT NULL PRIMARY KEY, `next_report_date` datetime(6) NULL, `reports` varchar(10) NOT NULL, `nag_period` bigint NOT NULL, `next_nag_date` datetime(6) NULL, `ping_log_limit` integer NOT NULL, `token` varchar(128) NOT NULL, `check_limit` integer NOT NULL, `last_sms_date` datetime(6) NULL, `sms_limit` integer NOT NULL, `sms_sent` integer NOT NULL, `sort` varchar(20) NOT NULL, `last_call_date` datetime(6) NULL, `call_limit` integer NOT NULL, `calls_sent` integer NOT NULL, `deletion_notice_date` datetime(6) NULL, `last_active_date` datetime(6) NULL, `tz` varchar(36) NOT NULL, `theme` varchar(10) NULL, `totp` varchar(32) NULL, `totp_created` datetime(6) NULL, `deletion_scheduled_date` datetime(6) NULL, `over_limit_date` datetime(6) NULL, `user_id` integer NOT NULL UNIQUE, CONSTRAINT `accounts_profile_user_id_fk` FOREIGN KEY (`user_id`) REFERENCES `auth_user` (`id`));
