@@ -182,3 +182,26 @@ func TestImportConflicts(t *testing.T) {
 		})
 	}
 }
+
+func TestReplacePasswordHash(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			st := storetest.Open(t, engine)
+			ctx := context.Background()
+			u := model.User{Email: "a@example.org", Password: "old", PingLogLimit: 7}
+			if err := st.CreateUser(ctx, &u); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := st.ReplacePasswordHash(ctx, u.ID, "stale", "new"); ok || err != nil {
+				t.Errorf("replaced a hash that had changed: %v %v", ok, err)
+			}
+			if ok, err := st.ReplacePasswordHash(ctx, u.ID, "old", "new"); !ok || err != nil {
+				t.Errorf("did not replace: %v %v", ok, err)
+			}
+			got, _ := st.UserByID(ctx, u.ID)
+			if got.Password != "new" || got.PingLogLimit != 7 {
+				t.Errorf("after replace: %+v", got)
+			}
+		})
+	}
+}
