@@ -70,6 +70,11 @@ func Run(ctx context.Context, st *store.Store, ds *Dataset, dryRun bool, now tim
 	if hashed > 0 {
 		sum.Notes = append(sum.Notes, fmt.Sprintf("%d projects have hashed API keys (hcw_…/hcr_…): they keep working only with upstream's SECRET_KEY set as Overdue's SECRET_KEY, which badge URLs need too", hashed))
 	}
+	if !st.TextHoldsNUL() {
+		if err := refuseNUL(ds); err != nil {
+			return nil, err
+		}
+	}
 	alertAfter := ping.ScheduleAlertAfter(nil, nil)
 	err := st.Import(ctx, now, dryRun, func(it *store.ImportTx) error {
 		users := map[int64]int64{}
@@ -168,4 +173,48 @@ func storedAPIKey(raw string) (stored string, hashed bool) {
 		return raw, true
 	}
 	return auth.HashAPIKey(raw), false
+}
+
+// refuseNUL names the first text value holding U+0000, which SQLite and
+// MySQL store but PostgreSQL's text columns refuse: the import into
+// PostgreSQL stops with that row's name instead of a driver error.
+func refuseNUL(ds *Dataset) error {
+	bad := func(vals ...string) bool {
+		for _, v := range vals {
+			if strings.ContainsRune(v, 0) {
+				return true
+			}
+		}
+		return false
+	}
+	const msg = "%s holds a NUL character, which PostgreSQL cannot store: remove it upstream first"
+	for _, c := range ds.Checks {
+		k := &c.Check
+		if bad(k.Name, k.Slug, k.Tags, k.Desc, k.Schedule, k.TZ, k.StartKw, k.SuccessKw, k.FailureKw, k.Methods) {
+			return fmt.Errorf(msg, "check "+k.Code)
+		}
+	}
+	for _, ch := range ds.Channels {
+		if bad(ch.Channel.Name, ch.Channel.Kind, ch.Channel.Value, ch.Channel.LastError) {
+			return fmt.Errorf(msg, "channel "+ch.Channel.Code)
+		}
+	}
+	for _, p := range ds.Projects {
+		if bad(p.Project.Name, p.Project.BadgeKey, p.Project.PingKey) {
+			return fmt.Errorf(msg, "project "+p.Project.Code)
+		}
+	}
+	for _, u := range ds.Users {
+		if bad(u.User.Email, u.User.Password) {
+			return fmt.Errorf(msg, fmt.Sprintf("user %d", u.UpstreamID))
+		}
+	}
+	for _, c := range ds.Checks {
+		for _, p := range ds.Pings[c.UpstreamID] {
+			if bad(p.UA, p.Method, p.Scheme, p.RemoteAddr) {
+				return fmt.Errorf(msg, fmt.Sprintf("ping %d of check %s", p.N, c.Check.Code))
+			}
+		}
+	}
+	return nil
 }

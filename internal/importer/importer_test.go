@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -479,4 +480,32 @@ func FuzzCanonicalUUID(f *testing.F) {
 			t.Fatalf("canonicalUUID(%q) = %q, not canonical", s, u)
 		}
 	})
+}
+
+// TestNULIntoPostgres: text with U+0000 (possible in SQLite and MySQL) is
+// refused by name before PostgreSQL would refuse the insert.
+func TestNULIntoPostgres(t *testing.T) {
+	if !slices.Contains(storetest.Engines(), "postgres") {
+		t.Skip("PostgreSQL not configured")
+	}
+	dsn, up := importertest.Upstream(t, "sqlite", true)
+	if _, err := up.Exec("UPDATE api_check SET name = 'a' || char(0) || 'b' WHERE id = 2"); err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.Open(t, "postgres")
+	ctx := context.Background()
+	src, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ds, err := src.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(ctx, st, ds, false, now)
+	if err == nil || !strings.Contains(err.Error(), "check c0000002-0000-4000-8000-000000000002 holds a NUL character") {
+		t.Fatalf("err = %v", err)
+	}
+	assertEmpty(t, st)
 }
