@@ -246,7 +246,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 
 	var metrics http.Handler = api.NewDisabledMetrics()
 	if cfg.PrometheusEnabled {
-		metrics = api.NewMetrics(st, cache, nil, log)
+		metrics = api.NewMetrics(st, cache, nil, log).WithSecretKey(cfg.SecretKey)
 	}
 	compat := server.Compat(server.Surfaces{
 		Pings: api.NewPingsResolver(in.res, cfg.PingBodyLimit, log),

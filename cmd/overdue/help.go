@@ -74,6 +74,14 @@ func commandTable() []command {
 			about: "Adds an integration to a project and links it to every check there. A new email\n" +
 				"address gets a verification link unless EMAIL_USE_VERIFICATION is False.",
 			env: dbEnv, run: cmdIntegrationAdd},
+		{name: "import", summary: "copy an upstream Healthchecks database into this one",
+			about: "Reads a Healthchecks (v2.0 to v4.3) database, named by --from as a SQLite file or a\n" +
+				"postgres:// or mysql:// URL, and copies its users (with their password hashes),\n" +
+				"projects, team members, API keys, checks, integrations, recent pings and flips into\n" +
+				"the configured database, keeping every UUID and key. One transaction: on any error\n" +
+				"nothing is written. Running it again updates or skips what is already there.\n" +
+				"--dry-run prints the same summary and writes nothing.",
+			env: append(append([]string{}, dbEnv...), "SECRET_KEY      set it to upstream's: hashed API keys and badge URLs need it"), run: cmdImport},
 		{name: "migrate", summary: "bring the database schema up to date",
 			about: "Applies the migrations this version has to the configured database. `serve` does\n" +
 				"this itself on start-up.",

@@ -278,7 +278,7 @@ func (a *API) withAuth(w http.ResponseWriter, r *http.Request, v int, write bool
 		return
 	}
 	keyHash := auth.HashAPIKey(key)
-	proj, readonly, err := a.st.ProjectByAPIKey(r.Context(), keyHash)
+	proj, readonly, err := projectByAPIKey(r.Context(), a.st, key, a.secretKey)
 	switch {
 	case errors.Is(err, store.ErrNotFound), err == nil && readonly && write:
 		writeError(w, http.StatusUnauthorized, "wrong api key")
@@ -387,4 +387,18 @@ func (a *API) opsMetrics(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, obj{{"ts", a.now().Unix()}, {"max_ping_id", opt(o.MaxPingID)},
 		{"max_notification_id", opt(o.MaxNotificationID)}, {"num_unprocessed_flips", o.NumUnprocessedFlips}})
+}
+
+// projectByAPIKey finds the project of a presented API key: by its SHA-256
+// digest (keys Overdue issued, and legacy plain-text keys imported from
+// upstream), then by upstream's HMAC form under SECRET_KEY (hcw_/hcr_ keys
+// imported from upstream v3.11+, whose plain text only their owner has).
+func projectByAPIKey(ctx context.Context, st MetricsStore, key, secret string) (model.Project, bool, error) {
+	proj, readonly, err := st.ProjectByAPIKey(ctx, auth.HashAPIKey(key))
+	if errors.Is(err, store.ErrNotFound) {
+		if up := auth.UpstreamAPIKeyHash(key, secret); up != "" {
+			return st.ProjectByAPIKey(ctx, up)
+		}
+	}
+	return proj, readonly, err
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
@@ -35,6 +34,15 @@ type Metrics struct {
 	log   *slog.Logger
 	// disabled is PROMETHEUS_ENABLED=False (see NewDisabledMetrics).
 	disabled bool
+	// secretKey verifies API keys imported from upstream (WithSecretKey).
+	secretKey string
+}
+
+// WithSecretKey makes the handler accept read-only keys imported from
+// upstream in its hashed form, which verify under SECRET_KEY.
+func (m *Metrics) WithSecretKey(secret string) *Metrics {
+	m.secretKey = secret
+	return m
 }
 
 // NewMetrics builds the metrics handler.
@@ -108,7 +116,7 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeEmpty(w, http.StatusBadRequest)
 		return
 	}
-	proj, readOnly, err := m.store.ProjectByAPIKey(r.Context(), auth.HashAPIKey(key))
+	proj, readOnly, err := projectByAPIKey(r.Context(), m.store, key, m.secretKey)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !readOnly) {
 		writeEmpty(w, http.StatusForbidden)
 		return

@@ -3,14 +3,17 @@
 package auth
 
 import (
+	"crypto/hmac"
 	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 
@@ -45,23 +48,38 @@ func HashPassword(password string) (string, error) {
 }
 
 // CheckPassword reports whether password matches encoded, which may be an
-// Overdue/Django argon2id hash or an imported Django pbkdf2_sha256 hash.
-// Unusable hashes (Django's "!…") never match.
+// Overdue/Django argon2id hash or a hash imported from upstream: Django's
+// argon2 (argon2id, or argon2i from Django before 3.2), pbkdf2_sha256 or
+// pbkdf2_sha1. Unusable hashes (Django's "!…") never match. The comparison
+// of the derived key is constant-time.
 func CheckPassword(encoded, password string) bool {
 	switch {
-	case strings.HasPrefix(encoded, "argon2$argon2id$"):
+	case strings.HasPrefix(encoded, "argon2$argon2id$"), strings.HasPrefix(encoded, "argon2$argon2i$"):
 		return checkArgon2(encoded, password)
 	case strings.HasPrefix(encoded, "pbkdf2_sha256$"):
-		return checkPBKDF2(encoded, password)
+		return checkPBKDF2(sha256.New, encoded, password)
+	case strings.HasPrefix(encoded, "pbkdf2_sha1$"):
+		return checkPBKDF2(sha1.New, encoded, password)
 	}
 	return false
 }
 
+// NeedsRehash reports whether a hash that just verified should be replaced
+// by HashPassword's: every imported format but Overdue's own argon2id
+// parameters. Log-in rehashes such passwords once they are known.
+func NeedsRehash(encoded string) bool {
+	return !strings.HasPrefix(encoded, fmt.Sprintf("argon2$argon2id$v=19$m=%d,t=%d,p=%d$", argonMemory, argonTime, argonThreads))
+}
+
 func checkArgon2(encoded, password string) bool {
-	// argon2 $ argon2id $ v=19 $ m=..,t=..,p=.. $ salt $ hash
+	// argon2 $ argon2id|argon2i $ v=19 $ m=..,t=..,p=.. $ salt $ hash
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[2] != "v=19" {
 		return false
+	}
+	derive := argon2.IDKey
+	if parts[1] == "argon2i" {
+		derive = argon2.Key
 	}
 	var m, t, p uint64
 	for _, kv := range strings.Split(parts[3], ",") {
@@ -89,11 +107,11 @@ func checkArgon2(encoded, password string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 128 {
 		return false
 	}
-	got := argon2.IDKey([]byte(password), salt, uint32(t), uint32(m), uint8(p), uint32(len(want)))
+	got := derive([]byte(password), salt, uint32(t), uint32(m), uint8(p), uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-func checkPBKDF2(encoded, password string) bool {
+func checkPBKDF2(h func() hash.Hash, encoded, password string) bool {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 4 {
 		return false
@@ -106,7 +124,7 @@ func checkPBKDF2(encoded, password string) bool {
 	if err != nil || len(want) == 0 {
 		return false
 	}
-	got, err := pbkdf2.Key(sha256.New, password, []byte(parts[2]), iter, len(want))
+	got, err := pbkdf2.Key(h, password, []byte(parts[2]), iter, len(want))
 	if err != nil {
 		return false
 	}
@@ -146,4 +164,37 @@ func must(s string, err error) string {
 func HashAPIKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
+}
+
+// UpstreamAPIKeyHash is how upstream (v3.11+) stores an "hcw_"/"hcr_" API
+// key: the first 8 characters after the prefix, ".", and the hex
+// HMAC-SHA256 of the whole key under upstream's SECRET_KEY. Imported
+// projects keep that form; computing it for a presented key lets the
+// lookup compare whole stored values, as for HashAPIKey. It is "" for a
+// key of another shape or without a secret.
+func UpstreamAPIKeyHash(key, secret string) string {
+	if secret == "" || len(key) < 12 || (!strings.HasPrefix(key, "hcw_") && !strings.HasPrefix(key, "hcr_")) {
+		return ""
+	}
+	// Upstream's keys are token_urlsafe text. Anything else matches no
+	// stored key, and must not reach the database: its 8 characters are
+	// compared as text, which PostgreSQL refuses when not valid UTF-8.
+	for i := 4; i < len(key); i++ {
+		if c := key[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return ""
+		}
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(key))
+	return key[4:12] + "." + hex.EncodeToString(mac.Sum(nil))
+}
+
+// IsUpstreamAPIKeyHash reports whether a stored key has upstream's hashed
+// form (8 characters, ".", 64 hex digits).
+func IsUpstreamAPIKeyHash(s string) bool {
+	if len(s) != 73 || s[8] != '.' {
+		return false
+	}
+	_, err := hex.DecodeString(s[9:])
+	return err == nil
 }

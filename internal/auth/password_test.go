@@ -66,3 +66,58 @@ func TestTokensAndKeys(t *testing.T) {
 		t.Error("HashAPIKey is not SHA-256 hex")
 	}
 }
+
+// TestUpstreamHashVectors checks hashes made outside Overdue: pbkdf2 ones
+// by Python's hashlib.pbkdf2_hmac (what Django's PBKDF2 hashers call,
+// base64 as Django encodes it), and the argon2 ones from the reference
+// implementation's test vectors (phc-winner-argon2 src/test.c, version
+// 0x13: "password", salt "somesalt", t=2, m=65536, p=1) in Django's encoding.
+func TestUpstreamHashVectors(t *testing.T) {
+	for _, tc := range []struct{ hash, password string }{
+		{"pbkdf2_sha1$1000$pepper$3NoAlqVT3MW5vmNFzEG3oY6gh7k=", "hunter22"},
+		// Django 5's default iteration count and a non-ASCII password (UTF-8 bytes).
+		{"pbkdf2_sha256$720000$Q8dMrP2v$L7NhKiNphwD4LEwAVvtMvSB+vG6mpx4YHGORiMweUHA=", "pässwörd"},
+		{"argon2$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA", "password"},
+		{"argon2$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc", "password"},
+	} {
+		if !CheckPassword(tc.hash, tc.password) {
+			t.Errorf("%s refused the right password", tc.hash)
+		}
+		if CheckPassword(tc.hash, tc.password+"x") || CheckPassword(tc.hash, "") {
+			t.Errorf("%s accepted a wrong password", tc.hash)
+		}
+		if !NeedsRehash(tc.hash) {
+			t.Errorf("NeedsRehash(%s) = false", tc.hash)
+		}
+	}
+	// The two argon2 variants are not interchangeable.
+	swapped := "argon2$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA"
+	if CheckPassword(swapped, "password") {
+		t.Error("an argon2i digest verified as argon2id")
+	}
+	own, err := HashPassword("x")
+	if err != nil || NeedsRehash(own) {
+		t.Errorf("NeedsRehash of Overdue's own hash: %v", err)
+	}
+}
+
+// TestUpstreamAPIKeyHash checks upstream's stored form of hcw_/hcr_ keys
+// against Python's hmac.new(SECRET_KEY, key, "sha256").hexdigest().
+func TestUpstreamAPIKeyHash(t *testing.T) {
+	const key, secret = "hcw_q2Vb7kR1nX4mT8pLs9dF3gH6jK0a", "upstream-secret"
+	const want = "q2Vb7kR1.15ed4339c194f03a3cc5a6da7ff413deb0592dcbbccd8af5f6cc108116e40f7b"
+	if got := UpstreamAPIKeyHash(key, secret); got != want {
+		t.Errorf("UpstreamAPIKeyHash = %q, want %q", got, want)
+	}
+	if !IsUpstreamAPIKeyHash(want) || IsUpstreamAPIKeyHash(HashAPIKey(key)) || IsUpstreamAPIKeyHash("") {
+		t.Error("IsUpstreamAPIKeyHash misjudges")
+	}
+	for _, k := range []string{"Xk4pPq9zW2mN7bR5tY8uE3oJ6aS1dF0g", "hcw_", "", "hcw_\xe9\xe9\xe9\xe9\xe9\xe9\xe9\xe9aaaaaaaaaaaaaaaaaaaa", "hcr_q2Vb7kR1nX4mT8pLs9dF3gH6jK0/"} {
+		if got := UpstreamAPIKeyHash(k, secret); got != "" {
+			t.Errorf("UpstreamAPIKeyHash(%q) = %q, want none", k, got)
+		}
+	}
+	if got := UpstreamAPIKeyHash(key, ""); got != "" {
+		t.Errorf("without a secret: %q", got)
+	}
+}

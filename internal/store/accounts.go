@@ -241,3 +241,19 @@ func mustAffect(res interface{ RowsAffected() (int64, error) }, what string) err
 	}
 	return nil
 }
+
+// ReplacePasswordHash sets a user's password hash to newHash if it is still
+// oldHash, and reports whether it did: log-in rehashes an imported hash
+// without overwriting a password changed meanwhile, and without rewriting
+// the user's other fields.
+func (s *Store) ReplacePasswordHash(ctx context.Context, userID int64, oldHash, newHash string) (bool, error) {
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET password = ? WHERE id = ? AND password = ?"), newHash, userID, oldHash)
+	if err != nil {
+		return false, fmt.Errorf("replace password hash of user %d: %w", userID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("replace password hash of user %d: %w", userID, err)
+	}
+	return n == 1, nil
+}

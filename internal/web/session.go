@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/auth"
+	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -114,6 +115,7 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 		w.render(rw, r, http.StatusForbidden, "login.html", "Log in", data)
 		return
 	}
+	w.rehash(r.Context(), u, password)
 	token := auth.NewToken(32)
 	now := w.d.Now()
 	if err := w.d.Store.CreateSession(r.Context(), auth.HashAPIKey(token), u.ID, now, now.Add(sessionAge)); err != nil {
@@ -126,6 +128,23 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 		next = "/"
 	}
 	http.Redirect(rw, r, w.base+next, http.StatusSeeOther)
+}
+
+// rehash replaces a password hash imported from upstream (pbkdf2, argon2
+// with Django's parameters) with Overdue's own once the password is known,
+// as Django does when its preferred hasher changes. A failure only costs
+// the upgrade: the old hash still verifies.
+func (w *Web) rehash(ctx context.Context, u model.User, password string) {
+	if !auth.NeedsRehash(u.Password) {
+		return
+	}
+	h, err := auth.HashPassword(password)
+	if err == nil {
+		_, err = w.d.Store.ReplacePasswordHash(ctx, u.ID, u.Password, h)
+	}
+	if err != nil {
+		w.d.Log.Warn("web: rehash password after log-in", "user_id", u.ID, "err", err)
+	}
 }
 
 func (w *Web) logout(rw http.ResponseWriter, r *http.Request) {

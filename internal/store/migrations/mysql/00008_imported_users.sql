@@ -1,0 +1,13 @@
+-- Accounts created by `overdue import`. A re-run may update these; an
+-- account with the same email that is not listed here belongs to someone
+-- who signed up in Overdue, and the import refuses to touch it.
+
+-- +goose Up
+CREATE TABLE imported_users (
+    user_id  BIGINT      NOT NULL PRIMARY KEY,
+    imported DATETIME(6) NOT NULL,
+    FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- +goose Down
+DROP TABLE imported_users;
