@@ -367,9 +367,3 @@ func (c *boundedCache[K]) drop(k K, id int64) {
 	}
 	c.mu.Unlock()
 }
-
-func (c *boundedCache[K]) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}
