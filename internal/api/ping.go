@@ -218,9 +218,6 @@ func (p *Pings) pingBySlug(w http.ResponseWriter, r *http.Request, rt route) {
 	}
 	neverCache(w)
 	ans := p.record(r, res, rt)
-	if ans.status == http.StatusOK && res.Outcome == ping.Created {
-		ans.status, ans.body = http.StatusCreated, "Created"
-	}
 	p.reply(w, ans)
 }
 
@@ -289,12 +286,21 @@ func (p *Pings) record(r *http.Request, res ping.Resolution, rt route) pingAnswe
 		RemoteAddr: remoteAddr(r),
 		UA:         truncate(r.Header.Get("User-Agent"), 200),
 	}
-	_, err = p.res.Record(r.Context(), res, ev)
+	// The outcome can change here: a cached slug answer found stale at
+	// write time is resolved again (see ping.Resolver.RecordOutcome).
+	outcome, _, err := p.res.RecordOutcome(r.Context(), res, ev)
 	switch {
+	case err == nil && outcome == ping.Created:
+		return pingAnswer{status: http.StatusCreated, body: "Created"}
 	case err == nil:
 		return pingAnswer{status: http.StatusOK, body: "OK"}
+	case errors.Is(err, ping.ErrAmbiguous):
+		// Upstream answers these two from the slug view, before the ping
+		// view's never_cache: so without its headers (as raised answers).
+		return pingAnswer{status: http.StatusConflict, body: "ambiguous slug", raised: true}
 	case errors.Is(err, ping.ErrCheckGone):
-		return pingAnswer{status: http.StatusNotFound, body: "not found"}
+		late := outcome == ping.NotFound || outcome == ping.LimitReached
+		return pingAnswer{status: http.StatusNotFound, body: "not found", raised: late}
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this answer.
 		return pingAnswer{status: http.StatusServiceUnavailable, body: "try again"}

@@ -87,29 +87,54 @@ type Resolution struct {
 	// code is the UUID the id was cached under, so that Record can forget
 	// it when the writer finds the check deleted.
 	code string
+	// cached marks a slug address answered from the slug cache: Record
+	// has the writer verify slug in the ping's transaction and, when the
+	// mapping went stale, resolves slug afresh (with create, as asked).
+	cached bool
+	slug   model.SlugAddress
+	create bool
 }
 
 // ResolverOptions configure a Resolver; every field is optional.
 type ResolverOptions struct {
 	// Now is the clock for created checks; time.Now when nil.
 	Now func() time.Time
-	// CacheSize bounds the UUID → id cache; 100,000 when zero or less.
+	// CacheSize bounds the UUID → id cache and, separately, the slug
+	// address → id cache; 100,000 entries each when zero or less.
 	CacheSize int
 	Logger    *slog.Logger
 }
 
 // Resolver turns ping addresses into check ids and records pings for them:
 // the part of a ping that every transport (HTTP, SMTP) shares. It caches
-// UUID → id so the hot path needs no query besides the writer's
-// transaction; slug addresses are looked up every time, since a slug can
-// move to another check at any moment.
+// UUID → id and (ping key, slug) → id so the hot path needs no query
+// besides the writer's transaction.
+//
+// A UUID never moves to another check, so its entry is only dropped when
+// the writer finds the check deleted. A slug address can change meaning at
+// any moment, on any instance sharing the database (rename, slug change,
+// a second check given the slug, delete, ping key rotation, and, for a
+// slug that named nothing, a create), and no code path tells the resolver.
+// So a cached slug answer is never trusted alone: the writer verifies it in
+// the ping's own transaction (Request.Claim) and refuses a stale one, and
+// Record then resolves the address from the database and records (or
+// answers) as an uncached ping would have. The answers are thus the ones
+// the database gives at the instant of the write, whichever instance made
+// the change. Only positive, unique answers are cached; without a writer
+// that verifies claims (Writer.VerifiesClaims), slugs are not cached.
 type Resolver struct {
 	st       ResolverStore
 	notFound error
 	w        Submitter
 	now      func() time.Time
 	log      *slog.Logger
-	ids      *codeCache
+	ids      *boundedCache[string]
+	slugs    *boundedCache[model.SlugAddress] // nil: slug answers are not cached
+}
+
+// ClaimVerifier is a Submitter that verifies Request.Claim; *Writer is one.
+type ClaimVerifier interface {
+	VerifiesClaims() bool
 }
 
 // NewResolver builds a Resolver over st (notFound is the error, matched with
@@ -125,7 +150,11 @@ func NewResolver(st ResolverStore, notFound error, w Submitter, opts ResolverOpt
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = 100_000
 	}
-	return &Resolver{st: st, notFound: notFound, w: w, now: opts.Now, log: opts.Logger, ids: newCodeCache(opts.CacheSize)}
+	r := &Resolver{st: st, notFound: notFound, w: w, now: opts.Now, log: opts.Logger, ids: newCache[string](opts.CacheSize)}
+	if v, ok := w.(ClaimVerifier); ok && v.VerifiesClaims() {
+		r.slugs = newCache[model.SlugAddress](opts.CacheSize)
+	}
+	return r
 }
 
 // Resolve finds the check that a names. With create, a slug address that
@@ -155,6 +184,23 @@ func (r *Resolver) byCode(ctx context.Context, code string) (Resolution, error) 
 }
 
 func (r *Resolver) bySlug(ctx context.Context, key, slug string, create bool) (Resolution, error) {
+	a := model.SlugAddress{PingKey: key, Slug: slug}
+	if r.slugs != nil {
+		if id, ok := r.slugs.get(a); ok {
+			return Resolution{Outcome: Found, CheckID: id, cached: true, slug: a, create: create}, nil
+		}
+	}
+	res, err := r.bySlugStore(ctx, key, slug, create)
+	if err == nil && res.Outcome == Found && r.slugs != nil {
+		// A change between the lookup and this put leaves a stale entry,
+		// which the first verified write catches.
+		r.slugs.put(a, res.CheckID)
+	}
+	return res, err
+}
+
+// bySlugStore resolves a slug address from the database.
+func (r *Resolver) bySlugStore(ctx context.Context, key, slug string, create bool) (Resolution, error) {
 	proj, err := r.st.ProjectByPingKey(ctx, key)
 	if r.isNotFound(err) {
 		return Resolution{Outcome: NotFound}, nil
@@ -212,20 +258,69 @@ func (r *Resolver) provision(ctx context.Context, proj model.Project, slug strin
 	return Resolution{Outcome: Created, CheckID: c.ID}, nil
 }
 
+// ErrAmbiguous is what Record returns (wrapped, together with ErrCheckGone)
+// when a cached slug address turned out, at write time, to name several
+// checks: nothing was recorded, and HTTP answers 409 "ambiguous slug".
+var ErrAmbiguous = errors.New("ambiguous slug")
+
 // Record hands ev for the resolved check to the writer and waits until it
 // is durable. ErrCheckGone (wrapped or returned in Result.Err, as the
-// writer reports it) means the check was deleted since it was resolved; the
-// cached id is forgotten then. res must be Found or Created.
+// writer reports it) means the check was deleted since it was resolved, or
+// a cached slug address names no check now; the cached id is forgotten
+// then. res must be Found or Created.
 func (r *Resolver) Record(ctx context.Context, res Resolution, ev Event) (Result, error) {
+	_, out, err := r.RecordOutcome(ctx, res, ev)
+	return out, err
+}
+
+// RecordOutcome is Record that also returns the outcome the ping was
+// finally recorded (or refused) with: a slug address answered from the
+// cache may turn out stale at write time, and is then resolved again, so a
+// Found can become Created (?create=1 after a rename), NotFound or
+// LimitReached (with an error matching ErrCheckGone), or Ambiguous (an
+// error matching ErrAmbiguous and ErrCheckGone).
+func (r *Resolver) RecordOutcome(ctx context.Context, res Resolution, ev Event) (Outcome, Result, error) {
 	if res.Outcome != Found && res.Outcome != Created {
-		return Result{}, fmt.Errorf("record a ping: resolution is %v", res.Outcome)
+		return res.Outcome, Result{}, fmt.Errorf("record a ping: resolution is %v", res.Outcome)
 	}
-	out, err := r.w.Submit(ctx, Request{CheckID: res.CheckID, Event: ev})
+	req := Request{CheckID: res.CheckID, Event: ev}
+	if res.cached {
+		req.Claim = &res.slug
+	}
+	out, err := r.submit(ctx, req)
+	if errors.Is(err, ErrCheckGone) && res.code != "" {
+		r.ids.drop(res.code, res.CheckID)
+	}
+	if !res.cached || !(errors.Is(err, ErrCheckGone) || errors.Is(err, ErrStaleClaim)) {
+		return res.Outcome, out, err
+	}
+	// The cached answer went stale: forget it and answer as an uncached
+	// ping would, from the database now.
+	r.slugs.drop(res.slug, res.CheckID)
+	fresh, err := r.bySlugStore(ctx, res.slug.PingKey, res.slug.Slug, res.create)
+	if err != nil {
+		return fresh.Outcome, Result{}, err
+	}
+	if fresh.Outcome == Found {
+		r.slugs.put(res.slug, fresh.CheckID)
+	}
+	switch fresh.Outcome {
+	case Found, Created:
+		// Written unverified, as every uncached slug ping is: the lookup
+		// just happened.
+		out, err := r.submit(ctx, Request{CheckID: fresh.CheckID, Event: ev})
+		return fresh.Outcome, out, err
+	case Ambiguous:
+		return fresh.Outcome, Result{}, fmt.Errorf("record a ping: %w (%w)", ErrAmbiguous, ErrCheckGone)
+	default:
+		return fresh.Outcome, Result{}, fmt.Errorf("record a ping: slug address %v: %w", fresh.Outcome, ErrCheckGone)
+	}
+}
+
+func (r *Resolver) submit(ctx context.Context, req Request) (Result, error) {
+	out, err := r.w.Submit(ctx, req)
 	if err == nil {
 		err = out.Err
-	}
-	if errors.Is(err, ErrCheckGone) && res.code != "" {
-		r.ids.drop(res.code)
 	}
 	return out, err
 }
@@ -234,36 +329,41 @@ func (r *Resolver) isNotFound(err error) bool {
 	return err != nil && r.notFound != nil && errors.Is(err, r.notFound)
 }
 
-// codeCache maps check UUIDs to row ids so the hot path skips a query. It
-// holds only positive answers: a UUID is never reused, and a deleted check is
-// noticed by the writer (ErrCheckGone) and evicted.
-type codeCache struct {
+// boundedCache maps addresses (UUIDs, slug addresses) to check row ids so
+// the hot path skips a query. It holds only positive answers.
+type boundedCache[K comparable] struct {
 	mu  sync.RWMutex
 	max int
-	m   map[string]int64
+	m   map[K]int64
 }
 
-func newCodeCache(max int) *codeCache { return &codeCache{max: max, m: make(map[string]int64)} }
+func newCache[K comparable](max int) *boundedCache[K] {
+	return &boundedCache[K]{max: max, m: make(map[K]int64)}
+}
 
-func (c *codeCache) get(code string) (int64, bool) {
+func (c *boundedCache[K]) get(k K) (int64, bool) {
 	c.mu.RLock()
-	id, ok := c.m[code]
+	id, ok := c.m[k]
 	c.mu.RUnlock()
 	return id, ok
 }
 
-func (c *codeCache) put(code string, id int64) {
+func (c *boundedCache[K]) put(k K, id int64) {
 	c.mu.Lock()
 	if len(c.m) >= c.max {
 		// Wholesale reset keeps the bound without LRU bookkeeping on the hot path.
-		c.m = make(map[string]int64)
+		c.m = make(map[K]int64)
 	}
-	c.m[code] = id
+	c.m[k] = id
 	c.mu.Unlock()
 }
 
-func (c *codeCache) drop(code string) {
+// drop forgets k if it still maps to id (another ping may have refreshed
+// it meanwhile).
+func (c *boundedCache[K]) drop(k K, id int64) {
 	c.mu.Lock()
-	delete(c.m, code)
+	if c.m[k] == id {
+		delete(c.m, k)
+	}
 	c.mu.Unlock()
 }

@@ -22,10 +22,25 @@ type Committer interface {
 	ApplyPings(ctx context.Context, checkIDs []int64, fn func(checks map[int64]*model.Check) ([]model.Ping, []model.Flip, error)) error
 }
 
+// ClaimCommitter is a Committer that can also verify slug addresses in the
+// ping transaction (*store.Store implements it): owners maps each of claims
+// to the id of the one check it names now, or -1 when it names several; a
+// claim that names none has no entry. A Writer over a ClaimCommitter
+// verifies Request.Claim (see Writer.VerifiesClaims).
+type ClaimCommitter interface {
+	ApplyPingsClaimed(ctx context.Context, checkIDs []int64, claims []model.SlugAddress,
+		fn func(checks map[int64]*model.Check, owners map[model.SlugAddress]int64) ([]model.Ping, []model.Flip, error)) error
+}
+
 // Request asks the writer to record one ping.
 type Request struct {
 	CheckID int64
 	Event   Event
+	// Claim, when set, is the slug address CheckID was found by from a
+	// cache; the ping is written only if the address still names exactly
+	// this check when its transaction runs, else its Result.Err is
+	// ErrStaleClaim. Only a Writer whose VerifiesClaims is true takes it.
+	Claim *model.SlugAddress
 }
 
 // Result is what recording a ping did. Err is ErrCheckGone when the check
@@ -41,6 +56,10 @@ type Result struct {
 var (
 	ErrCheckGone    = errors.New("check no longer exists")
 	ErrWriterClosed = errors.New("ping writer is shut down")
+	// ErrStaleClaim: Request.Claim no longer names Request.CheckID (the
+	// check was renamed, the slug became ambiguous, the ping key rotated);
+	// nothing was written.
+	ErrStaleClaim = errors.New("slug address no longer names this check")
 )
 
 // WriterOptions configure a Writer. AlertAfter is required.
@@ -94,6 +113,7 @@ type Writer struct {
 	shards []*Writer
 
 	c          Committer
+	cc         ClaimCommitter // c, when it verifies claims
 	now        func() time.Time
 	alertAfter func(*model.Check) *time.Time
 	maxBatch   int
@@ -169,8 +189,10 @@ func NewWriter(c Committer, opts WriterOptions) *Writer {
 	if opts.Linger == 0 {
 		opts.Linger = defaultLinger
 	}
+	cc, _ := c.(ClaimCommitter)
 	return &Writer{
 		c:          c,
+		cc:         cc,
 		now:        opts.Now,
 		alertAfter: opts.AlertAfter,
 		maxBatch:   opts.MaxBatch,
@@ -210,6 +232,15 @@ func newShardedWriter(c Committer, opts WriterOptions) *Writer {
 	return w
 }
 
+// VerifiesClaims reports whether the writer checks Request.Claim in the
+// ping's transaction; a Submit with a Claim fails on a Writer that does not.
+func (w *Writer) VerifiesClaims() bool {
+	if len(w.shards) > 0 {
+		return w.shards[0].VerifiesClaims()
+	}
+	return w.cc != nil
+}
+
 // Submit queues r and waits until the batch holding it committed. A
 // request whose ctx ends while it is still queued is dropped unwritten;
 // once its batch has started it is written, but Submit returns ctx's error
@@ -221,6 +252,9 @@ func (w *Writer) Submit(ctx context.Context, r Request) (Result, error) {
 	}
 	if err := r.Event.Validate(); err != nil {
 		return Result{}, fmt.Errorf("ping for check %d: %w", r.CheckID, err)
+	}
+	if r.Claim != nil && w.cc == nil {
+		return Result{}, fmt.Errorf("ping for check %d: this writer's store cannot verify slug addresses", r.CheckID)
 	}
 	// A request whose ctx is already done never queues: select alone would
 	// pick at random between a free slot and the done ctx.
@@ -400,15 +434,19 @@ func (w *Writer) commit(ctx context.Context, batch []*pending) {
 
 	ids := make([]int64, 0, len(batch))
 	seen := make(map[int64]struct{}, len(batch))
+	var claims []model.SlugAddress
 	for _, p := range batch {
 		if _, ok := seen[p.req.CheckID]; !ok {
 			seen[p.req.CheckID] = struct{}{}
 			ids = append(ids, p.req.CheckID)
 		}
+		if p.req.Claim != nil {
+			claims = append(claims, *p.req.Claim)
+		}
 	}
 
 	results := make([]Result, len(batch))
-	fn := func(checks map[int64]*model.Check) ([]model.Ping, []model.Flip, error) {
+	fn := func(checks map[int64]*model.Check, owners map[model.SlugAddress]int64) ([]model.Ping, []model.Flip, error) {
 		// Start from scratch on every call: the store may retry.
 		pings := make([]model.Ping, 0, len(batch))
 		var flips []model.Flip
@@ -416,6 +454,10 @@ func (w *Writer) commit(ctx context.Context, batch []*pending) {
 			c, ok := checks[p.req.CheckID]
 			if !ok || c == nil {
 				results[i] = Result{Err: ErrCheckGone}
+				continue
+			}
+			if p.req.Claim != nil && owners[*p.req.Claim] != p.req.CheckID {
+				results[i] = Result{Err: ErrStaleClaim}
 				continue
 			}
 			// Pings of one check chain: each sees the previous one's effect.
@@ -430,7 +472,13 @@ func (w *Writer) commit(ctx context.Context, batch []*pending) {
 		return pings, flips, nil
 	}
 
-	if err := w.c.ApplyPings(ctx, ids, fn); err != nil {
+	var err error
+	if len(claims) > 0 {
+		err = w.cc.ApplyPingsClaimed(ctx, ids, claims, fn)
+	} else {
+		err = w.c.ApplyPings(ctx, ids, func(checks map[int64]*model.Check) ([]model.Ping, []model.Flip, error) { return fn(checks, nil) })
+	}
+	if err != nil {
 		err = fmt.Errorf("recording %d pings: %w", len(batch), err)
 		w.log.Error("ping batch failed", "pings", len(batch), "checks", len(ids), "err", err)
 		for _, p := range batch {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/bits"
@@ -34,12 +35,27 @@ const maxApplyAttempts = 5
 // everything from the checks it is given. An error from fn aborts the
 // transaction and is returned as is.
 func (s *Store) ApplyPings(ctx context.Context, checkIDs []int64, fn func(checks map[int64]*model.Check) ([]model.Ping, []model.Flip, error)) error {
+	return s.ApplyPingsClaimed(ctx, checkIDs, nil, func(checks map[int64]*model.Check, _ map[model.SlugAddress]int64) ([]model.Ping, []model.Flip, error) {
+		return fn(checks)
+	})
+}
+
+// ApplyPingsClaimed is ApplyPings for a batch in which some pings were
+// addressed by ping key and slug through a cache that may be stale (another
+// instance, or another part of this one, renamed, deleted or created a check
+// or rotated the key since). In the same transaction it finds the check that
+// each of claims names now, and passes fn owners: claim -> check id when
+// exactly one check of the key's project has the slug, -1 when several do
+// (upstream's "ambiguous slug"), no entry when none does or no project has
+// the key. fn refuses the pings whose cached id differs from owners'.
+func (s *Store) ApplyPingsClaimed(ctx context.Context, checkIDs []int64, claims []model.SlugAddress,
+	fn func(checks map[int64]*model.Check, owners map[model.SlugAddress]int64) ([]model.Ping, []model.Flip, error)) error {
 	ids := slices.Clone(checkIDs)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	var err error
 	for attempt := 1; attempt <= maxApplyAttempts; attempt++ {
-		err = s.applyPingsOnce(ctx, ids, fn)
+		err = s.applyPingsOnce(ctx, ids, claims, fn)
 		var cbErr callbackError
 		if errors.As(err, &cbErr) {
 			return cbErr.err
@@ -74,7 +90,8 @@ func (s *Store) PingWriterShards() int {
 // of 20 connections.
 const pingWriterShards = 2
 
-func (s *Store) applyPingsOnce(ctx context.Context, ids []int64, fn func(map[int64]*model.Check) ([]model.Ping, []model.Flip, error)) error {
+func (s *Store) applyPingsOnce(ctx context.Context, ids []int64, claims []model.SlugAddress,
+	fn func(map[int64]*model.Check, map[model.SlugAddress]int64) ([]model.Ping, []model.Flip, error)) error {
 	stmts, err := s.pingStmts.get(ctx, s)
 	if err != nil {
 		return err
@@ -90,7 +107,11 @@ func (s *Store) applyPingsOnce(ctx context.Context, ids []int64, fn func(map[int
 		return err
 	}
 
-	pings, flips, err := fn(checks)
+	owners, err := s.slugOwners(ctx, tx, claims)
+	if err != nil {
+		return err
+	}
+	pings, flips, err := fn(checks, owners)
 	if err != nil {
 		return callbackError{err}
 	}
@@ -129,6 +150,79 @@ func (s *Store) applyPingsOnce(ctx context.Context, ids []int64, fn func(map[int
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// slugOwners answers ApplyPingsClaimed's question for claims in one query:
+// the checks having one of the claimed slugs in a project having one of the
+// claimed keys (a superset of the pairs when a batch spans projects, which
+// the loop narrows down). The indexes on projects.ping_key and
+// checks (project_id, slug) serve it.
+func (s *Store) slugOwners(ctx context.Context, tx *sql.Tx, claims []model.SlugAddress) (map[model.SlugAddress]int64, error) {
+	if len(claims) == 0 {
+		return nil, nil
+	}
+	want := make(map[model.SlugAddress]struct{}, len(claims))
+	var keys, slugs []string
+	for _, c := range claims {
+		if _, ok := want[c]; ok {
+			continue
+		}
+		want[c] = struct{}{}
+		if !slices.Contains(keys, c.PingKey) {
+			keys = append(keys, c.PingKey)
+		}
+		slugs = append(slugs, c.Slug)
+	}
+	const sel = "SELECT p.ping_key, c.slug, c.id FROM projects p JOIN checks c ON c.project_id = p.id WHERE "
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	switch s.d.name {
+	case "postgres":
+		rows, err = tx.QueryContext(ctx, sel+"p.ping_key = ANY($1) AND c.slug = ANY($2)", keys, slugs)
+	case "sqlite":
+		// One statement text whatever the batch: SQLite parses each new one.
+		kj, _ := json.Marshal(keys)
+		sj, _ := json.Marshal(slugs)
+		rows, err = tx.QueryContext(ctx, sel+"p.ping_key IN (SELECT value FROM json_each(?)) AND c.slug IN (SELECT value FROM json_each(?))",
+			string(kj), string(sj))
+	default:
+		args := make([]any, 0, len(keys)+len(slugs))
+		for _, k := range keys {
+			args = append(args, k)
+		}
+		for _, sl := range slugs {
+			args = append(args, sl)
+		}
+		q := sel + "p.ping_key IN (?" + strings.Repeat(",?", len(keys)-1) + ") AND c.slug IN (?" + strings.Repeat(",?", len(slugs)-1) + ")"
+		rows, err = tx.QueryContext(ctx, q, args...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("verify %d slug addresses: %w", len(want), err)
+	}
+	defer rows.Close()
+	owners := make(map[model.SlugAddress]int64, len(want))
+	for rows.Next() {
+		var (
+			a  model.SlugAddress
+			id int64
+		)
+		if err := rows.Scan(&a.PingKey, &a.Slug, &id); err != nil {
+			return nil, fmt.Errorf("verify slug addresses: %w", err)
+		}
+		if _, ok := want[a]; !ok {
+			continue
+		}
+		if _, dup := owners[a]; dup {
+			id = -1
+		}
+		owners[a] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("verify slug addresses: %w", err)
+	}
+	return owners, nil
 }
 
 const pingUpdateSQL = "UPDATE checks SET status = ?, n_pings = ?, last_ping = ?, last_start = ?, last_start_rid = ?, " +

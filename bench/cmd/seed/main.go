@@ -1,5 +1,7 @@
 // Command seed prepares a database for the ping load test: it migrates it,
-// creates one project with N checks, and prints one ping URL per line.
+// creates one project with N checks, each with a slug, and prints one ping
+// URL per line: the UUID form on stdout, and with -slug-urls FILE the
+// ping key + slug form of the same checks in FILE.
 package main
 
 import (
@@ -22,7 +24,17 @@ func main() {
 	user := flag.String("user", "", "database user")
 	n := flag.Int("checks", 1000, "number of checks")
 	base := flag.String("base", "http://127.0.0.1:8000", "base URL of the server")
+	slugURLs := flag.String("slug-urls", "", "file to write the slug ping URLs to")
 	flag.Parse()
+	var slugOut *os.File
+	if *slugURLs != "" {
+		f, err := os.Create(*slugURLs)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer f.Close()
+		slugOut = f
+	}
 
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Engine: *engine, Path: *path, Name: *name, Host: *host, User: *user, SSLMode: "disable"})
@@ -45,9 +57,13 @@ func main() {
 	for i := 0; i < *n; i++ {
 		c := model.NewCheck(p.ID, time.Now())
 		c.Name = fmt.Sprintf("check %d", i)
+		c.Slug = fmt.Sprintf("check-%d", i)
 		if err := st.CreateCheck(ctx, &c, false); err != nil {
 			log.Fatal(err)
 		}
 		fmt.Fprintf(os.Stdout, "%s/ping/%s\n", *base, c.Code)
+		if slugOut != nil {
+			fmt.Fprintf(slugOut, "%s/ping/%s/%s\n", *base, p.PingKey, c.Slug)
+		}
 	}
 }
