@@ -163,7 +163,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 	var lines []string
 	add := func(l ...string) { lines = append(lines, l...) }
 	add(`The check "` + name + `" has gone ` + status + ".")
-	if r := reasonText(m.Flip.Reason); r != "" {
+	if r := m.Flip.ReasonLong(); r != "" {
 		add("Reason: " + r + ".")
 	}
 	if downtime != "" {
@@ -225,7 +225,7 @@ func RenderWith(m *notify.Message, x Extras) (subject, text, html string, err er
 
 	v := alertView{
 		Name: escapeHTML(name), StatusWord: strings.ToUpper(status), StatusTitle: strings.ToUpper(status[:min(1, len(status))]) + status[min(1, len(status)):],
-		Reason: escapeHTML(reasonText(m.Flip.Reason)), Downtime: downtime, URL: escapeHTML(m.CheckURL), SiteName: escapeHTML(m.SiteName),
+		Reason: escapeHTML(m.Flip.ReasonLong()), Downtime: downtime, URL: escapeHTML(m.CheckURL), SiteName: escapeHTML(m.SiteName),
 		Desc: linebreaksBR(c.Desc), Project: escapeHTML(m.ProjectName),
 		NPings: nPings, Since: since, FlipTime: dateR(flipTime),
 		HasBody: hasBody, BodyCut: bodyCut, BodyLen: bodyLen, Body: linebreaksBR(body),
@@ -364,18 +364,6 @@ func shortSMTPError(err error) string {
 		return "SMTP error: " + se.Reason + " (" + se.Step + ")"
 	}
 	return "SMTP error: " + se.Reason
-}
-
-// reasonText explains why the check flipped, with the phrases of
-// upstream's Flip.reason_long, which users already know from its alerts.
-func reasonText(reason string) string {
-	switch reason {
-	case "timeout":
-		return "success signal did not arrive on time, grace time passed"
-	case "fail":
-		return "received a failure signal"
-	}
-	return ""
 }
 
 // VerifyToken is upstream's Channel.make_token: the SHA-256 hex digest of
