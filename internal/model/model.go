@@ -144,6 +144,18 @@ type Flip struct {
 	Processed *time.Time
 }
 
+// ReasonLong is upstream's Flip.reason_long: why the check flipped, in
+// the words users know from its alerts ("" for a flip caused by a ping).
+func (f Flip) ReasonLong() string {
+	switch f.Reason {
+	case "timeout":
+		return "success signal did not arrive on time, grace time passed"
+	case "fail":
+		return "received a failure signal"
+	}
+	return ""
+}
+
 // Channel is one integration (email address, webhook, Slack, ...).
 type Channel struct {
 	ID            int64

@@ -21,17 +21,9 @@ import (
 // upstream's words, the URL field of upstream's AddUrlForm, and posting a
 // JSON document with a kind's own reading of the provider's answer.
 
-// ReasonLong is upstream's Flip.reason_long: why a check went down, or ""
-// for a flip without a reason.
-func ReasonLong(reason string) string {
-	switch reason {
-	case "timeout":
-		return "success signal did not arrive on time, grace time passed"
-	case "fail":
-		return "received a failure signal"
-	}
-	return ""
-}
+// ReasonLong is upstream's Flip.reason_long for a flip's reason; the rule
+// is model.Flip.ReasonLong.
+func ReasonLong(reason string) string { return model.Flip{Reason: reason}.ReasonLong() }
 
 // PingKindDisplay is upstream's Ping.get_kind_display: "Success",
 // "Failure", "Exit status 3", "Start", "Log" or "Ignored".

@@ -188,6 +188,10 @@ type Integration struct {
 	// "shown when" condition). A disabled kind cannot be added, and its
 	// sends fail with upstream's "<Name> notifications are not enabled.".
 	Enabled func(env Env) bool
+	// Disabled is the error a send fails with when Enabled says no, where
+	// upstream's text is not the usual one ("Shell commands are not
+	// enabled"); "" means "<Name> notifications are not enabled.".
+	Disabled string
 	// Fields describe the add/edit form.
 	Fields []Field
 	// FromForm turns submitted fields into the stored channel value (in
@@ -241,6 +245,9 @@ func (in Integration) Transport(d Deps) (Transport, error) {
 	d.Env = in.EnvFrom(d.Getenv)
 	if in.Enabled != nil && !in.Enabled(d.Env) {
 		msg := in.Name + " notifications are not enabled."
+		if in.Disabled != "" {
+			msg = in.Disabled
+		}
 		return TransportFunc(func(context.Context, *Message) error { return FailFinal(msg) }), nil
 	}
 	t, err := in.New(d)

@@ -19,6 +19,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/mattermost"
 	"github.com/overdue/overdue/internal/notify/msteamsw"
 	"github.com/overdue/overdue/internal/notify/rocketchat"
+	"github.com/overdue/overdue/internal/notify/shell"
 	"github.com/overdue/overdue/internal/notify/signal"
 	"github.com/overdue/overdue/internal/notify/slack"
 	"github.com/overdue/overdue/internal/notify/telegram"
@@ -42,6 +43,7 @@ func All() []notify.Integration {
 		googlechat.Integration(),
 		telegram.Integration(),
 		matrix.Integration(),
+		shell.Integration(),
 	}, pending()...)
 }
 

@@ -21,7 +21,6 @@ func pending() []notify.Integration {
 		// the email kind's shape.
 		{Kind: "sms", Name: "SMS", Events: email.Events},
 		{Kind: "whatsapp", Name: "WhatsApp", Events: email.Events},
-		{Kind: "shell", Name: "Shell Command", Events: shellEvents},
 		{Kind: "ntfy", Name: "ntfy", Events: priorityEvents},
 		{Kind: "gotify", Name: "Gotify", Events: priorityEvents},
 		{Kind: "po", Name: "Pushover", Events: pushoverEvents},
@@ -30,19 +29,6 @@ func pending() []notify.Integration {
 		{Kind: "trello", Name: "Trello", Events: downOnly},
 		{Kind: "github", Name: "GitHub", Events: downOnly},
 	}
-}
-
-// shellEvents: an empty command is a no-op event; a value that is not JSON
-// takes neither.
-func shellEvents(value string) (up, down bool) {
-	var v struct {
-		CmdDown string `json:"cmd_down"`
-		CmdUp   string `json:"cmd_up"`
-	}
-	if json.Unmarshal([]byte(value), &v) != nil {
-		return false, false
-	}
-	return v.CmdUp != "", v.CmdDown != ""
 }
 
 // priorityEvents: ntfy and gotify skip an event whose priority is 0.
