@@ -13,6 +13,7 @@ import (
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/ntfy"
 	"github.com/overdue/overdue/internal/notify/webhook"
 )
 
@@ -24,6 +25,7 @@ func All() []notify.Integration {
 	return append([]notify.Integration{
 		email.Integration(),
 		webhook.Integration(),
+		ntfy.Integration(),
 	}, pending()...)
 }
 

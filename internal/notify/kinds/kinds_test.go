@@ -179,6 +179,10 @@ func TestFromForm(t *testing.T) {
 	}
 	for _, c := range cases {
 		v, err := reg.FromForm(notify.Kind(c.kind), c.form)
+		if c.err == "kind: must be email or webhook" {
+			// The list grows with every kind; its wording is TestAddableKinds'.
+			c.err = "kind: must be " + reg.AddableKinds()
+		}
 		if c.err != "" {
 			var fe *notify.FieldError
 			if !errors.As(err, &fe) || err.Error() != c.err {
@@ -272,7 +276,7 @@ func TestTransports(t *testing.T) {
 }
 
 func TestAddableKinds(t *testing.T) {
-	if got := kinds.New().AddableKinds(); got != "email or webhook" {
+	if got := kinds.New().AddableKinds(); !strings.HasPrefix(got, "email, webhook") || strings.Count(got, " or ") != 1 {
 		t.Errorf("AddableKinds() = %q", got)
 	}
 }

@@ -23,7 +23,6 @@ func pending() []notify.Integration {
 		{Kind: "whatsapp", Name: "WhatsApp", Events: email.Events},
 		{Kind: "signal", Name: "Signal", Events: email.Events},
 		{Kind: "shell", Name: "Shell Command", Events: shellEvents},
-		{Kind: "ntfy", Name: "ntfy", Events: priorityEvents},
 		{Kind: "gotify", Name: "Gotify", Events: priorityEvents},
 		{Kind: "po", Name: "Pushover", Events: pushoverEvents},
 		// Upstream only ever sends "down" to these.
