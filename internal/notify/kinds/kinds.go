@@ -14,6 +14,7 @@ import (
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/notify/ntfy"
+	"github.com/overdue/overdue/internal/notify/po"
 	"github.com/overdue/overdue/internal/notify/webhook"
 )
 
@@ -26,6 +27,7 @@ func All() []notify.Integration {
 		email.Integration(),
 		webhook.Integration(),
 		ntfy.Integration(),
+		po.Integration(),
 	}, pending()...)
 }
 

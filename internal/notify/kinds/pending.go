@@ -2,8 +2,6 @@ package kinds
 
 import (
 	"encoding/json"
-	"strconv"
-	"strings"
 
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/email"
@@ -24,7 +22,6 @@ func pending() []notify.Integration {
 		{Kind: "signal", Name: "Signal", Events: email.Events},
 		{Kind: "shell", Name: "Shell Command", Events: shellEvents},
 		{Kind: "gotify", Name: "Gotify", Events: priorityEvents},
-		{Kind: "po", Name: "Pushover", Events: pushoverEvents},
 		// Upstream only ever sends "down" to these.
 		{Kind: "call", Name: "Phone Call", Events: downOnly},
 		{Kind: "trello", Name: "Trello", Events: downOnly},
@@ -55,29 +52,6 @@ func priorityEvents(value string) (up, down bool) {
 		return true, true
 	}
 	return v.PriorityUp == nil || *v.PriorityUp != 0, v.Priority == nil || *v.Priority != 0
-}
-
-// pushoverEvents reads "<user key>|<prio>|<prio_up>", or the legacy
-// "<user key>|<prio>" (whose "up" follows "down"): priority -3 is off.
-func pushoverEvents(value string) (up, down bool) {
-	parts := strings.Split(value, "|")
-	prio := func(i int) int {
-		if i >= len(parts) {
-			return 0
-		}
-		n, err := strconv.Atoi(parts[i])
-		if err != nil {
-			return 0
-		}
-		return n
-	}
-	down = prio(1) != -3
-	if len(parts) >= 3 {
-		up = prio(2) != -3
-	} else {
-		up = down
-	}
-	return up, down
 }
 
 func downOnly(string) (up, down bool) { return false, true }
