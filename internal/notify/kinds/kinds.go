@@ -13,6 +13,7 @@ import (
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/gotify"
 	"github.com/overdue/overdue/internal/notify/ntfy"
 	"github.com/overdue/overdue/internal/notify/po"
 	"github.com/overdue/overdue/internal/notify/webhook"
@@ -28,6 +29,7 @@ func All() []notify.Integration {
 		webhook.Integration(),
 		ntfy.Integration(),
 		po.Integration(),
+		gotify.Integration(),
 	}, pending()...)
 }
 

@@ -21,7 +21,6 @@ func pending() []notify.Integration {
 		{Kind: "whatsapp", Name: "WhatsApp", Events: email.Events},
 		{Kind: "signal", Name: "Signal", Events: email.Events},
 		{Kind: "shell", Name: "Shell Command", Events: shellEvents},
-		{Kind: "gotify", Name: "Gotify", Events: priorityEvents},
 		// Upstream only ever sends "down" to these.
 		{Kind: "call", Name: "Phone Call", Events: downOnly},
 		{Kind: "trello", Name: "Trello", Events: downOnly},
@@ -40,18 +39,6 @@ func shellEvents(value string) (up, down bool) {
 		return false, false
 	}
 	return v.CmdUp != "", v.CmdDown != ""
-}
-
-// priorityEvents: ntfy and gotify skip an event whose priority is 0.
-func priorityEvents(value string) (up, down bool) {
-	var v struct {
-		Priority   *int `json:"priority"`
-		PriorityUp *int `json:"priority_up"`
-	}
-	if json.Unmarshal([]byte(value), &v) != nil {
-		return true, true
-	}
-	return v.PriorityUp == nil || *v.PriorityUp != 0, v.Priority == nil || *v.Priority != 0
 }
 
 func downOnly(string) (up, down bool) { return false, true }
