@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,11 +104,11 @@ func TestSend(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			calls := 0
+			var calls atomic.Int32
 			release := make(chan struct{})
 			c := Config{Priority: ip(5), PriorityUp: ip(5), Token: "tok"}
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				calls++
+				calls.Add(1)
 				if r.Method != "POST" || r.URL.Path != "/g/message" || r.URL.RawQuery != "token=tok" || r.Header.Get("Content-Type") != "application/json" {
 					t.Errorf("request %s %s %v", r.Method, r.URL, r.Header)
 				}
@@ -136,8 +137,8 @@ func TestSend(t *testing.T) {
 			if got := notify.ErrorText(err); got != tc.wantErr {
 				t.Errorf("err = %q, want %q", got, tc.wantErr)
 			}
-			if calls != tc.wantCalls {
-				t.Errorf("%d calls, want %d", calls, tc.wantCalls)
+			if int(calls.Load()) != tc.wantCalls {
+				t.Errorf("%d calls, want %d", calls.Load(), tc.wantCalls)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -95,10 +96,10 @@ func TestSend(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			calls := 0
+			var calls atomic.Int32
 			release := make(chan struct{})
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				calls++
+				calls.Add(1)
 				if r.Method != "POST" || r.URL.Path != "/" || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Authorization") != tc.wantAuth {
 					t.Errorf("request %s %s %v", r.Method, r.URL, r.Header)
 				}
@@ -127,8 +128,8 @@ func TestSend(t *testing.T) {
 			if got := notify.ErrorText(err); got != tc.wantErr {
 				t.Errorf("err = %q, want %q", got, tc.wantErr)
 			}
-			if calls != tc.wantCalls {
-				t.Errorf("%d calls, want %d", calls, tc.wantCalls)
+			if int(calls.Load()) != tc.wantCalls {
+				t.Errorf("%d calls, want %d", calls.Load(), tc.wantCalls)
 			}
 		})
 	}
@@ -187,7 +188,7 @@ func TestFromForm(t *testing.T) {
 func TestEventsUpstreamValues(t *testing.T) {
 	for v, want := range map[string][2]bool{
 		`{"priority": 0, "priority_up": 3, "topic": "a", "url": "https://ntfy.sh"}`: {true, false},
-		`{"topic": "a", "url": "https://ntfy.sh"}`:                                   {true, true},
+		`{"topic": "a", "url": "https://ntfy.sh"}`:                                  {true, true},
 		`nonsense`: {true, true},
 	} {
 		if up, down := Events(v); up != want[0] || down != want[1] {

@@ -164,6 +164,8 @@ func TestSend(t *testing.T) {
 			c, _ := Parse(tc.value)
 			wantMsg := tr.Render(c, m)
 			var paths []string
+			mu.Lock()
+			defer mu.Unlock()
 			for _, cl := range calls {
 				paths = append(paths, cl.path)
 				if cl.method != "POST" || cl.ctype != "application/x-www-form-urlencoded" {
