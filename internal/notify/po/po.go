@@ -67,9 +67,11 @@ func Integration() notify.Integration {
 
 // Config is a parsed stored value.
 type Config struct {
-	UserKey        string
-	Prio, PrioUp   int
-	prioS, prioUpS string
+	UserKey      string
+	Prio, PrioUp int
+	// prioS is the "down" priority as stored: upstream cancels emergency
+	// repeats only when it is literally "2".
+	prioS string
 }
 
 // Parse reads "<key>|<prio>[|<prio_up>]".
