@@ -15,9 +15,12 @@ import (
 	"github.com/overdue/overdue/internal/notify/discord"
 	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/notify/googlechat"
+	"github.com/overdue/overdue/internal/notify/gotify"
 	"github.com/overdue/overdue/internal/notify/matrix"
 	"github.com/overdue/overdue/internal/notify/mattermost"
 	"github.com/overdue/overdue/internal/notify/msteamsw"
+	"github.com/overdue/overdue/internal/notify/ntfy"
+	"github.com/overdue/overdue/internal/notify/po"
 	"github.com/overdue/overdue/internal/notify/rocketchat"
 	"github.com/overdue/overdue/internal/notify/shell"
 	"github.com/overdue/overdue/internal/notify/signal"
@@ -44,6 +47,9 @@ func All() []notify.Integration {
 		telegram.Integration(),
 		matrix.Integration(),
 		shell.Integration(),
+		ntfy.Integration(),
+		po.Integration(),
+		gotify.Integration(),
 	}, pending()...)
 }
 

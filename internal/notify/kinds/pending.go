@@ -1,10 +1,6 @@
 package kinds
 
 import (
-	"encoding/json"
-	"strconv"
-	"strings"
-
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/email"
 )
@@ -21,49 +17,11 @@ func pending() []notify.Integration {
 		// the email kind's shape.
 		{Kind: "sms", Name: "SMS", Events: email.Events},
 		{Kind: "whatsapp", Name: "WhatsApp", Events: email.Events},
-		{Kind: "ntfy", Name: "ntfy", Events: priorityEvents},
-		{Kind: "gotify", Name: "Gotify", Events: priorityEvents},
-		{Kind: "po", Name: "Pushover", Events: pushoverEvents},
 		// Upstream only ever sends "down" to these.
 		{Kind: "call", Name: "Phone Call", Events: downOnly},
 		{Kind: "trello", Name: "Trello", Events: downOnly},
 		{Kind: "github", Name: "GitHub", Events: downOnly},
 	}
-}
-
-// priorityEvents: ntfy and gotify skip an event whose priority is 0.
-func priorityEvents(value string) (up, down bool) {
-	var v struct {
-		Priority   *int `json:"priority"`
-		PriorityUp *int `json:"priority_up"`
-	}
-	if json.Unmarshal([]byte(value), &v) != nil {
-		return true, true
-	}
-	return v.PriorityUp == nil || *v.PriorityUp != 0, v.Priority == nil || *v.Priority != 0
-}
-
-// pushoverEvents reads "<user key>|<prio>|<prio_up>", or the legacy
-// "<user key>|<prio>" (whose "up" follows "down"): priority -3 is off.
-func pushoverEvents(value string) (up, down bool) {
-	parts := strings.Split(value, "|")
-	prio := func(i int) int {
-		if i >= len(parts) {
-			return 0
-		}
-		n, err := strconv.Atoi(parts[i])
-		if err != nil {
-			return 0
-		}
-		return n
-	}
-	down = prio(1) != -3
-	if len(parts) >= 3 {
-		up = prio(2) != -3
-	} else {
-		up = down
-	}
-	return up, down
 }
 
 func downOnly(string) (up, down bool) { return false, true }
