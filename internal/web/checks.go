@@ -216,7 +216,7 @@ func (w *Web) projectFor(rw http.ResponseWriter, r *http.Request) (model.Project
 
 // rows are the project's checks as the dashboard shows them now, in the
 // store's order (by creation).
-func (w *Web) rows(r *http.Request, p model.Project) ([]checkRow, error) {
+func (w *Web) rows(r *http.Request, p model.Project, full bool) ([]checkRow, error) {
 	checks, err := w.d.Store.ListChecks(r.Context(), p.ID)
 	if err != nil {
 		return nil, err
@@ -229,9 +229,13 @@ func (w *Web) rows(r *http.Request, p model.Project) ([]checkRow, error) {
 		if c.Kind != model.KindSimple {
 			sch, _ = w.d.Cache.Parse(c.Kind, c.Schedule, c.TZ)
 		}
-		row := checkRow{Code: c.Code, Name: c.Name, Slug: c.Slug, Status: schedule.Status(c, sch, now, false), Tags: c.TagsList(),
-			Schedule: describeSchedule(c), LastPing: lastPingText(c, now), Started: c.LastStart != nil && c.Status != model.StatusPaused,
-			PingURL: w.pingURL + c.Code, created: c.Created, lastPing: c.LastPing}
+		row := checkRow{Code: c.Code, Status: schedule.Status(c, sch, now, false), LastPing: lastPingText(c, now),
+			Started: c.LastStart != nil && c.Status != model.StatusPaused}
+		if full {
+			// The live poll needs only the above.
+			row.Name, row.Slug, row.Tags, row.Schedule = c.Name, c.Slug, c.TagsList(), describeSchedule(c)
+			row.PingURL, row.created, row.lastPing = w.pingURL+c.Code, c.Created, c.LastPing
+		}
 		rows = append(rows, row)
 	}
 	return rows, nil
@@ -275,7 +279,7 @@ func (w *Web) checksPage(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows, err := w.rows(r, p)
+	rows, err := w.rows(r, p, true)
 	if err != nil {
 		w.unavailable(rw, r, "list checks", err)
 		return
@@ -337,7 +341,7 @@ func (w *Web) checksStatus(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows, err := w.rows(r, p)
+	rows, err := w.rows(r, p, false)
 	if err != nil {
 		w.d.Log.Error("web: checks status", "err", err)
 		http.Error(rw, `{"error": "the database could not be reached"}`, http.StatusServiceUnavailable)

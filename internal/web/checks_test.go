@@ -67,7 +67,7 @@ func TestDashboardShowsOnlyWhatTheUserMaySee(t *testing.T) {
 				"every 1 day, grace 1 hour", "30 3 * * * (Europe/Riga)",
 				`class="status-down"`, `class="status-up"`, `class="status-new"`,
 				`<td class="last-ping">10 minutes ago</td>`, `<td class="last-ping">never</td>`, "Owner",
-				`data-copy="http://example.org/hc/ping/` + up.Code + `"`,
+				`<code class="code">http://example.org/hc/ping/` + up.Code + `</code> <button type="button" class="copy"`,
 			} {
 				if !strings.Contains(body, want) {
 					t.Errorf("dashboard lacks %q", want)

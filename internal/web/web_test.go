@@ -20,13 +20,13 @@ import (
 )
 
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	st   *store.Store
 	srv  *httptest.Server
 	base string
 }
 
-func newEnv(t *testing.T, engine string) *env {
+func newEnv(t testing.TB, engine string) *env {
 	st := storetest.Open(t, engine)
 	w, err := web.New(web.Deps{Store: st, SiteRoot: "http://example.org/hc", SiteName: "Overdue"})
 	if err != nil {
@@ -58,7 +58,7 @@ func (e *env) client() *http.Client {
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-func do(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string) {
+func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
@@ -69,12 +69,12 @@ func do(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string
 	return resp, string(b)
 }
 
-func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+func get(t testing.TB, c *http.Client, u string) (*http.Response, string) {
 	req, _ := http.NewRequest("GET", u, nil)
 	return do(t, c, req)
 }
 
-func post(t *testing.T, c *http.Client, u string, form url.Values, hdr ...string) (*http.Response, string) {
+func post(t testing.TB, c *http.Client, u string, form url.Values, hdr ...string) (*http.Response, string) {
 	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for i := 0; i+1 < len(hdr); i += 2 {

@@ -49,7 +49,7 @@
 
   document.querySelectorAll("button.copy").forEach(function (b) {
     b.addEventListener("click", function () {
-      navigator.clipboard.writeText(b.dataset.copy).then(function () {
+      navigator.clipboard.writeText(b.previousElementSibling.textContent).then(function () {
         b.textContent = "Copied";
         setTimeout(function () { b.textContent = "Copy"; }, 1500);
       });
