@@ -204,7 +204,8 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	}
 
 	cache := schedule.NewCache(10_000)
-	ui, err := web.New(web.Deps{Store: st, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Cache: cache, Log: log})
+	ui, err := web.New(web.Deps{Store: st, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, PingEndpoint: cfg.PingEndpoint,
+		PingEmailDomain: cfg.PingEmailDomain, Cache: cache, Log: log})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError

@@ -36,6 +36,11 @@ type Deps struct {
 	Store    *store.Store
 	SiteRoot string // SITE_ROOT: decides the cookies' Secure flag and path
 	SiteName string
+	// PingEndpoint is PING_ENDPOINT (with its trailing slash), the base of
+	// the ping URLs pages show; "" means SITE_ROOT + "/ping/".
+	PingEndpoint string
+	// PingEmailDomain is PING_EMAIL_DOMAIN; "" hides the ping addresses.
+	PingEmailDomain string
 	// Cache parses the checks' schedules (shared with the API and alerts);
 	// nil gives the pages their own.
 	Cache *schedule.Cache
@@ -70,6 +75,9 @@ func New(d Deps) (*Web, error) {
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.PingEndpoint == "" {
+		d.PingEndpoint = strings.TrimSuffix(d.SiteRoot, "/") + "/ping/"
 	}
 	u, err := url.Parse(d.SiteRoot)
 	if err != nil {
@@ -130,6 +138,8 @@ func (w *Web) funcs() template.FuncMap {
 	return template.FuncMap{
 		// url joins SITE_ROOT's path and a path of the UI.
 		"url": func(p string) string { return w.base + p },
+		// newCheckForm is the empty "Add check" form of a project (_addcheck.html).
+		"newCheckForm": newCheckForm,
 	}
 }
 
@@ -156,6 +166,21 @@ func (w *Web) routes() {
 	m.HandleFunc("POST /accounts/login/{$}", w.login)
 	m.HandleFunc("POST /accounts/logout/{$}", w.logout)
 	m.HandleFunc("GET /projects/{code}/checks/{$}", w.checksPage)
+	// Check details, editing and the add-check form (details.go, checkedit.go).
+	m.HandleFunc("POST /projects/{code}/checks/add/{$}", w.addCheck)
+	m.HandleFunc("GET /checks/{code}/details/{$}", w.details)
+	m.HandleFunc("GET /checks/{code}/log/{$}", w.eventLog)
+	m.HandleFunc("POST /checks/{code}/name/{$}", w.updateName)
+	m.HandleFunc("POST /checks/{code}/timeout/{$}", w.updateTimeout)
+	m.HandleFunc("POST /checks/{code}/filtering_rules/{$}", w.filteringRules)
+	m.HandleFunc("POST /checks/{code}/pause/{$}", w.pause)
+	m.HandleFunc("POST /checks/{code}/resume/{$}", w.resume)
+	m.HandleFunc("POST /checks/{code}/copy/{$}", w.copyCheck)
+	m.HandleFunc("POST /checks/{code}/remove/{$}", w.removeCheck)
+	m.HandleFunc("POST /checks/{code}/channels/{channel}/enabled", w.switchChannel)
+	m.HandleFunc("POST /checks/cron_preview/{$}", w.cronPreview)
+	m.HandleFunc("POST /checks/oncalendar_preview/{$}", w.onCalendarPreview)
+	m.HandleFunc("GET /cloaked/{key}/{$}", w.uncloak)
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
 
