@@ -194,6 +194,7 @@ type badgeLink struct{ Label, URL string }
 // and their errors when a submission is refused.
 type detailsData struct {
 	Check      model.Check
+	Tags       []string
 	Project    model.Project
 	Role       model.Role
 	CanWrite   bool
@@ -252,6 +253,7 @@ func (w *Web) detailsFor(r *http.Request, ca *checkAccess) (detailsData, error) 
 		Status: schedule.Status(c, sch, now, true), Schedule: describeSchedule(c), LastPing: "never", NextPing: "—",
 		PingURL: w.d.PingEndpoint + c.Code, PingBase: strings.TrimSuffix(w.d.PingEndpoint, "/")}
 	d.StatusText = statusText(d.Status, c)
+	d.Tags = c.TagsList()
 	if c.LastPing != nil {
 		d.LastPing = humanize.NaturalTime(*c.LastPing, now) + " (" + c.LastPing.UTC().Format("2006-01-02 15:04:05 UTC") + ")"
 	}
