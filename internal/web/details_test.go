@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/store/storetest"
 	"github.com/overdue/overdue/internal/web"
 )
 
@@ -16,7 +17,13 @@ import (
 // edit, pause, copy and delete, for the owner; 403 for a read-only member;
 // 404 for a stranger.
 func TestCheckPagesSmoke(t *testing.T) {
-	e := newEnv(t, "sqlite", func(d *web.Deps) { d.PingEmailDomain = "mail.example.org" })
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) { checkPagesSmoke(t, engine) })
+	}
+}
+
+func checkPagesSmoke(t *testing.T, engine string) {
+	e := newEnv(t, engine, func(d *web.Deps) { d.PingEmailDomain = "mail.example.org" })
 	ctx := context.Background()
 	alice := e.user("alice@example.org", "correct horse")
 	bob := e.user("bob@example.org", "battery staple")
@@ -33,14 +40,33 @@ func TestCheckPagesSmoke(t *testing.T) {
 	if err := e.st.CreateCheck(ctx, &c, false); err != nil {
 		t.Fatal(err)
 	}
+	ch := model.Channel{ProjectID: p.ID, Code: "cccccccc-0000-4000-8000-000000000003", Kind: "email", Value: "a@example.org"}
+	if err := e.st.CreateChannel(ctx, &ch); err != nil {
+		t.Fatal(err)
+	}
+	err := e.st.ApplyPings(ctx, []int64{c.ID}, func(m map[int64]*model.Check) ([]model.Ping, []model.Flip, error) {
+		m[c.ID].NPings = 1
+		return []model.Ping{{CheckID: c.ID, N: 1, Created: time.Now(), Scheme: "http", Method: "POST", UA: "<i>agent</i>",
+			Body: []byte("<script>x</script>" + strings.Repeat("y", 300))}}, nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	owner := e.login("alice@example.org", "correct horse")
+	if resp, _ := post(t, owner, e.base+"/checks/"+c.Code+"/channels/"+ch.Code+"/enabled", url.Values{"state": {"on"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("switch on: %d", resp.StatusCode)
+	}
+	if codes, _ := e.st.CheckChannelCodes(ctx, c.ID); len(codes) != 1 {
+		t.Errorf("after switching on: %v", codes)
+	}
 	details := e.base + "/checks/" + c.Code + "/details/"
 	resp, body := get(t, owner, details)
 	if resp.StatusCode != 200 {
 		t.Fatalf("details: %d %s", resp.StatusCode, body)
 	}
 	for _, want := range []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;b&gt;desc&lt;/b&gt;", "/ping/" + c.Code,
-		"/ping/abcdefghijklmnopqrstuv/backups", c.Code + "@mail.example.org", "/b/2/" + c.BadgeKey + ".svg"} {
+		"/ping/abcdefghijklmnopqrstuv/backups", c.Code + "@mail.example.org", "/b/2/" + c.BadgeKey + ".svg",
+		"&lt;i&gt;agent&lt;/i&gt;", "&lt;script&gt;x&lt;/script&gt;yyy", "…", ">On</button>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("details lacks %q", want)
 		}
