@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/overdue/overdue/internal/checks"
 	"github.com/overdue/overdue/internal/config"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
@@ -38,7 +39,7 @@ func startIngest(bg context.Context, cfg config.Config, st *store.Store, cache *
 		OnCommit:   observe,
 	})
 	in := &ingest{
-		res:  ping.NewResolver(st, store.ErrNotFound, writer, ping.ResolverOptions{Logger: log}),
+		res:  ping.NewResolver(st, store.ErrNotFound, writer, ping.ResolverOptions{Logger: log, Room: checks.RoomFunc(st)}),
 		done: make(chan error, 1),
 		log:  log,
 	}

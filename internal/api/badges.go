@@ -77,6 +77,16 @@ func BadgeURL(siteRoot, badgeKey, tag, fmtName, secretKey string, withLate bool)
 	return siteRoot + "/badge/" + badgeKey + "/" + sig + "/" + badgeTagPath(tag) + "." + fmtName
 }
 
+// CheckBadgeURL is the absolute URL of one check's badge (upstream's
+// /b/<states>/<badge_key>.<fmt>): 2 states (up, down), or 3 with "late".
+func CheckBadgeURL(siteRoot, badgeKey, fmtName string, withLate bool) string {
+	states := "/b/2/"
+	if withLate {
+		states = "/b/3/"
+	}
+	return siteRoot + states + badgeKey + "." + fmtName
+}
+
 // badgeTagPath escapes a tag as upstream's URLs carry it: its "quoted" path
 // converter percent-encodes every byte but [A-Za-z0-9_.~-], and Django's
 // reverse() then encodes the "%" signs again ("a b" becomes "a%2520b"). The

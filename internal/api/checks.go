@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/overdue/overdue/internal/checks"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/schedule"
@@ -344,17 +345,12 @@ func (a *API) createCheck(w http.ResponseWriter, r *http.Request, q *request) {
 			}
 		}
 	}
-	owner, err := a.st.UserByID(ctx, q.project.OwnerID)
-	if err != nil {
-		a.fail(w, "read project owner", err)
-		return
-	}
-	used, err := a.st.CountChecksOwnedBy(ctx, owner.ID)
+	used, limit, err := checks.Room(ctx, a.st, q.project.OwnerID)
 	if err != nil {
 		a.fail(w, "count checks", err)
 		return
 	}
-	if owner.CheckLimit-used <= 0 {
+	if !checks.HasRoom(used, limit) {
 		writeEmpty(w, http.StatusForbidden)
 		return
 	}
@@ -421,7 +417,7 @@ func (a *API) deleteCheck(w http.ResponseWriter, r *http.Request, q *request, co
 	if !ok {
 		return
 	}
-	if err := a.st.RenameAndDeleteCheck(ctx, c.ID); err != nil {
+	if err := checks.Delete(ctx, a.st, c.ID); err != nil {
 		a.fail(w, "delete check", err)
 		return
 	}
@@ -430,40 +426,26 @@ func (a *API) deleteCheck(w http.ResponseWriter, r *http.Request, q *request, co
 	writeRawJSON(w, http.StatusOK, a.appendCheck(nil, &c, nil, q.v, false, a.now()))
 }
 
-var errNotPaused = errors.New("check is not paused")
-
-// pauseResume is POST checks/<uuid>/pause and /resume. Both record an
-// already-processed flip (it only feeds downtime statistics, no alert) and
-// clear the deadlines; pausing a paused check changes nothing, resuming a
-// check that is not paused is 409.
+// pauseResume is POST checks/<uuid>/pause and /resume, through
+// checks.Pause and checks.Resume: pausing a paused check changes nothing,
+// resuming a check that is not paused is 409.
 func (a *API) pauseResume(w http.ResponseWriter, r *http.Request, q *request, code string, pause bool) {
 	ctx := r.Context()
 	c, ok := a.ownCheck(w, ctx, q, code)
 	if !ok {
 		return
 	}
-	now := a.now().UTC()
-	paused := false
-	saved, err := a.st.EditCheckState(ctx, c.ID, func(c *model.Check) (*model.Flip, error) {
-		flip := &model.Flip{Created: now, OldStatus: c.Status, Processed: &now}
-		if pause {
-			if c.Status == model.StatusPaused {
-				return nil, store.ErrUnchanged
-			}
-			paused = true
-			flip.NewStatus = model.StatusPaused
-			c.Status, c.LastStart, c.AlertAfter = model.StatusPaused, nil, nil
-			return flip, nil
-		}
-		if c.Status != model.StatusPaused {
-			return nil, errNotPaused
-		}
-		flip.NewStatus = model.StatusNew
-		c.Status, c.LastStart, c.LastPing, c.AlertAfter = model.StatusNew, nil, nil, nil
-		return flip, nil
-	})
+	var (
+		saved model.Check
+		err   error
+	)
+	if pause {
+		saved, _, err = checks.Pause(ctx, a.st, c.ID, q.project.OwnerID, a.now(), a.log)
+	} else {
+		saved, err = checks.Resume(ctx, a.st, c.ID, a.now())
+	}
 	switch {
-	case errors.Is(err, errNotPaused):
+	case errors.Is(err, checks.ErrNotPaused):
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusConflict)
 		_, _ = w.Write([]byte("check is not paused"))
@@ -474,15 +456,6 @@ func (a *API) pauseResume(w http.ResponseWriter, r *http.Request, q *request, co
 	case err != nil:
 		a.fail(w, "pause or resume check", err)
 		return
-	}
-	if paused {
-		// As upstream's update_next_nag_dates: pausing the last down check
-		// ends the reminders now. The pause is saved already, and the
-		// nagger's next pass plans the same dates, so a failure here is
-		// only logged.
-		if err := a.st.PlanNagsOfUser(ctx, q.project.OwnerID, now); err != nil {
-			a.log.Warn("api: reminder dates after a pause", "check", saved.Code, "err", err)
-		}
 	}
 	a.oneCheck(w, ctx, q, &saved, http.StatusOK)
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -9,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/overdue/overdue/internal/checks"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/store"
@@ -16,10 +16,6 @@ import (
 
 // maxPingList caps the ping list whatever the account's ping log limit.
 const maxPingList = 1000
-
-// maxRunDuration is upstream's MAX_DURATION: a start older than this does
-// not pair with a later success or failure.
-const maxRunDuration = 72 * time.Hour
 
 // listPings is GET checks/<uuid>/pings/ (read-write key only): the newest
 // min(ping_log_limit, 1000) pings, without bodies.
@@ -40,15 +36,10 @@ func (a *API) listPings(w http.ResponseWriter, r *http.Request, q *request, code
 		a.fail(w, "list pings", err)
 		return
 	}
-	durations, misses := runDurations(pings)
-	switch {
-	case len(misses) > maxLookBacks:
-		clear(durations)
-	case len(misses) > 0 && len(pings) == limit:
-		if err := a.lookBack(ctx, c.ID, pings, misses, durations); err != nil {
-			a.fail(w, "look up run starts", err)
-			return
-		}
+	durations, err := checks.RunDurations(ctx, a.st, c.ID, pings, len(pings) == limit)
+	if err != nil {
+		a.fail(w, "look up run starts", err)
+		return
 	}
 	prefix := a.siteRoot + "/api/v" + strconv.Itoa(q.v) + "/checks/" + c.Code + "/pings/"
 	out := make([]obj, 0, len(pings))
@@ -77,73 +68,6 @@ func (a *API) listPings(w http.ResponseWriter, r *http.Request, q *request, code
 		out = append(out, o)
 	}
 	writeJSON(w, http.StatusOK, obj{{"pings", out}})
-}
-
-// maxLookBacks is upstream's limit in prepare_durations: when more than ten
-// successes or failures of a page may have their start before the page,
-// the list shows no durations at all rather than look them all up.
-const maxLookBacks = 10
-
-// runDurations pairs each success or failure with the latest start of the
-// same run id before it (less than 72 hours before, with no other success
-// or failure of that run in between), as upstream's prepare_durations does
-// for the pings it lists. pings are newest first; the result is keyed by
-// index. misses are the indexes of the successes and failures whose run has
-// no earlier start, success or failure on the page and that came less than
-// 72 hours after the page's oldest ping: their start may lie before the
-// page, and upstream looks it up (Ping.duration). At most one per run id.
-func runDurations(pings []store.PingInfo) (out map[int]time.Duration, misses []int) {
-	out = map[int]time.Duration{}
-	if len(pings) == 0 {
-		return out, nil
-	}
-	earliest := pings[len(pings)-1].Created
-	starts := map[string]*time.Time{}
-	for i := len(pings) - 1; i >= 0; i-- {
-		p := &pings[i]
-		switch p.Kind {
-		case model.PingStart:
-			t := p.Created
-			starts[p.RID] = &t
-		case model.PingSuccess, model.PingFail:
-			if start, seen := starts[p.RID]; !seen {
-				if p.Created.Sub(earliest) < maxRunDuration {
-					misses = append(misses, i)
-				}
-			} else if start != nil {
-				if d := p.Created.Sub(*start); d < maxRunDuration {
-					out[i] = d
-				}
-			}
-			starts[p.RID] = nil
-		}
-	}
-	return out, misses
-}
-
-// lookBack completes runDurations for the misses with one query: for each,
-// the latest start, success or failure of its run among the older pings
-// within 72 hours, a start giving the duration (upstream's Ping.duration,
-// which also skips ping number 1). A full page is needed for there to be
-// older pings at all.
-func (a *API) lookBack(ctx context.Context, checkID int64, pings []store.PingInfo, misses []int, durations map[int]time.Duration) error {
-	lookups := make([]store.RunLookup, 0, len(misses))
-	for _, i := range misses {
-		if p := &pings[i]; p.N != 1 {
-			lookups = append(lookups, store.RunLookup{Before: p.ID, Since: p.Created.Add(-maxRunDuration), RID: p.RID})
-		}
-	}
-	found, err := a.st.LatestRunEvents(ctx, checkID, lookups)
-	if err != nil {
-		return err
-	}
-	for _, i := range misses {
-		p := &pings[i]
-		if ev, ok := found[p.RID]; ok && ev.Kind == model.PingStart && p.N != 1 {
-			durations[i] = p.Created.Sub(ev.Created)
-		}
-	}
-	return nil
 }
 
 // pingBody is GET checks/<uuid>/pings/<n>/body: the raw body as text/plain;

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/overdue/overdue/internal/checks"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -25,7 +26,10 @@ import (
 const uploadCap = 2621440
 
 // PingStore is what the ping endpoints read; *store.Store implements it.
-type PingStore = ping.ResolverStore
+type PingStore interface {
+	ping.ResolverStore
+	checks.RoomStore
+}
 
 // PingSubmitter records a ping durably; *ping.Writer implements it.
 type PingSubmitter = ping.Submitter
@@ -40,7 +44,7 @@ type Pings struct {
 
 // NewPings builds the ping handler with its own Resolver over s and w.
 func NewPings(s PingStore, w PingSubmitter, bodyLimit int, now func() time.Time, log *slog.Logger) *Pings {
-	res := ping.NewResolver(s, store.ErrNotFound, w, ping.ResolverOptions{Now: now, Logger: log})
+	res := ping.NewResolver(s, store.ErrNotFound, w, ping.ResolverOptions{Now: now, Logger: log, Room: checks.RoomFunc(s)})
 	return NewPingsResolver(res, bodyLimit, log)
 }
 

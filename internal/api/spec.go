@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/overdue/overdue/internal/checks"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/schedule"
 )
@@ -106,9 +107,9 @@ func parseSpec(doc map[string]any, rejectNUL bool) (*checkSpec, error) {
 		switch {
 		case perr != nil:
 			err = vErr(field, "%s is not a number")
-		case secs < int64(schedule.MinPeriod/time.Second):
+		case secs < int64(checks.MinPeriod/time.Second):
 			err = vErr(field, "%s is too small")
-		case secs > int64(schedule.MaxPeriod/time.Second):
+		case secs > int64(checks.MaxPeriod/time.Second):
 			err = vErr(field, "%s is too large")
 		default:
 			d := time.Duration(secs) * time.Second
@@ -118,7 +119,7 @@ func parseSpec(doc map[string]any, rejectNUL bool) (*checkSpec, error) {
 
 	str("channels", 0, &sp.channels)
 	str("desc", 0, &sp.desc)
-	str("failure_kw", 200, &sp.failureKw)
+	str("failure_kw", checks.MaxKeywordsLen, &sp.failureKw)
 	boolean("filter_subject", &sp.filterSubject)
 	boolean("filter_body", &sp.filterBody)
 	boolean("filter_http_body", &sp.filterHTTPBody)
@@ -132,8 +133,8 @@ func parseSpec(doc map[string]any, rejectNUL bool) (*checkSpec, error) {
 			err = vErr("methods", "%s has unexpected value")
 		}
 	}
-	str("name", 100, &sp.name)
-	str("schedule", schedule.MaxScheduleLen, &sp.schedule)
+	str("name", checks.MaxNameLen, &sp.name)
+	str("schedule", checks.MaxScheduleLen, &sp.schedule)
 	if sp.schedule != nil && err == nil {
 		// Validity does not depend on the zone: upstream tries the
 		// expression from 2000-01-01 UTC.
@@ -141,14 +142,14 @@ func parseSpec(doc map[string]any, rejectNUL bool) (*checkSpec, error) {
 			err = vErr("schedule", "%s is not a valid cron or OnCalendar expression")
 		}
 	}
-	str("slug", 100, &sp.slug)
-	if sp.slug != nil && err == nil && !isSlug(*sp.slug) {
+	str("slug", checks.MaxSlugLen, &sp.slug)
+	if sp.slug != nil && err == nil && !checks.IsSlug(*sp.slug) {
 		err = vErr("slug", "%s does not match pattern")
 	}
-	str("start_kw", 200, &sp.startKw)
-	str("subject", 200, &sp.subject)
-	str("subject_fail", 200, &sp.subjectFail)
-	str("success_kw", 200, &sp.successKw)
+	str("start_kw", checks.MaxKeywordsLen, &sp.startKw)
+	str("subject", checks.MaxKeywordsLen, &sp.subject)
+	str("subject_fail", checks.MaxKeywordsLen, &sp.subjectFail)
+	str("success_kw", checks.MaxKeywordsLen, &sp.successKw)
 	str("tags", 0, &sp.tags)
 	period("timeout", &sp.timeout)
 	str("tz", 0, &sp.tz)
@@ -218,17 +219,6 @@ func jsonSeconds(v any) (int64, error) {
 		return n, nil
 	}
 	return 0, errNotInt
-}
-
-// isSlug is upstream's ^[a-z0-9-_]*$.
-func isSlug(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // kind is the schedule kind the request asks for: a non-empty schedule

@@ -22,8 +22,6 @@ type ResolverStore interface {
 	CheckByCode(ctx context.Context, code string) (model.Check, error)
 	ProjectByPingKey(ctx context.Context, key string) (model.Project, error)
 	ChecksBySlug(ctx context.Context, projectID int64, slug string) ([]model.Check, error)
-	CountChecksOwnedBy(ctx context.Context, userID int64) (int, error)
-	UserByID(ctx context.Context, id int64) (model.User, error)
 	CreateCheck(ctx context.Context, c *model.Check, assignAllChannels bool) error
 }
 
@@ -103,6 +101,10 @@ type ResolverOptions struct {
 	// address → id cache; 100,000 entries each when zero or less.
 	CacheSize int
 	Logger    *slog.Logger
+	// Room answers how many checks a project owner has and may have
+	// (checks.RoomFunc, the rule the API and UI use too); without it
+	// ?create=1 makes no check and Resolve fails.
+	Room func(ctx context.Context, ownerID int64) (used, limit int, err error)
 }
 
 // Resolver turns ping addresses into check ids and records pings for them:
@@ -130,6 +132,7 @@ type Resolver struct {
 	log      *slog.Logger
 	ids      *boundedCache[string]
 	slugs    *boundedCache[model.SlugAddress] // nil: slug answers are not cached
+	room     func(ctx context.Context, ownerID int64) (used, limit int, err error)
 }
 
 // ClaimVerifier is a Submitter that verifies Request.Claim; *Writer is one.
@@ -150,7 +153,7 @@ func NewResolver(st ResolverStore, notFound error, w Submitter, opts ResolverOpt
 	if opts.CacheSize <= 0 {
 		opts.CacheSize = 100_000
 	}
-	r := &Resolver{st: st, notFound: notFound, w: w, now: opts.Now, log: opts.Logger, ids: newCache[string](opts.CacheSize)}
+	r := &Resolver{st: st, notFound: notFound, w: w, now: opts.Now, log: opts.Logger, ids: newCache[string](opts.CacheSize), room: opts.Room}
 	if v, ok := w.(ClaimVerifier); ok && v.VerifiesClaims() {
 		r.slugs = newCache[model.SlugAddress](opts.CacheSize)
 	}
@@ -238,15 +241,14 @@ func (r *Resolver) bySlugStore(ctx context.Context, key, slug string, create boo
 // the project attached. The owner may reach twice the check limit this way
 // (upstream's rule); a check limit of 0 refuses every auto-created check.
 func (r *Resolver) provision(ctx context.Context, proj model.Project, slug string) (Resolution, error) {
-	owner, err := r.st.UserByID(ctx, proj.OwnerID)
-	if err != nil {
-		return Resolution{}, fmt.Errorf("create check: look up owner: %w", err)
+	if r.room == nil {
+		return Resolution{}, errors.New("create check: the resolver has no check limit (ResolverOptions.Room)")
 	}
-	used, err := r.st.CountChecksOwnedBy(ctx, owner.ID)
+	used, limit, err := r.room(ctx, proj.OwnerID)
 	if err != nil {
-		return Resolution{}, fmt.Errorf("create check: count checks: %w", err)
+		return Resolution{}, fmt.Errorf("create check: %w", err)
 	}
-	if used >= 2*owner.CheckLimit {
+	if used >= 2*limit {
 		return Resolution{Outcome: LimitReached}, nil
 	}
 	c := model.NewCheck(proj.ID, r.now())

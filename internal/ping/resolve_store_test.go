@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/overdue/overdue/internal/checks"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/store"
@@ -34,7 +35,7 @@ func TestResolverOnStore(t *testing.T) {
 			ctx := t.Context()
 			sw := startStoreWriter(t, st, nil)
 			cs := &countingStore{Store: st}
-			r := ping.NewResolver(cs, store.ErrNotFound, sw.w, ping.ResolverOptions{})
+			r := ping.NewResolver(cs, store.ErrNotFound, sw.w, ping.ResolverOptions{Room: checks.RoomFunc(st)})
 
 			checks := createChecks(t, st, 3)
 			proj, err := st.ProjectByID(ctx, checks[0].ProjectID)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/checks"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
@@ -56,7 +57,7 @@ func newInstance(t *testing.T, cfg store.Config, clock func() time.Time) *instan
 		}
 	})
 	cs := &slugCountingStore{Store: st}
-	return &instance{st: cs, res: ping.NewResolver(cs, store.ErrNotFound, w, ping.ResolverOptions{Now: clock})}
+	return &instance{st: cs, res: ping.NewResolver(cs, store.ErrNotFound, w, ping.ResolverOptions{Now: clock, Room: checks.RoomFunc(st)})}
 }
 
 // ping resolves and records one ping the way the HTTP handler does, and

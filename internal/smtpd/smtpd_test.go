@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/overdue/overdue/internal/checks"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
@@ -51,7 +52,7 @@ func newEnv(t testing.TB, engine string, opts smtpd.Options) *env {
 		t.Fatal(err)
 	}
 	w := ping.NewWriter(st, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(schedule.NewCache(10), nil)})
-	res := ping.NewResolver(st, store.ErrNotFound, w, ping.ResolverOptions{})
+	res := ping.NewResolver(st, store.ErrNotFound, w, ping.ResolverOptions{Room: checks.RoomFunc(st)})
 	if opts.Domain == "" {
 		opts.Domain = domain
 	}

@@ -410,8 +410,3 @@ func (w *Web) form(rw http.ResponseWriter, r *http.Request) (url.Values, bool) {
 	}
 	return r.PostForm, true
 }
-
-func (w *Web) forbidden(rw http.ResponseWriter, r *http.Request) {
-	w.render(rw, r, http.StatusForbidden, "message.html", "Not allowed",
-		"Your role in this project does not allow this change.")
-}

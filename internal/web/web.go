@@ -40,6 +40,11 @@ type Deps struct {
 	Store    *store.Store
 	SiteRoot string // SITE_ROOT: decides the cookies' Secure flag and path
 	SiteName string
+	// PingEndpoint is PING_ENDPOINT (with its trailing slash), the base of
+	// the ping URLs pages show; "" means SITE_ROOT + "/ping/".
+	PingEndpoint string
+	// PingEmailDomain is PING_EMAIL_DOMAIN; "" hides the ping addresses.
+	PingEmailDomain string
 	// Cache parses the checks' schedules (shared with the API and alerts);
 	// nil gives the pages their own.
 	Cache *schedule.Cache
@@ -54,11 +59,8 @@ type Deps struct {
 	// Tester sends the integrations page's test notifications; nil sends
 	// through no transports (every test fails with "not supported").
 	Tester *alerts.Tester
-	// PingEndpoint is PING_ENDPOINT (SITE_ROOT + "/ping/" by default),
-	// for the ping URLs the pages show.
-	PingEndpoint string
-	Now          func() time.Time
-	Log          *slog.Logger
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 // Web serves the pages.
@@ -103,6 +105,9 @@ func New(d Deps) (*Web, error) {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
+	if d.PingEndpoint == "" {
+		d.PingEndpoint = strings.TrimSuffix(d.SiteRoot, "/") + "/ping/"
+	}
 	u, err := url.Parse(d.SiteRoot)
 	if err != nil {
 		return nil, fmt.Errorf("web: SITE_ROOT: %w", err)
@@ -118,9 +123,6 @@ func New(d Deps) (*Web, error) {
 		// per email.
 		byAddr:  ratelimit.Every(20, time.Hour, d.Now),
 		byEmail: ratelimit.Every(20, time.Hour, d.Now),
-	}
-	if w.pingURL == "" {
-		w.pingURL = strings.TrimRight(d.SiteRoot, "/") + "/ping/"
 	}
 	if w.dummyHash, err = auth.HashPassword(auth.NewToken(16)); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -166,6 +168,8 @@ func (w *Web) funcs() template.FuncMap {
 	return template.FuncMap{
 		// url joins SITE_ROOT's path and a path of the UI.
 		"url": func(p string) string { return w.base + p },
+		// newCheckForm is the empty "Add check" form of a project (_addcheck.html).
+		"newCheckForm": newCheckForm,
 	}
 }
 
@@ -205,6 +209,21 @@ func (w *Web) routes() {
 	m.HandleFunc("POST /integrations/{code}/test/{$}", w.testChannel)
 	m.HandleFunc("GET /integrations/{code}/checks/{$}", w.channelChecks)
 	m.HandleFunc("POST /integrations/{code}/checks/{$}", w.channelChecks)
+	// Check details, editing and the add-check form (details.go, checkedit.go).
+	m.HandleFunc("POST /projects/{code}/checks/add/{$}", w.addCheck)
+	m.HandleFunc("GET /checks/{code}/details/{$}", w.details)
+	m.HandleFunc("GET /checks/{code}/log/{$}", w.eventLog)
+	m.HandleFunc("POST /checks/{code}/name/{$}", w.updateName)
+	m.HandleFunc("POST /checks/{code}/timeout/{$}", w.updateTimeout)
+	m.HandleFunc("POST /checks/{code}/filtering_rules/{$}", w.filteringRules)
+	m.HandleFunc("POST /checks/{code}/pause/{$}", w.pause)
+	m.HandleFunc("POST /checks/{code}/resume/{$}", w.resume)
+	m.HandleFunc("POST /checks/{code}/copy/{$}", w.copyCheck)
+	m.HandleFunc("POST /checks/{code}/remove/{$}", w.removeCheck)
+	m.HandleFunc("POST /checks/{code}/channels/{channel}/enabled", w.switchChannel)
+	m.HandleFunc("POST /checks/cron_preview/{$}", w.cronPreview)
+	m.HandleFunc("POST /checks/oncalendar_preview/{$}", w.onCalendarPreview)
+	m.HandleFunc("GET /cloaked/{key}/{$}", w.uncloak)
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
 

@@ -26,9 +26,13 @@ type env struct {
 	base string
 }
 
-func newEnv(t testing.TB, engine string) *env {
+func newEnv(t testing.TB, engine string, opts ...func(*web.Deps)) *env {
 	st := storetest.Open(t, engine)
-	w, err := web.New(web.Deps{Store: st, SiteRoot: "http://example.org/hc", SiteName: "Overdue"})
+	d := web.Deps{Store: st, SiteRoot: "http://example.org/hc", SiteName: "Overdue"}
+	for _, o := range opts {
+		o(&d)
+	}
+	w, err := web.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,81 @@
+package store
+
+// Queries of the web UI's check pages (details, events log, channel
+// switches).
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// SetCheckChannel links (on) or unlinks one channel and one check; a link
+// between a check and a channel of another project is never made. Linking a
+// linked pair or unlinking an unlinked one changes nothing.
+func (s *Store) SetCheckChannel(ctx context.Context, checkID, channelID int64, on bool) error {
+	q := "DELETE FROM channel_checks WHERE channel_id = ? AND check_id = ?"
+	if on {
+		q = s.d.insertIgnore("INSERT INTO channel_checks (channel_id, check_id) SELECT ch.id, c.id FROM channels ch JOIN checks c ON c.project_id = ch.project_id WHERE ch.id = ? AND c.id = ?")
+	}
+	if _, err := s.w.ExecContext(ctx, s.d.rebind(q), channelID, checkID); err != nil {
+		return fmt.Errorf("switch channel %d of check %d: %w", channelID, checkID, err)
+	}
+	return nil
+}
+
+// PreviewLen is how many bytes of a ping's body ListPingPreviews reads:
+// upstream's event list reads 151 to show 150 and tell that there is more.
+const PreviewLen = 151
+
+// PingPreview is a ping with the first PreviewLen bytes of its body.
+type PingPreview struct {
+	PingInfo
+	Preview []byte
+}
+
+// ListPingPreviews returns up to limit of a check's pings numbered below
+// before (every ping when before <= 0), newest first, each with the start of
+// its body: a page of the events log. Sorting by n rather than id keeps the
+// per-check index in use, as upstream notes.
+func (s *Store) ListPingPreviews(ctx context.Context, checkID, before int64, limit int) ([]PingPreview, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	q := "SELECT id, check_id, n, created, kind, scheme, remote_addr, method, ua, COALESCE(LENGTH(body), 0), " +
+		"SUBSTR(body, 1, ?), rid, exit_status FROM pings WHERE check_id = ?"
+	args := []any{PreviewLen, checkID}
+	if before > 0 {
+		q += " AND n < ?"
+		args = append(args, before)
+	}
+	q += " ORDER BY n DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.r.QueryContext(ctx, s.d.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list ping previews of check %d: %w", checkID, err)
+	}
+	defer rows.Close()
+	var out []PingPreview
+	for rows.Next() {
+		var (
+			p       PingPreview
+			bodyLen int64
+			exit    sql.NullInt64
+		)
+		err := rows.Scan(&p.ID, &p.CheckID, &p.N, timeScan{&p.Created}, &p.Kind, &p.Scheme, &p.RemoteAddr, &p.Method, &p.UA,
+			&bodyLen, &p.Preview, nullStrScan{&p.RID}, &exit)
+		if err != nil {
+			return nil, fmt.Errorf("list ping previews of check %d: %w", checkID, err)
+		}
+		p.HasBody = bodyLen > 0
+		if exit.Valid {
+			v := int(exit.Int64)
+			p.ExitStatus = &v
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list ping previews of check %d: %w", checkID, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,403 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/checks"
+	"github.com/overdue/overdue/internal/humanize"
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/pycompat"
+	"github.com/overdue/overdue/internal/schedule"
+	"github.com/overdue/overdue/internal/store"
+)
+
+// Pages of one check: details, events log, cloaked links. The edit forms
+// are in checkedit.go.
+
+const (
+	detailsEvents = 20  // events on the details page
+	logPage       = 100 // events per page of the log
+	previewShown  = store.PreviewLen - 1
+)
+
+// checkAccess is a check as the logged-in user may see it.
+type checkAccess struct {
+	Check   model.Check
+	Project model.Project
+	Role    model.Role
+}
+
+// checkFor loads the check named by the request's {code} for the logged-in
+// user, as upstream's _get_check_for_user: a check of a project the user
+// cannot see is the same 404 as a missing one, and with write a read-only
+// member gets 403. It writes the answer itself when it returns false.
+func (w *Web) checkFor(rw http.ResponseWriter, r *http.Request, write bool) (checkAccess, bool) {
+	u := userFrom(r.Context())
+	if u == nil {
+		http.Redirect(rw, r, w.base+"/accounts/login/?next="+url.QueryEscape(r.URL.Path), http.StatusFound)
+		return checkAccess{}, false
+	}
+	code := r.PathValue("code")
+	if !ping.IsCanonicalUUID(code) {
+		w.notFound(rw)
+		return checkAccess{}, false
+	}
+	ctx := r.Context()
+	c, err := w.d.Store.CheckByCode(ctx, code)
+	var p model.Project
+	var role model.Role
+	if err == nil {
+		if p, err = w.d.Store.ProjectByID(ctx, c.ProjectID); err == nil {
+			p, role, err = w.d.Store.ProjectAccess(ctx, p.Code, u.ID)
+		}
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		w.notFound(rw)
+		return checkAccess{}, false
+	case err != nil:
+		w.unavailable(rw, r, "read check", err)
+		return checkAccess{}, false
+	case write && !role.CanWrite():
+		w.forbidden(rw, r)
+		return checkAccess{}, false
+	}
+	return checkAccess{Check: c, Project: p, Role: role}, true
+}
+
+func (w *Web) forbidden(rw http.ResponseWriter, r *http.Request) {
+	w.render(rw, r, http.StatusForbidden, "message.html", "Not allowed",
+		"Your role in this project is read-only: you can look, but not change anything.")
+}
+
+// event is one line of an events list: a ping or a flip.
+type event struct {
+	Time     time.Time
+	Ago      string
+	Flip     bool
+	Kind     string // success, fail, start, log, ign; for a flip its new status
+	From     string // flips: the old status
+	N        int64
+	Scheme   string
+	Method   string
+	Remote   string
+	UA       string
+	Exit     *int
+	Preview  string
+	More     bool // the body is longer than the preview
+	Duration string
+}
+
+// kindName is a ping kind as the pages name it.
+func kindName(k string) string {
+	if k == model.PingSuccess {
+		return "success"
+	}
+	return k
+}
+
+// events reads up to limit pings numbered below before (all when before
+// <= 0) and the flips of the same stretch of time, newest first, and
+// whether older pings remain. Flips are bounded by the page's pings: from
+// the oldest ping on the page (or the beginning, on the last page) to the
+// ping just above the page (or now, on the first page).
+func (w *Web) events(r *http.Request, c *model.Check, before int64, limit int) ([]event, bool, error) {
+	ctx := r.Context()
+	pings, err := w.d.Store.ListPingPreviews(ctx, c.ID, before, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(pings) > limit
+	if more {
+		pings = pings[:limit]
+	}
+	var since, until *time.Time
+	if more {
+		since = &pings[len(pings)-1].Created
+	}
+	if before > 0 {
+		above, err := w.d.Store.ListPingPreviews(ctx, c.ID, before+1, 1)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(above) == 1 {
+			until = &above[0].Created
+		}
+	}
+	flips, err := w.d.Store.ListFlipsBetween(ctx, c.ID, since, until)
+	if err != nil {
+		return nil, false, err
+	}
+	infos := make([]store.PingInfo, len(pings))
+	for i := range pings {
+		infos[i] = pings[i].PingInfo
+	}
+	durations, err := checks.RunDurations(ctx, w.d.Store, c.ID, infos, more)
+	if err != nil {
+		return nil, false, err
+	}
+	now := w.d.Now()
+	out := make([]event, 0, len(pings)+len(flips))
+	for i := range pings {
+		p := &pings[i]
+		e := event{Time: p.Created, Ago: humanize.NaturalTime(p.Created, now), Kind: kindName(p.Kind), N: p.N, Scheme: p.Scheme,
+			Method: p.Method, Remote: p.RemoteAddr, UA: p.UA, Exit: p.ExitStatus}
+		if len(p.Preview) > 0 {
+			prev := p.Preview
+			if len(prev) > previewShown {
+				prev, e.More = prev[:previewShown], true
+			}
+			e.Preview = pycompat.DecodeUTF8(prev)
+		}
+		if d, ok := durations[i]; ok {
+			e.Duration = humanize.DurationForSentence(d)
+		}
+		out = append(out, e)
+	}
+	for _, f := range flips {
+		out = append(out, event{Time: f.Created, Ago: humanize.NaturalTime(f.Created, now), Flip: true, Kind: f.NewStatus, From: f.OldStatus})
+	}
+	// Newest first; at the same instant a flip comes after the ping that
+	// caused it, so it is listed above it.
+	slices.SortStableFunc(out, func(a, b event) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		if a.Flip != b.Flip {
+			if a.Flip {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	return out, more, nil
+}
+
+// channelSwitch is one channel of the project with its switch for the check.
+type channelSwitch struct {
+	Code, Kind, Name string
+	On               bool
+}
+
+type badgeLink struct{ Label, URL string }
+
+// detailsData is the details page. The three forms keep what was typed
+// and their errors when a submission is refused.
+type detailsData struct {
+	Check      model.Check
+	Tags       []string
+	Project    model.Project
+	Role       model.Role
+	CanWrite   bool
+	Status     string
+	StatusText string
+	LastPing   string
+	NextPing   string
+	Schedule   string
+	PingURL    string
+	PingBase   string // PING_ENDPOINT without its slash, as runitor takes it
+	SlugURL    string
+	NoPingKey  bool
+	Email      string
+	Channels   []channelSwitch
+	Badges     []badgeLink
+	Events     []event
+	MoreEvents bool
+	Copied     bool
+	Name       nameForm
+	Timing     timingForm
+	Filters    filterForm
+}
+
+// statusText says in words what the status means.
+func statusText(status string, c *model.Check) string {
+	switch status {
+	case model.StatusNew:
+		return "New: this check has not received a ping yet."
+	case model.StatusUp:
+		return "Up: the last ping came in on time."
+	case model.StatusGrace:
+		return "Late: the ping is overdue, and the grace time is running."
+	case model.StatusDown:
+		return "Down: the ping did not come in time, or the job reported a failure."
+	case model.StatusPaused:
+		if c.ManualResume {
+			return "Paused: pings are ignored until the check is resumed."
+		}
+		return "Paused: no alerts; the next ping resumes monitoring."
+	case model.StatusStarted:
+		return "Started: a run is in progress."
+	}
+	return status
+}
+
+// detailsFor builds the page for ca; the forms start with the check's values.
+func (w *Web) detailsFor(r *http.Request, ca *checkAccess) (detailsData, error) {
+	ctx := r.Context()
+	c := &ca.Check
+	now := w.d.Now()
+	var sch schedule.Schedule
+	if c.Kind != model.KindSimple {
+		sch, _ = w.d.Cache.Parse(c.Kind, c.Schedule, c.TZ)
+	}
+	d := detailsData{Check: *c, Project: ca.Project, Role: ca.Role, CanWrite: ca.Role.CanWrite(),
+		Status: schedule.Status(c, sch, now, true), Schedule: describeSchedule(c), LastPing: "never", NextPing: "—",
+		PingURL: w.d.PingEndpoint + c.Code, PingBase: strings.TrimSuffix(w.d.PingEndpoint, "/")}
+	d.StatusText = statusText(d.Status, c)
+	d.Tags = c.TagsList()
+	if c.LastPing != nil {
+		d.LastPing = humanize.NaturalTime(*c.LastPing, now) + " (" + c.LastPing.UTC().Format("2006-01-02 15:04:05 UTC") + ")"
+	}
+	if t, ok := schedule.GraceStart(c, sch, true); ok {
+		d.NextPing = t.UTC().Format("2006-01-02 15:04:05 UTC")
+		if t.After(now) {
+			d.NextPing += " (in " + humanize.TimeSince(now, t) + ")"
+		}
+	}
+	if c.Slug != "" {
+		if ca.Project.PingKey != "" {
+			d.SlugURL = w.d.PingEndpoint + ca.Project.PingKey + "/" + c.Slug
+		} else {
+			d.NoPingKey = true
+		}
+	}
+	if w.d.PingEmailDomain != "" {
+		d.Email = c.Code + "@" + w.d.PingEmailDomain
+	}
+	all, err := w.d.Store.ListChannels(ctx, c.ProjectID)
+	if err != nil {
+		return d, err
+	}
+	linked, err := w.d.Store.CheckChannelCodes(ctx, c.ID)
+	if err != nil {
+		return d, err
+	}
+	for _, ch := range all {
+		d.Channels = append(d.Channels, channelSwitch{Code: ch.Code, Kind: ch.Kind, Name: ch.Name, On: slices.Contains(linked, ch.Code)})
+	}
+	if c.BadgeKey != "" {
+		root := strings.TrimSuffix(w.d.SiteRoot, "/")
+		for _, f := range []string{"svg", "json", "shields"} {
+			d.Badges = append(d.Badges, badgeLink{strings.ToUpper(f), api.CheckBadgeURL(root, c.BadgeKey, f, false)},
+				badgeLink{strings.ToUpper(f) + ", with late", api.CheckBadgeURL(root, c.BadgeKey, f, true)})
+		}
+	}
+	if d.Events, d.MoreEvents, err = w.events(r, c, 0, detailsEvents); err != nil {
+		return d, err
+	}
+	d.Name = nameForm{Name: c.Name, Slug: c.Slug, Tags: c.Tags, Desc: c.Desc}
+	d.Timing = timingFormOf(c)
+	d.Filters = filterFormOf(c)
+	return d, nil
+}
+
+func (w *Web) details(rw http.ResponseWriter, r *http.Request) {
+	ca, ok := w.checkFor(rw, r, false)
+	if !ok {
+		return
+	}
+	d, err := w.detailsFor(r, &ca)
+	if err != nil {
+		w.unavailable(rw, r, "read check details", err)
+		return
+	}
+	d.Copied = r.URL.Query().Has("copied")
+	w.render(rw, r, http.StatusOK, "details.html", ca.Check.NameThenCode(), d)
+}
+
+// renderDetails shows the details page with a refused form: edit changes
+// the page's forms (to what was typed, with the errors).
+func (w *Web) renderDetails(rw http.ResponseWriter, r *http.Request, ca *checkAccess, status int, edit func(d *detailsData)) {
+	d, err := w.detailsFor(r, ca)
+	if err != nil {
+		w.unavailable(rw, r, "read check details", err)
+		return
+	}
+	edit(&d)
+	w.render(rw, r, status, "details.html", ca.Check.NameThenCode(), d)
+}
+
+type logData struct {
+	Check  model.Check
+	Events []event
+	// Older is the ?before= of the next page, 0 when there is none.
+	Older int64
+	First bool
+}
+
+// eventLog is /checks/<uuid>/log/: 100 events a page, newest first, and
+// ?before=<ping number> for older ones.
+func (w *Web) eventLog(rw http.ResponseWriter, r *http.Request) {
+	ca, ok := w.checkFor(rw, r, false)
+	if !ok {
+		return
+	}
+	var before int64
+	if s := r.URL.Query().Get("before"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			w.render(rw, r, http.StatusBadRequest, "message.html", "Bad request", "The page number is not valid.")
+			return
+		}
+		before = n
+	}
+	evs, more, err := w.events(r, &ca.Check, before, logPage)
+	if err != nil {
+		w.unavailable(rw, r, "read events", err)
+		return
+	}
+	d := logData{Check: ca.Check, Events: evs, First: before == 0}
+	if more {
+		for i := len(evs) - 1; i >= 0; i-- {
+			if !evs[i].Flip {
+				d.Older = evs[i].N
+				break
+			}
+		}
+	}
+	w.render(rw, r, http.StatusOK, "log.html", "Events · "+ca.Check.NameThenCode(), d)
+}
+
+// uncloak is /cloaked/<unique_key>/, the link alerts carry instead of the
+// UUID: a logged-in user who can see the check goes to its details.
+func (w *Web) uncloak(rw http.ResponseWriter, r *http.Request) {
+	u := userFrom(r.Context())
+	if u == nil {
+		http.Redirect(rw, r, w.base+"/accounts/login/?next="+url.QueryEscape(r.URL.Path), http.StatusFound)
+		return
+	}
+	key := r.PathValue("key")
+	if len(key) != 40 || strings.Trim(key, "0123456789abcdef") != "" {
+		w.notFound(rw)
+		return
+	}
+	ctx := r.Context()
+	projects, err := w.d.Store.ProjectsForUser(ctx, u.ID)
+	if err != nil {
+		w.unavailable(rw, r, "list projects", err)
+		return
+	}
+	for _, p := range projects {
+		cs, err := w.d.Store.ListChecks(ctx, p.Project.ID)
+		if err != nil {
+			w.unavailable(rw, r, "list checks", err)
+			return
+		}
+		for i := range cs {
+			if cs[i].UniqueKey() == key {
+				http.Redirect(rw, r, w.base+"/checks/"+cs[i].Code+"/details/", http.StatusFound)
+				return
+			}
+		}
+	}
+	w.notFound(rw)
+}
