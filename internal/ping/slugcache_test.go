@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/checks"
+	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
