@@ -237,6 +237,7 @@ func TestBrowserFirstMinutes(t *testing.T) {
 		{"projects", "/"}, {"checks", "/projects/" + keys["uuid"] + "/checks/"},
 		{"integrations", "/projects/" + keys["uuid"] + "/integrations/"},
 		{"add-webhook", "/projects/" + keys["uuid"] + "/add_webhook/"},
+		{"details", "/checks/" + check.UUID + "/details/"},
 	} {
 		if os.Getenv("OVERDUE_SCREENSHOTS") == "" {
 			break

@@ -179,21 +179,8 @@ func (s *Store) DeleteChannel(ctx context.Context, id int64) error {
 // ChannelCheckCounts is how many checks each channel of a project is
 // linked to; channels with none are absent.
 func (s *Store) ChannelCheckCounts(ctx context.Context, projectID int64) (map[int64]int, error) {
-	rows, err := s.r.QueryContext(ctx, s.d.rebind("SELECT cc.channel_id, COUNT(*) FROM channel_checks cc JOIN channels ch ON ch.id = cc.channel_id WHERE ch.project_id = ? GROUP BY cc.channel_id"), projectID)
-	if err != nil {
-		return nil, fmt.Errorf("count checks of the channels of project %d: %w", projectID, err)
-	}
-	defer rows.Close()
-	out := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("count checks of the channels of project %d: %w", projectID, err)
-		}
-		out[id] = n
-	}
-	return out, rows.Err()
+	return s.countsByID(ctx, fmt.Sprintf("count checks of the channels of project %d", projectID),
+		"SELECT cc.channel_id, COUNT(*) FROM channel_checks cc JOIN channels ch ON ch.id = cc.channel_id WHERE ch.project_id = ? GROUP BY cc.channel_id", projectID)
 }
 
 // ChannelCheckIDs are the ids of the checks linked to a channel.

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/overdue/overdue/internal/accounts"
+	"github.com/overdue/overdue/internal/alerts"
 	"github.com/overdue/overdue/internal/humanize"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
@@ -150,18 +151,29 @@ func (w *Web) kindFor(k notify.Kind) (notify.Integration, bool) {
 	return notify.Integration{}, false
 }
 
-func (w *Web) addChannelForm(rw http.ResponseWriter, r *http.Request, k notify.Kind) {
+// addPage is the project and kind of an add page the user may use; it
+// answers the request itself when not (log-in, 404 for a kind that is off,
+// 403 for a read-only member).
+func (w *Web) addPage(rw http.ResponseWriter, r *http.Request, k notify.Kind) (model.Project, notify.Integration, bool) {
 	p, role, ok := w.projectFor(rw, r)
 	if !ok {
-		return
+		return p, notify.Integration{}, false
 	}
 	in, ok := w.kindFor(k)
 	if !ok {
 		w.notFound(rw)
-		return
+		return p, in, false
 	}
 	if !role.CanWrite() {
 		w.forbidden(rw, r)
+		return p, in, false
+	}
+	return p, in, true
+}
+
+func (w *Web) addChannelForm(rw http.ResponseWriter, r *http.Request, k notify.Kind) {
+	p, in, ok := w.addPage(rw, r, k)
+	if !ok {
 		return
 	}
 	w.renderAddChannel(rw, r, http.StatusOK, p, in, url.Values{}, nil)
@@ -205,17 +217,8 @@ func (w *Web) renderAddChannel(rw http.ResponseWriter, r *http.Request, status i
 }
 
 func (w *Web) addChannel(rw http.ResponseWriter, r *http.Request, k notify.Kind) {
-	p, role, ok := w.projectFor(rw, r)
+	p, in, ok := w.addPage(rw, r, k)
 	if !ok {
-		return
-	}
-	in, ok := w.kindFor(k)
-	if !ok {
-		w.notFound(rw)
-		return
-	}
-	if !role.CanWrite() {
-		w.forbidden(rw, r)
 		return
 	}
 	form, ok := w.form(rw, r)
@@ -331,9 +334,13 @@ func (w *Web) testChannel(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// The outcome is kept on the channel (last error, last notify); the
-	// page reads it back, so a reload shows the same answer.
-	_ = w.d.Tester.Send(r.Context(), ch, p)
+	// A send's outcome is kept on the channel (last error, last notify);
+	// the page reads it back, so a reload shows the same answer. A test
+	// that sent nothing records nothing and is answered here.
+	if err := w.d.Tester.Send(r.Context(), ch, p); errors.Is(err, alerts.ErrNoEvents) {
+		w.render(rw, r, http.StatusBadRequest, "message.html", "Nothing to test", "Nothing was sent: "+err.Error()+".")
+		return
+	}
 	w.toIntegrations(rw, r, p, "?tested="+ch.Code)
 }
 

@@ -16,27 +16,10 @@ import (
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/kinds"
-	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/store/storetest"
 	"github.com/overdue/overdue/internal/web"
 )
-
-// newEnvWith is newEnv with the web's Deps adjusted by edit (after the
-// store is set).
-func newEnvWith(t *testing.T, engine string, edit func(d *web.Deps)) *env {
-	st := storetest.Open(t, engine)
-	d := web.Deps{Store: st, SiteRoot: "http://example.org/hc", SiteName: "Overdue"}
-	edit(&d)
-	w, err := web.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	groups := append([]server.Group{server.Compat(server.Surfaces{})}, w.Groups()...)
-	srv := httptest.NewServer(server.Handler(server.Options{BasePath: "/hc", Groups: groups}))
-	t.Cleanup(srv.Close)
-	return &env{t: t, st: st, srv: srv, base: srv.URL + "/hc"}
-}
 
 // receiver is a webhook endpoint that records what reached it.
 type receiver struct {
@@ -67,7 +50,7 @@ func TestIntegrationsPages(t *testing.T) {
 			defer hook.Close()
 			reg := kinds.New()
 			var st *store.Store
-			e := newEnvWith(t, engine, func(d *web.Deps) {
+			e := newEnv(t, engine, func(d *web.Deps) {
 				st = d.Store
 				transports, err := reg.Transports(notify.Deps{Client: notify.NewClient(notify.ClientOptions{AllowPrivate: true, Timeout: 5 * time.Second}),
 					// Nothing listens there: this test sends no email.
@@ -219,6 +202,24 @@ func TestIntegrationsPages(t *testing.T) {
 				t.Errorf("the refused requests sent notifications: %d", got)
 			}
 
+			// A channel that sends neither event: nothing is sent, and the
+			// page says so rather than "sent".
+			mute := model.Channel{Code: "dddddddd-0000-4000-8000-00000000000d", ProjectID: p.ID, Kind: "email",
+				Value: `{"value": "ops@example.org", "up": false, "down": false}`, EmailVerified: true, Created: time.Now()}
+			if err := st.CreateChannel(ctx, &mute); err != nil {
+				t.Fatal(err)
+			}
+			if resp, body := post(t, owner, e.base+"/integrations/"+mute.Code+"/test/", nil); resp.StatusCode != http.StatusBadRequest ||
+				!strings.Contains(body, "neither up nor down") {
+				t.Errorf("test of a muted channel: %d", resp.StatusCode)
+			}
+			if got, _ := st.ChannelByCode(ctx, mute.Code); got.LastNotify != nil {
+				t.Error("a test that sent nothing was recorded as a send")
+			}
+			if err := st.DeleteChannel(ctx, mute.ID); err != nil {
+				t.Fatal(err)
+			}
+
 			// Remove.
 			if resp, _ := post(t, owner, e.base+"/integrations/"+ch.Code+"/remove/", nil); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("remove: %d", resp.StatusCode)
@@ -231,7 +232,7 @@ func TestIntegrationsPages(t *testing.T) {
 }
 
 func TestIntegrationKindsTheOperatorTurnedOff(t *testing.T) {
-	e := newEnvWith(t, "sqlite", func(d *web.Deps) {
+	e := newEnv(t, "sqlite", func(d *web.Deps) {
 		d.Getenv = func(name string) (string, bool) {
 			if name == "WEBHOOKS_ENABLED" {
 				return "False", true

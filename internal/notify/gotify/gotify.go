@@ -77,19 +77,13 @@ func Events(value string) (up, down bool) {
 	return c.PriorityUp == nil || *c.PriorityUp != 0, c.Priority == nil || *c.Priority != 0
 }
 
-func validURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && utf8.RuneCountInString(s) <= maxURL && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
-		!strings.ContainsAny(s, " \t\r\n")
-}
-
 func validPriority(p *int) bool {
 	return p == nil || *p == 0 || *p == 2 || *p == 5 || *p == 9
 }
 
 func check(c Config) error {
 	switch {
-	case !validURL(c.URL):
+	case !notify.ValidURL(c.URL):
 		return &notify.FieldError{Field: "url", Msg: "must be an http:// or https:// URL of at most 1,000 characters"}
 	case c.Token == "" || utf8.RuneCountInString(c.Token) > maxToken || strings.ContainsAny(c.Token, " \t\r\n"):
 		return &notify.FieldError{Field: "token", Msg: "must be 1 to 50 characters without spaces"}
@@ -197,7 +191,7 @@ func body(m *notify.Message) string {
 	if m.Status == model.StatusDown {
 		s := "🔴 The check " + link + " is **DOWN**"
 		if m.Flip.Reason != "" {
-			s += " (" + reasonText(m.Flip.Reason) + ")"
+			s += " (" + notify.ReasonLong(m.Flip.Reason) + ")"
 		}
 		return s + "."
 	}
@@ -206,17 +200,6 @@ func body(m *notify.Message) string {
 		s += "\n\nThe downtime lasted " + humanize.DurationForSentence(m.Downtime) + "."
 	}
 	return s
-}
-
-// reasonText is upstream's Flip.reason_long.
-func reasonText(reason string) string {
-	switch reason {
-	case "timeout":
-		return "success signal did not arrive on time, grace time passed"
-	case "fail":
-		return "received a failure signal"
-	}
-	return reason
 }
 
 // escape backslash-escapes Markdown's punctuation so that a check's name

@@ -82,18 +82,11 @@ func Events(value string) (up, down bool) {
 	return v.PriorityUp == nil || *v.PriorityUp != 0, v.Priority == nil || *v.Priority != 0
 }
 
-// validURL is upstream's LaxURLField: http or https with a host, no TLD needed.
-func validURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && utf8.RuneCountInString(s) <= maxURL && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
-		!strings.ContainsAny(s, " \t\r\n")
-}
-
 func check(c Config) error {
 	switch {
 	case c.Topic == "" || utf8.RuneCountInString(c.Topic) > maxTopic || strings.ContainsAny(c.Topic, "\r\n"):
 		return &notify.FieldError{Field: "topic", Msg: "must be 1 to 64 characters on one line"}
-	case !validURL(c.URL):
+	case !notify.ValidURL(c.URL):
 		return &notify.FieldError{Field: "url", Msg: "must be an http:// or https:// URL of at most 1,000 characters"}
 	case utf8.RuneCountInString(c.Token) > maxToken || strings.ContainsAny(c.Token, "\r\n"):
 		return &notify.FieldError{Field: "token", Msg: "must be at most 100 characters on one line"}
@@ -196,7 +189,7 @@ func Render(c Config, m *notify.Message, siteName string) Payload {
 func body(m *notify.Message) string {
 	var lines []string
 	if m.Status == model.StatusDown && m.Flip.Reason != "" {
-		lines = append(lines, "Reason: "+reasonText(m.Flip.Reason)+".", "")
+		lines = append(lines, "Reason: "+notify.ReasonLong(m.Flip.Reason)+".", "")
 	} else if m.Status == model.StatusUp && m.Downtime > 0 {
 		lines = append(lines, "The downtime lasted "+humanize.DurationForSentence(m.Downtime)+".", "")
 	}
@@ -220,35 +213,9 @@ func body(m *notify.Message) string {
 		lines = append(lines, "**Total Pings:** 0", "**Last Ping:** Never")
 	} else {
 		lines = append(lines, "**Total Pings:** "+strconv.FormatInt(p.N, 10),
-			"**Last Ping:** "+pingKind(p.Kind)+", "+humanize.NaturalTime(p.Created, m.Now))
+			"**Last Ping:** "+notify.LastPingText(m))
 	}
 	return strings.Join(lines, "\n")
-}
-
-// reasonText is upstream's Flip.reason_long.
-func reasonText(reason string) string {
-	switch reason {
-	case "timeout":
-		return "success signal did not arrive on time, grace time passed"
-	case "fail":
-		return "received a failure signal"
-	}
-	return reason
-}
-
-// pingKind is upstream's Ping.get_kind_display.
-func pingKind(k string) string {
-	switch k {
-	case model.PingStart:
-		return "Started"
-	case model.PingFail:
-		return "Failure"
-	case model.PingLog:
-		return "Log"
-	case model.PingIgnored:
-		return "Ignored"
-	}
-	return "Success"
 }
 
 // escape backslash-escapes Markdown's punctuation so that a check's name or

@@ -237,7 +237,7 @@ func body(m *notify.Message) string {
 	e := html.EscapeString
 	var lines []string
 	if m.Status == model.StatusDown && m.Flip.Reason != "" {
-		lines = append(lines, "Reason: "+reasonText(m.Flip.Reason)+".")
+		lines = append(lines, "Reason: "+notify.ReasonLong(m.Flip.Reason)+".")
 	} else if m.Status == model.StatusUp && m.Downtime > 0 {
 		lines = append(lines, "The downtime lasted "+humanize.DurationForSentence(m.Downtime)+".")
 	}
@@ -259,35 +259,9 @@ func body(m *notify.Message) string {
 		lines = append(lines, "<b>Total Pings:</b> 0", "<b>Last Ping:</b> Never")
 	} else {
 		lines = append(lines, "<b>Total Pings:</b> "+strconv.FormatInt(p.N, 10),
-			"<b>Last Ping:</b> "+pingKind(p.Kind)+", "+humanize.NaturalTime(p.Created, m.Now))
+			"<b>Last Ping:</b> "+notify.LastPingText(m))
 	}
 	return strings.Join(lines, "\n")
-}
-
-// reasonText is upstream's Flip.reason_long.
-func reasonText(reason string) string {
-	switch reason {
-	case "timeout":
-		return "success signal did not arrive on time, grace time passed"
-	case "fail":
-		return "received a failure signal"
-	}
-	return reason
-}
-
-// pingKind is upstream's Ping.get_kind_display.
-func pingKind(k string) string {
-	switch k {
-	case model.PingStart:
-		return "Started"
-	case model.PingFail:
-		return "Failure"
-	case model.PingLog:
-		return "Log"
-	case model.PingIgnored:
-		return "Ignored"
-	}
-	return "Success"
 }
 
 // Send delivers m. An "up" after an emergency "down" first cancels the
