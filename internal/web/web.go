@@ -224,6 +224,10 @@ func (w *Web) routes() {
 	m.HandleFunc("POST /checks/cron_preview/{$}", w.cronPreview)
 	m.HandleFunc("POST /checks/oncalendar_preview/{$}", w.onCalendarPreview)
 	m.HandleFunc("GET /cloaked/{key}/{$}", w.uncloak)
+	// Each area registers its own routes from its own file.
+	w.accountRoutes(m)  // account.go: sign-up, login links, profile
+	w.projectRoutes(m)  // projects.go: projects, team, API keys
+	w.securityRoutes(m) // security.go: second factors, sudo mode
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
 
