@@ -180,10 +180,11 @@ func (w *Web) Groups() []server.Group {
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	csrf := http.NewCrossOriginProtection()
+	gz := newCompressor()
 	return []server.Group{
-		{Mounts: []server.Mount{{Pattern: "/static/", Handler: cacheStatic(files)}}},
+		{Middleware: []func(http.Handler) http.Handler{gz.Handler}, Mounts: []server.Mount{{Pattern: "/static/", Handler: cacheStatic(files)}}},
 		{
-			Middleware: []func(http.Handler) http.Handler{csrf.Handler, pageHeaders, w.session},
+			Middleware: []func(http.Handler) http.Handler{csrf.Handler, pageHeaders, gz.Handler, w.session},
 			Mounts:     []server.Mount{{Pattern: "/", Handler: w.mux}},
 		},
 	}
