@@ -224,6 +224,12 @@ func (w *Web) routes() {
 	m.HandleFunc("POST /checks/{code}/channels/{channel}/enabled", w.switchChannel)
 	m.HandleFunc("POST /checks/cron_preview/{$}", w.cronPreview)
 	m.HandleFunc("POST /checks/oncalendar_preview/{$}", w.onCalendarPreview)
+	m.HandleFunc("GET /checks/{code}/status/{$}", w.checkStatus)
+	m.HandleFunc("GET /checks/{code}/last_ping/{$}", w.pingDetails)
+	m.HandleFunc("GET /checks/{code}/pings/{n}/{$}", w.pingDetails)
+	m.HandleFunc("POST /checks/{code}/clear_events/{$}", w.clearEvents)
+	m.HandleFunc("GET /checks/{code}/transfer/{$}", w.transfer)
+	m.HandleFunc("POST /checks/{code}/transfer/{$}", w.transfer)
 	m.HandleFunc("GET /cloaked/{key}/{$}", w.uncloak)
 	// Each area registers its own routes from its own file.
 	w.accountRoutes(m)  // account.go: sign-up, login links, profile
