@@ -31,6 +31,7 @@ type statusSingle struct {
 	Title      string `json:"title"`
 	Updated    string `json:"updated"`
 	Started    bool   `json:"started"`
+	NPings     int64  `json:"n_pings"`
 	Events     string `json:"events,omitempty"`
 }
 
@@ -57,7 +58,7 @@ func (w *Web) checkStatus(rw http.ResponseWriter, r *http.Request) {
 	}
 	d := w.timing(c, sch, now)
 	out := statusSingle{Status: d.Status, StatusText: statusText(d.Status, c), LastPing: d.LastPing, NextPing: d.NextPing,
-		Title: checkTitle(c, d.Status) + " · " + w.d.SiteName, Updated: "1", Started: c.LastStart != nil}
+		Title: checkTitle(c, d.Status) + " · " + w.d.SiteName, Updated: "1", Started: c.LastStart != nil, NPings: c.NPings}
 	if len(evs) > 0 {
 		// The newest event's time, to the microsecond the store keeps.
 		out.Updated = strconv.FormatInt(evs[0].Time.UnixMicro(), 10)

@@ -151,7 +151,7 @@ func TestCheckStatusPoll(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &raw); err != nil {
 		t.Fatal(err)
 	}
-	if raw["status"] != "up" || raw["status_text"] == "" || !strings.HasPrefix(raw["title"].(string), "backup") || raw["started"] != false {
+	if raw["status"] != "up" || raw["status_text"] == "" || !strings.HasPrefix(raw["title"].(string), "backup") || raw["started"] != false || raw["n_pings"] != 2.0 {
 		t.Errorf("status fields: %v", raw)
 	}
 	events, _ := raw["events"].(string)

@@ -43,6 +43,7 @@
       st.querySelector("strong").textContent = d.status_text;
       document.getElementById("last-ping").textContent = d.last_ping;
       document.getElementById("next-ping").textContent = d.next_ping;
+      document.getElementById("n-pings").textContent = d.n_pings;
       if (d.events) {
         // HTML the server rendered from its own template (escaped there).
         document.getElementById("events").innerHTML = d.events;
