@@ -231,6 +231,7 @@ func (w *Web) routes() {
 	m.HandleFunc("GET /checks/{code}/transfer/{$}", w.transfer)
 	m.HandleFunc("POST /checks/{code}/transfer/{$}", w.transfer)
 	m.HandleFunc("GET /cloaked/{key}/{$}", w.uncloak)
+	m.HandleFunc("GET /admin/{$}", w.admin)
 	// Each area registers its own routes from its own file.
 	w.accountRoutes(m)  // account.go: sign-up, login links, profile
 	w.projectRoutes(m)  // projects.go: projects, team, API keys
