@@ -30,7 +30,9 @@ type AdminProject struct {
 // first, with their counts.
 func (s *Store) AdminOverview(ctx context.Context, limit int) ([]AdminUser, []AdminProject, error) {
 	users, err := queryRows(ctx, s, "admin: list users", "SELECT id, email, is_superuser, created FROM users ORDER BY id LIMIT ?",
-		func(sc scanner, u *AdminUser) error { return sc.Scan(&u.ID, &u.Email, &u.IsSuperuser, timeScan{&u.Created}) }, limit)
+		func(sc scanner, u *AdminUser) error {
+			return sc.Scan(&u.ID, &u.Email, &u.IsSuperuser, timeScan{&u.Created})
+		}, limit)
 	if err != nil {
 		return nil, nil, err
 	}
