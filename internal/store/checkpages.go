@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/overdue/overdue/internal/model"
 )
@@ -148,4 +149,35 @@ func (s *Store) TransferCheck(ctx context.Context, checkID, toProjectID int64) e
 		}
 		return nil
 	})
+}
+
+// NotificationEvent is a notification as the events log shows it: when it
+// was queued, through which channel, and how it went.
+type NotificationEvent struct {
+	Created     time.Time
+	ChannelKind string
+	ChannelName string
+	CheckStatus string // the status it announced: down or up
+	Status      string // queued, sending, sent or failed
+	Error       string
+}
+
+// ListNotificationEventsBetween returns the check's notifications created
+// in [since, until) (either end open when nil), newest first, with their
+// channel's kind and name: the events log's third kind of line.
+func (s *Store) ListNotificationEventsBetween(ctx context.Context, checkID int64, since, until *time.Time) ([]NotificationEvent, error) {
+	q := "SELECT n.created, ch.kind, ch.name, n.check_status, n.status, n.error FROM notifications n JOIN channels ch ON ch.id = n.channel_id WHERE n.check_id = ?"
+	args := []any{checkID}
+	if since != nil {
+		q += " AND n.created >= ?"
+		args = append(args, s.ts(*since))
+	}
+	if until != nil {
+		q += " AND n.created < ?"
+		args = append(args, s.ts(*until))
+	}
+	return queryRows(ctx, s, fmt.Sprintf("list notifications of check %d", checkID), q+" ORDER BY n.id DESC",
+		func(sc scanner, e *NotificationEvent) error {
+			return sc.Scan(timeScan{&e.Created}, &e.ChannelKind, &e.ChannelName, &e.CheckStatus, &e.Status, &e.Error)
+		}, args...)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/store/storetest"
 )
 
@@ -256,6 +257,44 @@ func TestTransferCheck(t *testing.T) {
 			}
 			if _, body := get(t, owner, e.base+"/checks/"+f.check.Code+"/details/?transferred=1"); !strings.Contains(body, "now belongs to this project") {
 				t.Error("details page does not confirm the transfer")
+			}
+		})
+	}
+}
+
+// TestEventsListNotifications: a flip's notifications appear in the events
+// under it, with the channel, and their state as the outbox changes it.
+func TestEventsListNotifications(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			f := newEventsFixture(t, engine)
+			e, ctx := f.e, context.Background()
+			down := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
+			err := e.st.ApplyPings(ctx, []int64{f.check.ID}, func(m map[int64]*model.Check) ([]model.Ping, []model.Flip, error) {
+				m[f.check.ID].Status = model.StatusDown
+				return nil, []model.Flip{{CheckID: f.check.ID, Created: down, OldStatus: model.StatusUp, NewStatus: model.StatusDown}}, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			owner := e.login("alice@example.org", "correct horse")
+			log := e.base + "/checks/" + f.check.Code + "/log/"
+			_, body := get(t, owner, log)
+			flip := strings.Index(body, "Status: up → down")
+			note := strings.Index(body, "“down” to email: waiting to be sent")
+			if flip < 0 || note < 0 || note > flip {
+				t.Fatalf("the log should list the queued notification above its flip (note at %d, flip at %d):\n%s", note, flip, body)
+			}
+			claims, err := e.st.ClaimNotifications(ctx, time.Now(), time.Minute, 10)
+			if err != nil || len(claims) != 1 {
+				t.Fatalf("claim: %d, %v", len(claims), err)
+			}
+			if _, err := e.st.RecordResults(ctx, []store.SendResult{{NotificationID: claims[0].Notification.ID, Attempt: claims[0].Notification.Attempts,
+				ChannelID: claims[0].Channel.ID, Started: time.Now()}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, body := get(t, owner, log); !strings.Contains(body, "“down” to email: sent") {
+				t.Errorf("after delivery the log does not say sent:\n%s", body)
 			}
 		})
 	}

@@ -95,6 +95,11 @@ type event struct {
 	More     bool // the body is longer than the preview
 	Duration string
 	Link     string // the ping's own page
+	// A notification: Kind is its state (queued, sending, sent, failed),
+	// From the status it announced.
+	Notif   bool
+	Channel string
+	Error   string
 }
 
 // kindName is a ping kind as the pages name it.
@@ -167,19 +172,35 @@ func (w *Web) events(r *http.Request, c *model.Check, before int64, limit int) (
 	for _, f := range flips {
 		out = append(out, event{Time: f.Created, Ago: humanize.NaturalTime(f.Created, now), Flip: true, Kind: f.NewStatus, From: f.OldStatus})
 	}
-	// Newest first; at the same instant a flip comes after the ping that
-	// caused it, so it is listed above it.
+	notes, err := w.d.Store.ListNotificationEventsBetween(ctx, c.ID, since, until)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, n := range notes {
+		name := n.ChannelKind
+		if n.ChannelName != "" {
+			name += " “" + n.ChannelName + "”"
+		}
+		out = append(out, event{Time: n.Created, Ago: humanize.NaturalTime(n.Created, now), Notif: true, Kind: n.Status, From: n.CheckStatus,
+			Channel: name, Error: n.Error})
+	}
+	// Newest first; at the same instant a notification comes after the
+	// flip that caused it, and a flip after its ping, so each is listed
+	// above its cause.
+	rank := func(e *event) int {
+		switch {
+		case e.Notif:
+			return 0
+		case e.Flip:
+			return 1
+		}
+		return 2
+	}
 	slices.SortStableFunc(out, func(a, b event) int {
 		if c := b.Time.Compare(a.Time); c != 0 {
 			return c
 		}
-		if a.Flip != b.Flip {
-			if a.Flip {
-				return -1
-			}
-			return 1
-		}
-		return 0
+		return rank(&a) - rank(&b)
 	})
 	return out, more, nil
 }
