@@ -166,6 +166,17 @@ func (s *Store) RenameChannel(ctx context.Context, id int64, name string) error 
 	return mustAffect(res, fmt.Sprintf("rename channel %d", id))
 }
 
+// UpdateChannel saves an edited channel's name, value and email
+// verification.
+func (s *Store) UpdateChannel(ctx context.Context, ch *model.Channel) error {
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE channels SET name = ?, value = ?, email_verified = ? WHERE id = ?"),
+		ch.Name, ch.Value, ch.EmailVerified, ch.ID)
+	if err != nil {
+		return fmt.Errorf("update channel %d: %w", ch.ID, err)
+	}
+	return mustAffect(res, fmt.Sprintf("update channel %d", ch.ID))
+}
+
 // DeleteChannel removes a channel; its check links and notifications go
 // with it (ON DELETE CASCADE).
 func (s *Store) DeleteChannel(ctx context.Context, id int64) error {

@@ -28,6 +28,9 @@ type channelRow struct {
 	KindName   string
 	Checks     int
 	LastNotify string
+	// Up and Down are the events the channel sends; Editable: its kind
+	// has an edit page.
+	Up, Down, Editable bool
 }
 
 type addLink struct {
@@ -84,6 +87,10 @@ func (w *Web) integrationsPage(rw http.ResponseWriter, r *http.Request) {
 	d := integrationsPage{Project: p, Role: role}
 	for _, ch := range chans {
 		row := channelRow{Channel: ch, KindName: w.kindName(ch.Kind), Checks: counts[ch.ID], LastNotify: "never"}
+		row.Up, row.Down = w.d.Kinds.Events(ch)
+		if in, ok := w.d.Kinds.Lookup(notify.Kind(ch.Kind)); ok {
+			row.Editable = in.ToForm != nil && in.FromForm != nil
+		}
 		if ch.LastNotify != nil {
 			row.LastNotify = humanize.NaturalTime(*ch.LastNotify, now)
 		}
@@ -138,6 +145,10 @@ type addChannelPage struct {
 	NameErr string
 	Fields  []formField
 	Error   string
+	// Action is where the form posts; Editing marks the edit page, where
+	// an empty secret field keeps the stored secret.
+	Action  string
+	Editing bool
 }
 
 // kindFor is the integration of k if it is enabled; an add page of a kind
@@ -180,7 +191,14 @@ func (w *Web) addChannelForm(rw http.ResponseWriter, r *http.Request, k notify.K
 }
 
 func (w *Web) renderAddChannel(rw http.ResponseWriter, r *http.Request, status int, p model.Project, in notify.Integration, form url.Values, err error) {
-	d := addChannelPage{Project: p, Kind: in.Kind, KindNm: in.Name, Name: form.Get("name")}
+	d := addChannelPage{Action: w.base + "/projects/" + p.Code + "/add_" + string(in.Kind) + "/"}
+	w.renderChannelForm(rw, r, status, &d, p, in, form, err)
+}
+
+// renderChannelForm fills d (the add or the edit page) with the kind's
+// fields, the submitted or stored values, and err's messages.
+func (w *Web) renderChannelForm(rw http.ResponseWriter, r *http.Request, status int, d *addChannelPage, p model.Project, in notify.Integration, form url.Values, err error) {
+	d.Project, d.Kind, d.KindNm, d.Name = p, in.Kind, in.Name, form.Get("name")
 	var fe *notify.FieldError
 	errors.As(err, &fe)
 	label := func(name string) string {
@@ -199,6 +217,10 @@ func (w *Web) renderAddChannel(rw http.ResponseWriter, r *http.Request, status i
 		ff.Checked = f.Type == notify.FieldCheckbox && (notify.Checked(form, f.Name) || len(form) == 0 && f.Default == "on")
 		if f.Type == notify.FieldPassword {
 			ff.Value = "" // a secret is never sent back to the browser
+			if d.Editing {
+				ff.Required = false
+				ff.Help = strings.TrimSpace(ff.Help + " Leave empty to keep the current one.")
+			}
 		}
 		if fe != nil && fe.Field == f.Name {
 			ff.Error = fe.Text(label)
@@ -213,7 +235,67 @@ func (w *Web) renderAddChannel(rw http.ResponseWriter, r *http.Request, status i
 	case fe == nil && err != nil:
 		d.Error = "This integration cannot be saved: " + err.Error()
 	}
-	w.render(rw, r, status, "addchannel.html", "Add "+in.Name+" · "+projectTitle(p), d)
+	title := "Add " + in.Name
+	if d.Editing {
+		title = "Edit " + in.Name
+	}
+	w.render(rw, r, status, "addchannel.html", title+" · "+projectTitle(p), d)
+}
+
+// editChannel is upstream's /integrations/<uuid>/edit/ for the kinds that
+// can show a stored value as their form (ToForm): the add page's form,
+// filled in, saved through accounts.EditChannel.
+func (w *Web) editChannel(rw http.ResponseWriter, r *http.Request) {
+	ch, p, ok := w.channelFor(rw, r, true)
+	if !ok {
+		return
+	}
+	in, found := w.d.Kinds.Lookup(notify.Kind(ch.Kind))
+	if !found || in.ToForm == nil || in.FromForm == nil {
+		w.notFound(rw)
+		return
+	}
+	d := addChannelPage{Action: w.base + "/integrations/" + ch.Code + "/edit/", Editing: true}
+	stored := in.ToForm(ch.Value)
+	if r.Method != http.MethodPost {
+		stored.Set("name", ch.Name)
+		w.renderChannelForm(rw, r, http.StatusOK, &d, p, in, stored, nil)
+		return
+	}
+	form, ok := w.form(rw, r)
+	if !ok {
+		return
+	}
+	// The page never shows a secret, so an empty secret field means
+	// "unchanged".
+	for _, f := range in.Fields {
+		if f.Type == notify.FieldPassword && strings.TrimSpace(form.Get(f.Name)) == "" {
+			form[f.Name] = stored[f.Name]
+		}
+	}
+	edited, err := w.d.Accounts.EditChannel(r.Context(), ch, p.OwnerID, strings.TrimSpace(form.Get("name")), form)
+	var ve *accounts.VerificationError
+	switch {
+	case errors.As(err, &ve):
+		w.render(rw, r, http.StatusOK, "message.html", "Integration saved",
+			"The new address was saved, but the verification email to "+ve.Address+" could not be sent. Edit it again later to resend.")
+		return
+	case err != nil && isInputError(err):
+		w.renderChannelForm(rw, r, http.StatusBadRequest, &d, p, in, form, err)
+		return
+	case errors.Is(err, store.ErrNotFound):
+		w.notFound(rw)
+		return
+	case err != nil:
+		w.unavailable(rw, r, "edit channel", err)
+		return
+	}
+	if edited.VerificationSent {
+		w.render(rw, r, http.StatusOK, "message.html", "Check your email",
+			"A verification link was sent to the new address. Notifications go out once it has been opened.")
+		return
+	}
+	w.toIntegrations(rw, r, p, "")
 }
 
 func (w *Web) addChannel(rw http.ResponseWriter, r *http.Request, k notify.Kind) {

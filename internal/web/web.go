@@ -207,6 +207,8 @@ func (w *Web) routes() {
 	}
 	m.HandleFunc("POST /integrations/{code}/remove/{$}", w.removeChannel)
 	m.HandleFunc("POST /integrations/{code}/name/{$}", w.renameChannel)
+	m.HandleFunc("GET /integrations/{code}/edit/{$}", w.editChannel)
+	m.HandleFunc("POST /integrations/{code}/edit/{$}", w.editChannel)
 	m.HandleFunc("POST /integrations/{code}/test/{$}", w.testChannel)
 	m.HandleFunc("GET /integrations/{code}/checks/{$}", w.channelChecks)
 	m.HandleFunc("POST /integrations/{code}/checks/{$}", w.channelChecks)
