@@ -55,7 +55,7 @@ func TestSecurityCSRFOnEveryUnsafeRoute(t *testing.T) {
 		}
 	}
 	if after := s.snapshot(); after != before {
-		t.Errorf("refused cross-origin requests changed data:\nbefore %s\nafter  %s", before, after)
+		t.Errorf("refused cross-origin requests changed data: %s", snapDiff(before, after))
 	}
 	// The control: a same-origin form gets past the protection.
 	resp, body := s.postForm(alice, "/checks/cron_preview/", url.Values{"schedule": {"* * * * *"}, "tz": {"UTC"}},
@@ -81,7 +81,7 @@ func TestSecurityAnonymousCannotPost(t *testing.T) {
 		}
 	}
 	if after := s.snapshot(); after != before {
-		t.Errorf("anonymous requests changed data:\nbefore %s\nafter  %s", before, after)
+		t.Errorf("anonymous requests changed data: %s", snapDiff(before, after))
 	}
 }
 
@@ -108,7 +108,7 @@ func TestSecurityReadOnlyMemberCannotChange(t *testing.T) {
 		}
 	}
 	if after := s.snapshot(); after != before {
-		t.Errorf("a read-only member changed data:\nbefore %s\nafter  %s", before, after)
+		t.Errorf("a read-only member changed data: %s", snapDiff(before, after))
 	}
 
 	alice := s.login("alice")

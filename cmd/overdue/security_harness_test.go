@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -346,6 +347,13 @@ func (s *secApp) snapshot() string {
 			}
 		}
 		parts = append(parts, proj, checks, channels, members)
+		for _, c := range checks {
+			linked, err := s.st.ChannelsForCheck(ctx, c.ID)
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			parts = append(parts, linked)
+		}
 	}
 	for _, name := range []string{"alice", "rita", "bob"} {
 		got, err := s.st.UserByID(ctx, s.owner[name].ID)
@@ -359,4 +367,14 @@ func (s *secApp) snapshot() string {
 		s.t.Fatal(err)
 	}
 	return string(b)
+}
+
+// snapDiff shows where two snapshots part.
+func snapDiff(before, after string) string {
+	i := 0
+	for i < len(before) && i < len(after) && before[i] == after[i] {
+		i++
+	}
+	from := max(0, i-150)
+	return fmt.Sprintf("before …%s…\nafter  …%s…", before[from:min(len(before), i+150)], after[from:min(len(after), i+150)])
 }
