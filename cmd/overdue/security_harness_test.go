@@ -176,7 +176,7 @@ func (s *secApp) newChannel(p secProject, name string) string {
 // newCheck creates a check through the Management API and returns its UUID.
 func (s *secApp) newCheck(p secProject, name string) string {
 	s.t.Helper()
-	body, _ := json.Marshal(map[string]any{"name": name, "channels": "*"})
+	body, _ := json.Marshal(map[string]any{"name": name, "slug": name, "channels": "*"})
 	resp, text := s.send(http.DefaultClient, "POST", "/api/v3/checks/", strings.NewReader(string(body)),
 		map[string]string{"X-Api-Key": p.keys.APIKey, "Content-Type": "application/json"})
 	if resp.StatusCode != http.StatusCreated {
