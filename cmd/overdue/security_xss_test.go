@@ -115,13 +115,18 @@ func marker(payload string) string {
 	return payload[i : i+5]
 }
 
-// Threat: another site frames a page and tricks a click (clickjacking).
-// Every page, the error pages included, forbids framing.
+// Threat: another site frames a page and tricks a click (clickjacking), a
+// browser sniffs a user's text as HTML, or a link out of a page carries
+// its URL (which holds a check's ping UUID) to another site in Referer.
+// Every page, the error pages and the compatibility pages included,
+// forbids framing and sniffing and keeps the referrer on this site.
 func TestSecurityEveryPageForbidsFraming(t *testing.T) {
 	s := newSecApp(t, "sqlite", nil)
 	pages := s.pages(s.login("alice"))
 	anon := cookieClient()
-	for _, path := range []string{"/accounts/login/", "/no/such/page/", "/projects/" + s.b.Code + "/checks/"} {
+	for _, path := range []string{"/accounts/login/", "/no/such/page/", "/projects/" + s.b.Code + "/checks/",
+		"/integrations/" + s.a.channel + "/verify/bad-token/", "/integrations/" + s.a.channel + "/unsub/bad-token/",
+		"/api/v3/checks/", "/ping/" + s.a.check + "/nonsense/"} {
 		resp, body := s.get(anon, path)
 		pages = append(pages, shownPage{parseRoute("GET " + path), path, resp, body})
 	}
@@ -133,6 +138,11 @@ func TestSecurityEveryPageForbidsFraming(t *testing.T) {
 		xfo := pg.resp.Header.Get("X-Frame-Options")
 		if !strings.Contains(csp, "frame-ancestors 'none'") && !strings.EqualFold(xfo, "DENY") {
 			t.Errorf("%s (%s, %d): framing is not forbidden (CSP %q, X-Frame-Options %q)", pg.route.pattern, pg.path, pg.resp.StatusCode, csp, xfo)
+		}
+		h := pg.resp.Header
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "same-origin" {
+			t.Errorf("%s (%s, %d): X-Content-Type-Options %q, Referrer-Policy %q; want nosniff and same-origin",
+				pg.route.pattern, pg.path, pg.resp.StatusCode, h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
 		}
 	}
 }
