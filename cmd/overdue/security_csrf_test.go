@@ -83,6 +83,18 @@ func TestSecurityAnonymousCannotPost(t *testing.T) {
 	if after := s.snapshot(); after != before {
 		t.Errorf("anonymous requests changed data: %s", snapDiff(before, after))
 	}
+	// Nor can they read a project, check or channel page.
+	for _, r := range s.routesWhere("object", func(r route) bool { return r.safe() && r.objectRoute() }) {
+		path := r.fill(s.a)
+		resp, body := s.get(cookieClient(), path)
+		loc := resp.Header.Get("Location")
+		if !(resp.StatusCode == http.StatusFound && strings.HasPrefix(loc, "/accounts/login/")) && resp.StatusCode != http.StatusNotFound {
+			t.Errorf("anonymous GET %s: %d %q, want a redirect to the login page or 404", path, resp.StatusCode, loc)
+		}
+		if strings.Contains(body, "alpha-check") || strings.Contains(body, "Alpha") {
+			t.Errorf("anonymous GET %s shows project A's data", path)
+		}
+	}
 }
 
 // A read-only member can look at project A but every form that changes
