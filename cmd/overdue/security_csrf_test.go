@@ -37,6 +37,7 @@ func isPublic(r route) bool {
 var readOnlyMayPost = map[string]bool{"/projects/{code}/settings/": true}
 
 func TestSecurityCSRFOnEveryUnsafeRoute(t *testing.T) {
+	t.Parallel()
 	s := newSecApp(t, "sqlite", nil)
 	alice := s.login("alice")
 	before := s.snapshot()
@@ -66,6 +67,7 @@ func TestSecurityCSRFOnEveryUnsafeRoute(t *testing.T) {
 }
 
 func TestSecurityAnonymousCannotPost(t *testing.T) {
+	t.Parallel()
 	s := newSecApp(t, "sqlite", nil)
 	before := s.snapshot()
 	for _, r := range s.routesWhere("unsafe", route.unsafe) {
@@ -102,6 +104,7 @@ func TestSecurityAnonymousCannotPost(t *testing.T) {
 // the object) and changes nothing. The owner's control run, on fresh
 // objects, shows that the filled-in URL reaches the real page.
 func TestSecurityReadOnlyMemberCannotChange(t *testing.T) {
+	t.Parallel()
 	s := newSecApp(t, "sqlite", nil)
 	rita := s.login("rita")
 	if resp, _ := s.get(rita, "/projects/"+s.a.Code+"/checks/"); resp.StatusCode != http.StatusOK {

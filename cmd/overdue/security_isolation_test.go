@@ -16,6 +16,7 @@ import (
 )
 
 func TestSecurityProjectIsolationUI(t *testing.T) {
+	t.Parallel()
 	s := newSecApp(t, "sqlite", nil)
 	alice := s.login("alice")
 	before := s.snapshot()
@@ -70,6 +71,7 @@ func uniqueKey(code string) string {
 }
 
 func TestSecurityProjectIsolationAPI(t *testing.T) {
+	t.Parallel()
 	for _, engine := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(engine, func(t *testing.T) {
 			s := newSecApp(t, engine, nil)

@@ -36,6 +36,7 @@ func (s *secApp) withSession(token, path string) *http.Response {
 }
 
 func TestSecuritySessionFixation(t *testing.T) {
+	t.Parallel()
 	s := newSecApp(t, "sqlite", nil)
 	home := "/projects/" + s.a.Code + "/checks/"
 	// An attacker's own valid session, planted in alice's browser.
@@ -89,6 +90,7 @@ func fromAddr(ip string) *http.Client {
 }
 
 func TestSecurityLoginRateLimits(t *testing.T) {
+	t.Parallel()
 	login := func(s *secApp, from, email, password string) *http.Response {
 		t.Helper()
 		resp, _ := s.postForm(fromAddr(from), "/accounts/login/", url.Values{"email": {email}, "password": {password}}, nil)
@@ -128,6 +130,7 @@ func TestSecurityLoginRateLimits(t *testing.T) {
 }
 
 func TestSecurityCookieFlags(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		siteRoot string
 		secure   bool
@@ -169,6 +172,7 @@ func TestSecurityCookieFlags(t *testing.T) {
 }
 
 func TestSecurityLoginNextIsNeverAnotherSite(t *testing.T) {
+	t.Parallel()
 	s := newSecApp(t, "sqlite", nil)
 	own := "/projects/" + s.a.Code + "/checks/?tag=a"
 	cases := []struct{ next, want string }{

@@ -29,6 +29,7 @@ var sqlPayloads = []string{
 }
 
 func TestSecuritySQLInjectionThroughFilters(t *testing.T) {
+	t.Parallel()
 	for _, engine := range []string{"sqlite", "postgres", "mysql"} {
 		t.Run(engine, func(t *testing.T) {
 			s := newSecApp(t, engine, nil)

@@ -31,6 +31,7 @@ import (
 var anyURL = regexp.MustCompile(`https?://[^"\s]+`)
 
 func TestSecuritySSRFInEveryURLIntegration(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		hits.Add(1)

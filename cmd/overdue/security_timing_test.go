@@ -130,6 +130,7 @@ func timingLeaks(t *testing.T, dirs []string) []string {
 }
 
 func TestSecurityNoTimingLeakingComparisons(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join("..", "..", "internal")
 	var dirs []string
 	for _, d := range []string{"api", "auth", "web", "accounts", "server"} {

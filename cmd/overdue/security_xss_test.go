@@ -41,6 +41,7 @@ func (s *secApp) pages(c *http.Client) []shownPage {
 }
 
 func TestSecurityXSSInEveryUserField(t *testing.T) {
+	t.Parallel()
 	s := newSecApp(t, "sqlite", nil)
 	ctx := context.Background()
 	// Each payload carries a marker (xss-N) to find it escaped.
@@ -121,6 +122,7 @@ func marker(payload string) string {
 // Every page, the error pages and the compatibility pages included,
 // forbids framing and sniffing and keeps the referrer on this site.
 func TestSecurityEveryPageForbidsFraming(t *testing.T) {
+	t.Parallel()
 	s := newSecApp(t, "sqlite", nil)
 	pages := s.pages(s.login("alice"))
 	anon := cookieClient()
