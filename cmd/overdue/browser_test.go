@@ -231,13 +231,66 @@ func TestBrowserFirstMinutes(t *testing.T) {
 		t.Errorf("the receiver got %q", got)
 	}
 
+	// The details page updates itself too: a failure ping turns it down
+	// and lists the ping, whose own page shows the body.
+	details := base + "/checks/" + check.UUID + "/details/"
+	do(t, ctx, "details", chromedp.Navigate(details), chromedp.WaitVisible(`#check-title.status-up`))
+	value(t, ctx, "mark the page", chromedp.Evaluate[bool](`window.notReloaded = true`))
+	if resp, err := http.Post(base+"/ping/"+check.UUID+"/fail", "text/plain", strings.NewReader("disk full <script>")); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("fail ping: %v", err)
+	}
+	do(t, ctx, "the details page turns down", chromedp.WaitVisible(`#check-title.status-down`), chromedp.WaitVisible(`#events a[href$="/pings/2/"]`))
+	if !value(t, ctx, "reload mark", chromedp.Evaluate[bool](`window.notReloaded === true`)) {
+		t.Error("the details page reloaded instead of updating in place")
+	}
+	if n := value(t, ctx, "pings received", chromedp.Text(`#n-pings`)); n != "2" {
+		t.Errorf("after the second ping the page counts %q pings", n)
+	}
+	shots(t, ctx, "details") // before the check is deleted below
+	do(t, ctx, "open the ping", chromedp.Click(`#events a[href$="/pings/2/"]`), chromedp.WaitVisible(`pre.body`))
+	if body := value(t, ctx, "ping body", chromedp.Text(`pre.body`)); body != "disk full <script>" {
+		t.Errorf("the ping page shows the body %q", body)
+	}
+
+	// A cron schedule with its live preview, then pause and delete.
+	do(t, ctx, "open the schedule form",
+		chromedp.Navigate(details),
+		// The form is folded in a <details>; a hidden radio cannot be clicked.
+		chromedp.Click(chromedp.CSS(`details:has(form[action$="/timeout/"]) > summary`)),
+		chromedp.Click(chromedp.CSS(`form[action$="/timeout/"] input[name=kind][value=cron]`)),
+	)
+	// Picking cron filled in "* * * * *"; empty it, then type.
+	value(t, ctx, "clear the schedule", chromedp.Evaluate[string](`document.querySelector('form[action$="/timeout/"] textarea[name=schedule]').value = ""`))
+	do(t, ctx, "type a cron expression",
+		chromedp.SendKeys(chromedp.CSS(`form[action$="/timeout/"] textarea[name=schedule]`), "0 3 * * *"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/timeout/"] .schedule-preview ol.runs li`)),
+	)
+	if first := value(t, ctx, "preview", chromedp.Text(chromedp.CSS(`form[action$="/timeout/"] .schedule-preview ol.runs li`))); !strings.Contains(first, "03:00") {
+		t.Errorf("the first previewed run is %q, want 03:00", first)
+	}
+	do(t, ctx, "save the schedule", chromedp.Submit(chromedp.CSS(`form[action$="/timeout/"] textarea[name=schedule]`)), chromedp.WaitVisible(`#check-title`))
+	if sched := value(t, ctx, "schedule", chromedp.Text(chromedp.CSS(`.facts dd`))); sched != "0 3 * * * (UTC)" {
+		t.Errorf("after saving, the schedule reads %q", sched)
+	}
+	do(t, ctx, "pause", chromedp.Click(chromedp.CSS(`form[action$="/pause/"] button`)), chromedp.WaitVisible(chromedp.CSS(`#check-title.status-paused`)))
+	do(t, ctx, "delete",
+		chromedp.Click(chromedp.CSS(`details:has(form[action$="/remove/"]) > summary`)),
+		chromedp.Click(chromedp.CSS(`form[action$="/remove/"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.counts`)),
+	)
+	if counts := value(t, ctx, "counts", chromedp.Text(chromedp.CSS(`p.counts`))); !strings.HasPrefix(counts, "0 checks") {
+		t.Errorf("after the delete the dashboard counts %q", counts)
+	}
+	if resp, err := http.Get(base + "/ping/" + check.UUID); err != nil || resp.StatusCode != 404 {
+		t.Errorf("a ping after the delete: %v %v, want 404", resp.StatusCode, err)
+	}
+
 	// Screenshots last, page by page, so that the emulated sizes cannot
 	// change what the steps above click.
 	for _, pg := range []struct{ name, path string }{
 		{"projects", "/"}, {"checks", "/projects/" + keys["uuid"] + "/checks/"},
 		{"integrations", "/projects/" + keys["uuid"] + "/integrations/"},
 		{"add-webhook", "/projects/" + keys["uuid"] + "/add_webhook/"},
-		{"details", "/checks/" + check.UUID + "/details/"},
 	} {
 		if os.Getenv("OVERDUE_SCREENSHOTS") == "" {
 			break

@@ -7,6 +7,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/overdue/overdue/internal/model"
 )
 
 // SetCheckChannel links (on) or unlinks one channel and one check; a link
@@ -78,4 +80,72 @@ func (s *Store) ListPingPreviews(ctx context.Context, checkID, before int64, lim
 		return nil, fmt.Errorf("list ping previews of check %d: %w", checkID, err)
 	}
 	return out, nil
+}
+
+// PingByN returns the check's ping number n with its whole body; n <= 0
+// means the latest success or failure (upstream's "last ping" dialog skips
+// start, log and ignored pings). ErrNotFound when there is none.
+func (s *Store) PingByN(ctx context.Context, checkID, n int64) (model.Ping, error) {
+	q := "SELECT " + pingCols + " FROM pings WHERE check_id = ? AND n = ? ORDER BY id DESC LIMIT 1"
+	args := []any{checkID, n}
+	if n <= 0 {
+		q = "SELECT " + pingCols + " FROM pings WHERE check_id = ? AND kind IN (?, ?) ORDER BY n DESC LIMIT 1"
+		args = []any{checkID, model.PingSuccess, model.PingFail}
+	}
+	p, err := scanPing(s.r.QueryRowContext(ctx, s.d.rebind(q), args...))
+	if err != nil {
+		return p, notFound(err, fmt.Sprintf("ping %d of check %d", n, checkID))
+	}
+	return p, nil
+}
+
+// ClearCheckEvents is upstream's "Clear events": the check becomes new, as
+// if it had never been pinged, and its pings, flips and delivered
+// notifications are deleted, in one transaction. Unlike upstream, a flip
+// the alert engine has not handled yet and a notification still waiting in
+// the outbox are kept, so that an alert already on its way is not lost.
+// The ping numbers keep counting (n_pings is not reset), as upstream's do.
+func (s *Store) ClearCheckEvents(ctx context.Context, checkID int64) error {
+	return s.WithTx(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, "UPDATE checks SET status = 'new', last_ping = NULL, last_start = NULL, last_start_rid = NULL, "+
+			"last_duration_us = NULL, has_confirmation_link = ?, alert_after = NULL WHERE id = ?", false, checkID)
+		if err != nil {
+			return fmt.Errorf("clear events of check %d: %w", checkID, err)
+		}
+		if err := mustAffect(res, fmt.Sprintf("clear events of check %d", checkID)); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			"DELETE FROM pings WHERE check_id = ?",
+			"DELETE FROM flips WHERE check_id = ? AND processed IS NOT NULL",
+			"DELETE FROM notifications WHERE check_id = ? AND status IN ('sent', 'failed')",
+		} {
+			if _, err := tx.Exec(ctx, q, checkID); err != nil {
+				return fmt.Errorf("clear events of check %d: %w", checkID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// TransferCheck moves a check to another project, as upstream's transfer:
+// it leaves the old project's channels and is linked to every channel of
+// the new one, in one transaction.
+func (s *Store) TransferCheck(ctx context.Context, checkID, toProjectID int64) error {
+	return s.WithTx(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, "UPDATE checks SET project_id = ? WHERE id = ?", toProjectID, checkID)
+		if err != nil {
+			return fmt.Errorf("transfer check %d: %w", checkID, err)
+		}
+		if err := mustAffect(res, fmt.Sprintf("transfer check %d", checkID)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM channel_checks WHERE check_id = ?", checkID); err != nil {
+			return fmt.Errorf("transfer check %d: %w", checkID, err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO channel_checks (channel_id, check_id) SELECT id, ? FROM channels WHERE project_id = ?", checkID, toProjectID); err != nil {
+			return fmt.Errorf("transfer check %d: %w", checkID, err)
+		}
+		return nil
+	})
 }

@@ -287,6 +287,19 @@ func TestChecks(t *testing.T) {
 		if err != nil || len(list) != 2 {
 			t.Errorf("ListChecks = %d checks, %v; want 2", len(list), err)
 		}
+		// The poll's narrow read agrees with the full one on every field it
+		// promises, including the full check's set pointers.
+		states, err := st.ListCheckStates(ctx, f.project.ID)
+		if err != nil || len(states) != len(list) {
+			t.Fatalf("ListCheckStates = %d checks, %v; want %d", len(states), err, len(list))
+		}
+		for i, full := range list {
+			want := model.Check{ID: full.ID, ProjectID: full.ProjectID, Code: full.Code, Kind: full.Kind, Timeout: full.Timeout, Grace: full.Grace,
+				Schedule: full.Schedule, TZ: full.TZ, Status: full.Status, LastPing: full.LastPing, LastStart: full.LastStart, LastDuration: full.LastDuration}
+			if d := checkDiff(states[i], want); d != "" {
+				t.Errorf("ListCheckStates[%d]:%s", i, d)
+			}
+		}
 		if n, err := st.CountChecksOwnedBy(ctx, f.user.ID); err != nil || n != 2 {
 			t.Errorf("CountChecksOwnedBy = %d, %v; want 2", n, err)
 		}

@@ -217,7 +217,11 @@ func (w *Web) projectFor(rw http.ResponseWriter, r *http.Request) (model.Project
 // rows are the project's checks as the dashboard shows them now, in the
 // store's order (by creation).
 func (w *Web) rows(r *http.Request, p model.Project, full bool) ([]checkRow, error) {
-	checks, err := w.d.Store.ListChecks(r.Context(), p.ID)
+	list := w.d.Store.ListCheckStates
+	if full {
+		list = w.d.Store.ListChecks
+	}
+	checks, err := list(r.Context(), p.ID)
 	if err != nil {
 		return nil, err
 	}

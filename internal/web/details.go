@@ -95,6 +95,7 @@ type event struct {
 	Preview  string
 	More     bool // the body is longer than the preview
 	Duration string
+	Link     string // the ping's own page
 }
 
 // kindName is a ping kind as the pages name it.
@@ -150,7 +151,8 @@ func (w *Web) events(r *http.Request, c *model.Check, before int64, limit int) (
 	for i := range pings {
 		p := &pings[i]
 		e := event{Time: p.Created, Ago: humanize.NaturalTime(p.Created, now), Kind: kindName(p.Kind), N: p.N, Scheme: p.Scheme,
-			Method: p.Method, Remote: p.RemoteAddr, UA: p.UA, Exit: p.ExitStatus}
+			Method: p.Method, Remote: p.RemoteAddr, UA: p.UA, Exit: p.ExitStatus,
+			Link: w.base + "/checks/" + c.Code + "/pings/" + strconv.FormatInt(p.N, 10) + "/"}
 		if len(p.Preview) > 0 {
 			prev := p.Preview
 			if len(prev) > previewShown {
@@ -214,9 +216,11 @@ type detailsData struct {
 	Events     []event
 	MoreEvents bool
 	Copied     bool
-	Name       nameForm
-	Timing     timingForm
-	Filters    filterForm
+	// Transferred: the check has just moved here from another project.
+	Transferred bool
+	Name        nameForm
+	Timing      timingForm
+	Filters     filterForm
 }
 
 // statusText says in words what the status means.
@@ -241,6 +245,24 @@ func statusText(status string, c *model.Check) string {
 	return status
 }
 
+// checkTiming is the part of the details page that changes with time: the
+// status, and when the last ping came and the next is due.
+type checkTiming struct{ Status, LastPing, NextPing string }
+
+func (w *Web) timing(c *model.Check, sch schedule.Schedule, now time.Time) checkTiming {
+	t := checkTiming{Status: schedule.Status(c, sch, now, true), LastPing: "never", NextPing: "—"}
+	if c.LastPing != nil {
+		t.LastPing = humanize.NaturalTime(*c.LastPing, now) + " (" + c.LastPing.UTC().Format("2006-01-02 15:04:05 UTC") + ")"
+	}
+	if next, ok := schedule.GraceStart(c, sch, true); ok {
+		t.NextPing = next.UTC().Format("2006-01-02 15:04:05 UTC")
+		if next.After(now) {
+			t.NextPing += " (in " + humanize.TimeSince(now, next) + ")"
+		}
+	}
+	return t
+}
+
 // detailsFor builds the page for ca; the forms start with the check's values.
 func (w *Web) detailsFor(r *http.Request, ca *checkAccess) (detailsData, error) {
 	ctx := r.Context()
@@ -250,20 +272,12 @@ func (w *Web) detailsFor(r *http.Request, ca *checkAccess) (detailsData, error) 
 	if c.Kind != model.KindSimple {
 		sch, _ = w.d.Cache.Parse(c.Kind, c.Schedule, c.TZ)
 	}
+	t := w.timing(c, sch, now)
 	d := detailsData{Check: *c, Project: ca.Project, Role: ca.Role, CanWrite: ca.Role.CanWrite(),
-		Status: schedule.Status(c, sch, now, true), Schedule: describeSchedule(c), LastPing: "never", NextPing: "—",
+		Status: t.Status, Schedule: describeSchedule(c), LastPing: t.LastPing, NextPing: t.NextPing,
 		PingURL: w.d.PingEndpoint + c.Code, PingBase: strings.TrimSuffix(w.d.PingEndpoint, "/")}
 	d.StatusText = statusText(d.Status, c)
 	d.Tags = c.TagsList()
-	if c.LastPing != nil {
-		d.LastPing = humanize.NaturalTime(*c.LastPing, now) + " (" + c.LastPing.UTC().Format("2006-01-02 15:04:05 UTC") + ")"
-	}
-	if t, ok := schedule.GraceStart(c, sch, true); ok {
-		d.NextPing = t.UTC().Format("2006-01-02 15:04:05 UTC")
-		if t.After(now) {
-			d.NextPing += " (in " + humanize.TimeSince(now, t) + ")"
-		}
-	}
 	if c.Slug != "" {
 		if ca.Project.PingKey != "" {
 			d.SlugURL = w.d.PingEndpoint + ca.Project.PingKey + "/" + c.Slug
@@ -312,7 +326,8 @@ func (w *Web) details(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Copied = r.URL.Query().Has("copied")
-	w.render(rw, r, http.StatusOK, "details.html", ca.Check.NameThenCode(), d)
+	d.Transferred = r.URL.Query().Has("transferred")
+	w.render(rw, r, http.StatusOK, "details.html", checkTitle(&ca.Check, d.Status), d)
 }
 
 // renderDetails shows the details page with a refused form: edit changes
@@ -324,7 +339,7 @@ func (w *Web) renderDetails(rw http.ResponseWriter, r *http.Request, ca *checkAc
 		return
 	}
 	edit(&d)
-	w.render(rw, r, status, "details.html", ca.Check.NameThenCode(), d)
+	w.render(rw, r, status, "details.html", checkTitle(&ca.Check, d.Status), d)
 }
 
 type logData struct {

@@ -181,10 +181,11 @@ func (w *Web) Groups() []server.Group {
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 	csrf := http.NewCrossOriginProtection()
+	gz := newCompressor()
 	return []server.Group{
-		{Mounts: []server.Mount{{Pattern: "/static/", Handler: cacheStatic(files)}}},
+		{Middleware: []func(http.Handler) http.Handler{gz.Handler}, Mounts: []server.Mount{{Pattern: "/static/", Handler: cacheStatic(files)}}},
 		{
-			Middleware: []func(http.Handler) http.Handler{csrf.Handler, pageHeaders, w.session},
+			Middleware: []func(http.Handler) http.Handler{csrf.Handler, pageHeaders, gz.Handler, w.session},
 			Mounts:     []server.Mount{{Pattern: "/", Handler: w.mux}},
 		},
 	}
@@ -225,7 +226,14 @@ func (w *Web) routes() {
 	m.HandleFunc("POST /checks/{code}/channels/{channel}/enabled", w.switchChannel)
 	m.HandleFunc("POST /checks/cron_preview/{$}", w.cronPreview)
 	m.HandleFunc("POST /checks/oncalendar_preview/{$}", w.onCalendarPreview)
+	m.HandleFunc("GET /checks/{code}/status/{$}", w.checkStatus)
+	m.HandleFunc("GET /checks/{code}/last_ping/{$}", w.pingDetails)
+	m.HandleFunc("GET /checks/{code}/pings/{n}/{$}", w.pingDetails)
+	m.HandleFunc("POST /checks/{code}/clear_events/{$}", w.clearEvents)
+	m.HandleFunc("GET /checks/{code}/transfer/{$}", w.transfer)
+	m.HandleFunc("POST /checks/{code}/transfer/{$}", w.transfer)
 	m.HandleFunc("GET /cloaked/{key}/{$}", w.uncloak)
+	m.HandleFunc("GET /admin/{$}", w.admin)
 	// Each area registers its own routes from its own file.
 	w.accountRoutes(m)  // account.go: sign-up, login links, profile
 	w.projectRoutes(m)  // projects.go: projects, team, API keys

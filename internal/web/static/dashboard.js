@@ -1,20 +1,8 @@
-// Live dashboard: polls the status endpoint and updates each row's status
-// and last ping in place, and the title. Upstream's rhythm: every 3 s for
-// 20 rounds after the page loads, the tab becomes visible again or the
-// mouse moves, and once a minute otherwise.
+// Live dashboard: polls the status endpoint (through live.js) and updates
+// each row's status and last ping in place, and the title.
 (function () {
   "use strict";
   var table = document.getElementById("checks");
-  var fast = 0, timer = null, busy = false;
-
-  function schedule() {
-    clearTimeout(timer);
-    timer = setTimeout(poll, fast > 0 ? 3000 : 60000);
-  }
-
-  function wake() {
-    if (fast === 0) { fast = 20; schedule(); } else { fast = 20; }
-  }
 
   function apply(data) {
     document.title = data.title;
@@ -29,22 +17,8 @@
     });
   }
 
-  function poll() {
-    if (fast > 0) { fast--; }
-    if (busy || document.hidden) { schedule(); return; }
-    busy = true;
-    fetch(table.dataset.statusUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(apply)
-      .catch(function () { /* keep the last known state; the next round retries */ })
-      .finally(function () { busy = false; schedule(); });
-  }
-
-  if (table) {
-    fast = 20;
-    schedule();
-    document.addEventListener("visibilitychange", function () { if (!document.hidden) { wake(); } });
-    document.addEventListener("mousemove", wake, { passive: true });
+  if (table && window.overdueLive) {
+    window.overdueLive(function () { return table.dataset.statusUrl; }, apply);
   }
 
   document.querySelectorAll("button.copy").forEach(function (b) {

@@ -1,0 +1,225 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/overdue/overdue/internal/checks"
+	"github.com/overdue/overdue/internal/humanize"
+	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/pycompat"
+	"github.com/overdue/overdue/internal/schedule"
+	"github.com/overdue/overdue/internal/store"
+)
+
+// The check's live status, one ping's details, clearing the events and
+// moving the check to another project: upstream's status/, pings/<n>/,
+// last_ping/, clear_events/ and transfer/ under /checks/<uuid>/.
+
+// statusSingle is the details page's poll. Like upstream's, it answers
+// 403 rather than a redirect to an anonymous request (a script asks), and
+// sends the events table only when it changed since the client's ?u=.
+type statusSingle struct {
+	Status     string `json:"status"`
+	StatusText string `json:"status_text"`
+	LastPing   string `json:"last_ping"`
+	NextPing   string `json:"next_ping"`
+	Title      string `json:"title"`
+	Updated    string `json:"updated"`
+	Started    bool   `json:"started"`
+	NPings     int64  `json:"n_pings"`
+	Events     string `json:"events,omitempty"`
+}
+
+func (w *Web) checkStatus(rw http.ResponseWriter, r *http.Request) {
+	if userFrom(r.Context()) == nil {
+		http.Error(rw, `{"error": "not logged in"}`, http.StatusForbidden)
+		return
+	}
+	ca, ok := w.checkFor(rw, r, false)
+	if !ok {
+		return
+	}
+	c := &ca.Check
+	now := w.d.Now()
+	var sch schedule.Schedule
+	if c.Kind != model.KindSimple {
+		sch, _ = w.d.Cache.Parse(c.Kind, c.Schedule, c.TZ)
+	}
+	evs, _, err := w.events(r, c, 0, detailsEvents)
+	if err != nil {
+		w.d.Log.Error("web: check status", "err", err)
+		http.Error(rw, `{"error": "the database could not be reached"}`, http.StatusServiceUnavailable)
+		return
+	}
+	d := w.timing(c, sch, now)
+	out := statusSingle{Status: d.Status, StatusText: statusText(d.Status, c), LastPing: d.LastPing, NextPing: d.NextPing,
+		Title: checkTitle(c, d.Status) + " · " + w.d.SiteName, Updated: "1", Started: c.LastStart != nil, NPings: c.NPings}
+	if len(evs) > 0 {
+		// The newest event's time, to the microsecond the store keeps.
+		out.Updated = strconv.FormatInt(evs[0].Time.UnixMicro(), 10)
+	}
+	if out.Updated != r.URL.Query().Get("u") {
+		var b bytes.Buffer
+		if err := w.pages["details.html"].ExecuteTemplate(&b, "events", evs); err != nil {
+			w.d.Log.Error("web: render events", "err", err)
+			http.Error(rw, `{"error": "the events could not be shown"}`, http.StatusInternalServerError)
+			return
+		}
+		out.Events = b.String()
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(rw).Encode(out)
+}
+
+// checkTitle is the details page's title: the name, and "DOWN" first when
+// the check is down, as upstream's down_title.
+func checkTitle(c *model.Check, status string) string {
+	t := c.NameThenCode()
+	if status == model.StatusDown {
+		t = "DOWN · " + t
+	}
+	return t
+}
+
+// pingData is one ping, whole.
+type pingData struct {
+	Check    model.Check
+	Ping     model.Ping
+	Kind     string
+	Ago      string
+	Body     string
+	Empty    bool
+	Duration string
+}
+
+// pingDetails is /checks/<uuid>/pings/<n>/, and /last_ping/ for the latest
+// success or failure.
+func (w *Web) pingDetails(rw http.ResponseWriter, r *http.Request) {
+	ca, ok := w.checkFor(rw, r, false)
+	if !ok {
+		return
+	}
+	var n int64
+	if s := r.PathValue("n"); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v < 1 {
+			w.notFound(rw)
+			return
+		}
+		n = v
+	}
+	ctx := r.Context()
+	p, err := w.d.Store.PingByN(ctx, ca.Check.ID, n)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		w.render(rw, r, http.StatusNotFound, "message.html", "No such ping",
+			"This ping is not in the log: it never happened, or it is older than the pings the check keeps.")
+		return
+	case err != nil:
+		w.unavailable(rw, r, "read ping", err)
+		return
+	}
+	d := pingData{Check: ca.Check, Ping: p, Kind: kindName(p.Kind), Ago: humanize.NaturalTime(p.Created, w.d.Now()),
+		Body: pycompat.DecodeUTF8(p.Body), Empty: len(p.Body) == 0}
+	durations, err := checks.RunDurations(ctx, w.d.Store, ca.Check.ID, []store.PingInfo{pingInfo(&p)}, true)
+	if err != nil {
+		w.unavailable(rw, r, "read ping", err)
+		return
+	}
+	if dur, ok := durations[0]; ok {
+		d.Duration = humanize.DurationForSentence(dur)
+	}
+	w.render(rw, r, http.StatusOK, "ping.html", "Ping #"+strconv.FormatInt(p.N, 10)+" · "+ca.Check.NameThenCode(), d)
+}
+
+// pingInfo is the part of a ping RunDurations reads.
+func pingInfo(p *model.Ping) store.PingInfo {
+	info := store.PingInfo{Ping: *p, HasBody: len(p.Body) > 0}
+	info.Body = nil
+	return info
+}
+
+// clearEvents is upstream's "Clear events" button.
+func (w *Web) clearEvents(rw http.ResponseWriter, r *http.Request) {
+	ca, ok := w.checkFor(rw, r, true)
+	if !ok {
+		return
+	}
+	err := w.d.Store.ClearCheckEvents(r.Context(), ca.Check.ID)
+	w.afterAction(rw, r, &ca, "clear events", err)
+}
+
+// transferData is the transfer form: the projects the check can move to.
+type transferData struct {
+	Check    model.Check
+	Project  model.Project
+	Targets  []model.Project
+	Error    string
+	Selected string
+}
+
+// transfer is upstream's "Transfer to another project": to a project where
+// the user may write; when it belongs to another owner, that owner's check
+// limit must have room.
+func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
+	ca, ok := w.checkFor(rw, r, true)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	u := userFrom(ctx)
+	all, err := w.d.Store.ProjectsForUser(ctx, u.ID)
+	if err != nil {
+		w.unavailable(rw, r, "list projects", err)
+		return
+	}
+	d := transferData{Check: ca.Check, Project: ca.Project}
+	for _, pr := range all {
+		if pr.Project.ID != ca.Project.ID && pr.Role.CanWrite() {
+			d.Targets = append(d.Targets, pr.Project)
+		}
+	}
+	title := "Transfer · " + ca.Check.NameThenCode()
+	if r.Method != http.MethodPost {
+		w.render(rw, r, http.StatusOK, "transfer.html", title, d)
+		return
+	}
+	if !w.readForm(rw, r) {
+		return
+	}
+	d.Selected = strings.TrimSpace(r.PostForm.Get("project"))
+	var target *model.Project
+	for i := range d.Targets {
+		if d.Targets[i].Code == d.Selected {
+			target = &d.Targets[i]
+		}
+	}
+	if target == nil {
+		// A project the user cannot write to is the same answer as one
+		// that does not exist.
+		d.Error = "Choose one of the projects listed."
+		w.render(rw, r, http.StatusBadRequest, "transfer.html", title, d)
+		return
+	}
+	if target.OwnerID != ca.Project.OwnerID {
+		if err := checks.EnsureRoom(ctx, w.d.Store, target.OwnerID); err != nil {
+			if !errors.Is(err, checks.ErrCheckLimit) {
+				w.unavailable(rw, r, "count checks", err)
+				return
+			}
+			d.Error = "The owner of that project has reached their check limit."
+			w.render(rw, r, http.StatusBadRequest, "transfer.html", title, d)
+			return
+		}
+	}
+	if err := w.d.Store.TransferCheck(ctx, ca.Check.ID, target.ID); err != nil {
+		w.unavailable(rw, r, "transfer check", err)
+		return
+	}
+	http.Redirect(rw, r, w.base+"/checks/"+ca.Check.Code+"/details/?transferred=1", http.StatusSeeOther)
+}
