@@ -270,7 +270,10 @@ func (r route) safe() bool { return r.method == "GET" || r.method == "" && r.pat
 // known reports whether fill knows a real value for every parameter.
 func (r route) known() bool {
 	for _, p := range r.params {
-		if p != "code" && p != "channel" {
+		switch {
+		case p == "code", p == "channel", p == "n":
+		case p == "key" && strings.HasPrefix(r.path, "/cloaked/"):
+		default:
 			return false
 		}
 	}
@@ -289,7 +292,8 @@ func (r route) objectRoute() bool {
 
 // fill makes a concrete path of the route for project p: {code} is the
 // project's, the check's or the channel's UUID by the URL's first segment,
-// {channel} the channel's; any other parameter gets a plausible value.
+// {channel} the channel's, {n} the first ping, a cloaked link's {key} the
+// check's unique key; any other parameter gets a plausible value.
 func (r route) fill(p secProject) string {
 	segs := strings.Split(r.path, "/")
 	for i, seg := range segs {
@@ -304,6 +308,10 @@ func (r route) fill(p secProject) string {
 			segs[i] = p.check
 		case name == "code" && len(segs) > 1 && segs[1] == "integrations", name == "channel":
 			segs[i] = p.channel
+		case name == "n": // a ping's number: the first
+			segs[i] = "1"
+		case name == "key" && len(segs) > 1 && segs[1] == "cloaked":
+			segs[i] = uniqueKey(p.check)
 		default:
 			segs[i] = "x"
 		}

@@ -43,6 +43,11 @@ func TestSecurityProjectIsolationUI(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusNotFound {
 		t.Errorf("A's check, B's channel: %d %.200q", resp.StatusCode, body)
 	}
+	// B's project as the target of a transfer of her check.
+	resp, body = s.postForm(alice, "/checks/"+s.a.check+"/transfer/", url.Values{"project": {s.b.Code}}, nil)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("transfer of A's check into B: %d %.200q, want 400", resp.StatusCode, body)
+	}
 	// B's check named in the form of A's channel.
 	s.postForm(alice, "/integrations/"+s.a.channel+"/checks/", url.Values{"check-" + s.a.check: {"on"}, "check-" + s.b.check: {"on"}}, nil)
 	if after := s.snapshot(); after != before {
