@@ -65,15 +65,17 @@ type Deps struct {
 
 // Web serves the pages.
 type Web struct {
-	d        Deps
-	base     string // SITE_ROOT's path, "" or "/hc"
-	pingURL  string
-	secure   bool
-	pages    map[string]*template.Template
-	mux      *http.ServeMux
-	patterns []string // the patterns registered on mux, for Routes
-	byAddr   *ratelimit.Limiter
-	byEmail  *ratelimit.Limiter
+	// patterns are the routes registered on mux, in order, for Routes.
+	patterns []string
+
+	d       Deps
+	base    string // SITE_ROOT's path, "" or "/hc"
+	pingURL string
+	secure  bool
+	pages   map[string]*template.Template
+	mux     *http.ServeMux
+	byAddr  *ratelimit.Limiter
+	byEmail *ratelimit.Limiter
 	// dummyHash is checked against when an email has no account, so that
 	// a refusal takes as long either way.
 	dummyHash string
@@ -240,27 +242,6 @@ func (w *Web) routes() {
 	w.securityRoutes(m) // security.go: second factors, sudo mode
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
-
-// routeMux is where every page registers: it records the patterns, so that
-// the security tests can walk every route (CSRF, roles, isolation) and a new
-// route is covered without anyone listing it.
-type routeMux struct {
-	mux      *http.ServeMux
-	patterns []string
-}
-
-func (m *routeMux) Handle(pattern string, h http.Handler) {
-	m.mux.Handle(pattern, h)
-	m.patterns = append(m.patterns, pattern)
-}
-
-func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
-	m.Handle(pattern, http.HandlerFunc(h))
-}
-
-// Routes returns the patterns of every page, as registered
-// ("POST /checks/{code}/pause/{$}"), the catch-all "/" last.
-func (w *Web) Routes() []string { return append([]string(nil), w.patterns...) }
 
 // cacheStatic lets browsers keep the embedded files for a day.
 func cacheStatic(next http.Handler) http.Handler {
