@@ -267,6 +267,17 @@ func (r route) unsafe() bool { return r.method == "POST" || r.method == "" && r.
 
 func (r route) safe() bool { return r.method == "GET" || r.method == "" && r.path != "/" }
 
+// methods are the methods to try the route with.
+func (r route) methods() []string {
+	switch {
+	case r.method == "" && r.path != "/":
+		return []string{"GET", "POST"}
+	case r.method == "GET" || r.method == "POST":
+		return []string{r.method}
+	}
+	return nil
+}
+
 // known reports whether fill knows a real value for every parameter.
 func (r route) known() bool {
 	for _, p := range r.params {
