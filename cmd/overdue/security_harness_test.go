@@ -87,18 +87,34 @@ func engineVars(t *testing.T, engine string) map[string]string {
 	return nil
 }
 
+// kindSettings enable the integrations that need an operator setting, so
+// that their add_<kind> pages are real pages (a disabled kind's is a 404).
+// A kind added later that stays disabled is reported by disabledKinds and
+// skipped where a real page is needed.
+var kindSettings = map[string]string{"SHELL_ENABLED": "True", "TELEGRAM_TOKEN": "test-telegram-token",
+	"MATRIX_ACCESS_TOKEN": "test-matrix-token", "MATRIX_HOMESERVER": "https://matrix.example.org", "MATRIX_USER_ID": "@bot:example.org",
+	"PUSHOVER_API_TOKEN": "test-pushover-token", "PUSHOVER_SUBSCRIPTION_URL": "https://pushover.example.org/subscribe"}
+
+// disabledKinds are the addable kinds that vars leave disabled.
+func disabledKinds(vars map[string]string) map[string]bool {
+	out := map[string]bool{}
+	for _, in := range kinds.New().Addable() {
+		if in.Enabled != nil && !in.Enabled(in.EnvFrom(mapEnv(vars))) {
+			out[string(in.Kind)] = true
+		}
+	}
+	return out
+}
+
 // newSecApp migrates, writes the fixture through the same rules the CLI
 // uses, and starts serve. extra adds environment (SITE_ROOT, ...).
 func newSecApp(t *testing.T, engine string, extra map[string]string) *secApp {
 	t.Helper()
 	vars := engineVars(t, engine)
-	// Every integration the operator can enable is enabled, so that each
-	// add_<kind> page is a real page (a disabled kind's is a 404).
-	for k, v := range map[string]string{"SHELL_ENABLED": "True", "SIGNAL_CLI_SOCKET": filepath.Join(t.TempDir(), "signal.sock"),
-		"TELEGRAM_TOKEN": "test-telegram-token", "MATRIX_ACCESS_TOKEN": "test-matrix-token", "MATRIX_HOMESERVER": "https://matrix.example.org",
-		"MATRIX_USER_ID": "@bot:example.org", "PUSHOVER_API_TOKEN": "test-pushover-token", "PUSHOVER_SUBSCRIPTION_URL": "https://pushover.example.org/subscribe"} {
+	for k, v := range kindSettings {
 		vars[k] = v
 	}
+	vars["SIGNAL_CLI_SOCKET"] = filepath.Join(t.TempDir(), "signal.sock")
 	for k, v := range extra {
 		vars[k] = v
 	}
