@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -104,6 +105,34 @@ func TestSecurityXSSInEveryUserField(t *testing.T) {
 		if !seen[field] {
 			t.Errorf("the %s (%q) is shown on no page: the test proves nothing for it", field, payload)
 		}
+	}
+}
+
+// Query parameters that pages show back (the dashboard's filters, the
+// login form's next=) come back escaped too.
+func TestSecurityXSSInReflectedParameters(t *testing.T) {
+	t.Parallel()
+	s := newSecApp(t, "sqlite", nil)
+	alice := s.login("alice")
+	const payload = `"><script>alert("xss-8")</script>`
+	q := url.QueryEscape(payload)
+	for _, tc := range []struct {
+		c    *http.Client
+		path string
+	}{
+		{alice, "/projects/" + s.a.Code + "/checks/?search=" + q},
+		{alice, "/projects/" + s.a.Code + "/checks/?tag=" + q},
+		{alice, "/checks/" + s.a.check + "/log/?before=" + q},
+		{cookieClient(), "/accounts/login/?next=/" + q},
+	} {
+		resp, body := s.get(tc.c, tc.path)
+		if strings.Contains(body, payload) || strings.Contains(body, "<script>alert") {
+			t.Errorf("GET %s (%d): the parameter comes back unescaped", tc.path, resp.StatusCode)
+		}
+	}
+	// The control: the search box really shows what was searched.
+	if _, body := s.get(alice, "/projects/"+s.a.Code+"/checks/?search="+q); !strings.Contains(body, "xss-8") {
+		t.Errorf("the dashboard does not show its search: the test proves nothing")
 	}
 }
 
