@@ -171,6 +171,12 @@ func TestSecurityEveryPageForbidsFraming(t *testing.T) {
 			t.Errorf("%s (%s, %d): framing is not forbidden (CSP %q, X-Frame-Options %q)", pg.route.pattern, pg.path, pg.resp.StatusCode, csp, xfo)
 		}
 		h := pg.resp.Header
+		// The UI's answers carry the user's data under their cookie: no
+		// other site may read them (the API and pings allow any origin, as
+		// upstream, since they need a key and send no cookie).
+		if aco := h.Get("Access-Control-Allow-Origin"); aco != "" && !strings.HasPrefix(pg.path, "/api/") && !strings.HasPrefix(pg.path, "/ping/") {
+			t.Errorf("%s (%s): Access-Control-Allow-Origin %q on a page", pg.route.pattern, pg.path, aco)
+		}
 		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "same-origin" {
 			t.Errorf("%s (%s, %d): X-Content-Type-Options %q, Referrer-Policy %q; want nosniff and same-origin",
 				pg.route.pattern, pg.path, pg.resp.StatusCode, h.Get("X-Content-Type-Options"), h.Get("Referrer-Policy"))
