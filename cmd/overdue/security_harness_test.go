@@ -141,7 +141,7 @@ func newSecApp(t *testing.T, engine string, extra map[string]string) *secApp {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"alice", "rita", "bob"} {
-		u := model.User{Email: name + "@example.org", Password: hash, CheckLimit: 100, PingLogLimit: 100, Created: time.Now()}
+		u := model.User{Email: name + "@example.org", Password: hash, CheckLimit: 10000, PingLogLimit: 100, Created: time.Now()} // the owner control makes a check per route
 		if err := st.CreateUser(ctx, &u); err != nil {
 			t.Fatal(err)
 		}
