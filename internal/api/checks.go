@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"slices"
@@ -248,7 +249,7 @@ func (a *API) checkByKey(w http.ResponseWriter, ctx context.Context, q *request,
 		return model.Check{}, false
 	}
 	for i := range checks {
-		if checks[i].UniqueKey() == key {
+		if subtle.ConstantTimeCompare([]byte(checks[i].UniqueKey()), []byte(key)) == 1 {
 			return checks[i], true
 		}
 	}

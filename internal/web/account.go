@@ -1,7 +1,5 @@
 package web
 
-import "net/http"
-
 // accountRoutes are the pages of a user's own account: sign-up, login
 // links, password and email changes, the profile.
-func (w *Web) accountRoutes(m *http.ServeMux) {}
+func (w *Web) accountRoutes(m *routeMux) {}

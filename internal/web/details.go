@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -429,7 +430,7 @@ func (w *Web) uncloak(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for i := range cs {
-			if cs[i].UniqueKey() == key {
+			if subtle.ConstantTimeCompare([]byte(cs[i].UniqueKey()), []byte(key)) == 1 {
 				http.Redirect(rw, r, w.base+"/checks/"+cs[i].Code+"/details/", http.StatusFound)
 				return
 			}

@@ -4,7 +4,7 @@ import "net/http"
 
 // securityRoutes are the second-factor pages (TOTP, security keys) and the
 // re-authentication ("sudo mode") form.
-func (w *Web) securityRoutes(m *http.ServeMux) {}
+func (w *Web) securityRoutes(m *routeMux) {}
 
 // requireSudo reports whether the request's user has re-authenticated
 // recently enough for a sensitive action (changing email or password,

@@ -65,6 +65,9 @@ type Deps struct {
 
 // Web serves the pages.
 type Web struct {
+	// patterns are the routes registered on mux, in order, for Routes.
+	patterns []string
+
 	d       Deps
 	base    string // SITE_ROOT's path, "" or "/hc"
 	pingURL string
@@ -191,7 +194,8 @@ func (w *Web) Groups() []server.Group {
 }
 
 func (w *Web) routes() {
-	m := w.mux
+	m := &routeMux{mux: w.mux}
+	defer func() { w.patterns = m.patterns }()
 	m.HandleFunc("GET /{$}", w.index)
 	m.HandleFunc("GET /accounts/login/{$}", w.loginForm)
 	m.HandleFunc("POST /accounts/login/{$}", w.login)
