@@ -39,6 +39,7 @@ const emailChangePrefix = "change-email:"
 var (
 	ErrPasswordTooLong = errors.New("the password must be at most 1024 bytes long")
 	ErrEmailTaken      = errors.New("is already registered")
+	ErrSameEmail       = errors.New("this is already your address")
 	ErrBadLink         = errors.New("the link is incorrect or has expired")
 	ErrTheme           = errors.New(`the theme must be "light", "dark" or "system"`)
 	ErrNoMailer        = errors.New("email is not configured (EMAIL_HOST is not set)")
@@ -201,8 +202,9 @@ type emailChange struct {
 }
 
 // CheckNewEmail reports whether u may change their address to address
-// (lower-cased): a valid address no other account has. The error for a
-// taken one reads "<address> is already registered", as upstream's.
+// (lower-cased): a valid address, not theirs already, that no other
+// account has. The error for a taken one reads "<address> is already
+// registered", as upstream's.
 func (a *Accounts) CheckNewEmail(ctx context.Context, u model.User, address string) (string, error) {
 	address = strings.ToLower(strings.TrimSpace(address))
 	if err := CheckEmail(address); err != nil {
@@ -210,6 +212,9 @@ func (a *Accounts) CheckNewEmail(ctx context.Context, u model.User, address stri
 	}
 	if err := a.checkText("the email address", address); err != nil {
 		return address, err
+	}
+	if strings.EqualFold(address, u.Email) {
+		return address, ErrSameEmail
 	}
 	other, err := a.o.Store.UserByEmail(ctx, address)
 	if err == nil && other.ID != u.ID {
