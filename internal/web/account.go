@@ -132,7 +132,7 @@ func (w *Web) loginLink(rw http.ResponseWriter, r *http.Request) {
 	}
 	d := loginData{Next: next, Link: loginLinkData{Identity: identity}}
 	if !w.d.Accounts.CanEmail() {
-		d.Link.Error = "Login links are not available: this site cannot send email."
+		d.Error = "Login links are not available: this site cannot send email."
 		w.renderLogin(rw, r, http.StatusBadRequest, d)
 		return
 	}
@@ -403,7 +403,9 @@ func (w *Web) changeEmail(rw http.ResponseWriter, r *http.Request) {
 	case err == nil:
 	case errors.Is(err, accounts.ErrInvalidEmail), errors.Is(err, accounts.ErrNUL):
 		d.Error = "Enter a valid email address."
-	case errors.Is(err, accounts.ErrEmailTaken), errors.Is(err, accounts.ErrSameEmail):
+	case errors.Is(err, accounts.ErrEmailTaken):
+		d.Error = err.Error() + "." // upstream's words, starting with the address
+	case errors.Is(err, accounts.ErrSameEmail):
 		d.Error = sentence(err)
 	default:
 		w.unavailable(rw, r, "check new email", err)
