@@ -8,10 +8,13 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/mailer"
@@ -72,7 +75,8 @@ func NormalizeEmail(address string) string {
 }
 
 // SignUp is upstream's sign-up: a new address gets an account (without a
-// usable password) and its first project, "My Project"; either way a login
+// usable password), its first project, "My Project", and an email
+// integration to the address, verified (createUser); either way a login
 // link goes to the address, so that the answer never tells whether it had
 // an account. created reports which happened, for the caller's log and
 // tests only.
@@ -106,7 +110,10 @@ func (a *Accounts) SignUp(ctx context.Context, address string) (created bool, er
 	return created, nil
 }
 
-// createUser writes a signed-up user and their first project together.
+// createUser writes a signed-up user, their first project and, as
+// upstream, a verified email integration to their own address, together.
+// An address too long for an email integration (over 100 characters) gets
+// the account without it.
 func (a *Accounts) createUser(ctx context.Context, address string) (model.User, error) {
 	np, err := a.newProject(FirstProjectName)
 	if err != nil {
@@ -116,8 +123,16 @@ func (a *Accounts) createUser(ctx context.Context, address string) (model.User, 
 	if err != nil {
 		return model.User{}, err
 	}
+	var ch *model.Channel
+	if value, err := a.o.Kinds.FromForm("email", url.Values{"value": {address}, "up": {"on"}, "down": {"on"}}); err == nil {
+		code, err := uuid.NewRandomFromReader(a.o.Rand)
+		if err != nil {
+			return model.User{}, fmt.Errorf("generate the integration's UUID: %w", err)
+		}
+		ch = &model.Channel{Code: code.String(), Kind: "email", Value: value, EmailVerified: true, Created: a.o.Clock()}
+	}
 	u := model.User{Email: address, Password: pw, CheckLimit: DefaultCheckLimit, PingLogLimit: a.o.PingLogLimit, Created: a.o.Clock()}
-	if err := a.o.Store.CreateAccount(ctx, &u, &np.Project); err != nil {
+	if err := a.o.Store.CreateSignedUpAccount(ctx, &u, &np.Project, ch); err != nil {
 		return model.User{}, err
 	}
 	return u, nil

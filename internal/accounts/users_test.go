@@ -59,6 +59,10 @@ func TestSignUp(t *testing.T) {
 		if err != nil || len(projects) != 1 || projects[0].Name != accounts.FirstProjectName || projects[0].APIKey == "" || projects[0].PingKey == "" {
 			t.Fatalf("projects %+v, %v", projects, err)
 		}
+		chs, err := w.st.ListChannels(ctx, projects[0].ID)
+		if err != nil || len(chs) != 1 || chs[0].Kind != "email" || !chs[0].EmailVerified || chs[0].Value != `{"down":true,"up":true,"value":"new.user@example.org"}` {
+			t.Errorf("the new project's integrations: %+v, %v", chs, err)
+		}
 		to, subject, link := mailLink(t, <-w.smtp.Received())
 		if to != "new.user@example.org" || subject != "Log in to Overdue" || link[2] != strconv.FormatInt(u.ID, 10) {
 			t.Errorf("mail to %s %q, link %q", to, subject, link[0])
@@ -83,13 +87,29 @@ func TestSignUp(t *testing.T) {
 			t.Errorf("second mail to %s, %q", to, link[0])
 		}
 
+		// An address too long for an email integration: the account
+		// without one.
+		long := strings.Repeat("l", 120) + "@example.org"
+		if created, err := w.acc.SignUp(ctx, long); err != nil || !created {
+			t.Fatalf("SignUp(long) = %v, %v", created, err)
+		}
+		<-w.smtp.Received()
+		lu, _ := w.st.UserByEmail(ctx, long)
+		lps, _ := w.st.ListProjectsOwnedBy(ctx, lu.ID)
+		if len(lps) != 1 {
+			t.Fatalf("long address: %d projects", len(lps))
+		}
+		if chs, _ := w.st.ListChannels(ctx, lps[0].ID); len(chs) != 0 {
+			t.Errorf("long address: %d integrations", len(chs))
+		}
+
 		for _, bad := range []string{"", "no-at", "a b@example.org", strings.Repeat("x", 250) + "@example.org", "a\x00@example.org"} {
 			if _, err := w.acc.SignUp(ctx, bad); !errors.Is(err, accounts.ErrInvalidEmail) {
 				t.Errorf("SignUp(%.20q) = %v", bad, err)
 			}
 		}
-		if n := len(w.smtp.Mails()); n != 2 {
-			t.Errorf("%d mails, want 2", n)
+		if n := len(w.smtp.Mails()); n != 3 {
+			t.Errorf("%d mails, want 3", n)
 		}
 	})
 }

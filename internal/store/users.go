@@ -76,3 +76,32 @@ func (s *Store) DeleteUser(ctx context.Context, userID int64) error {
 		return mustAffect(res, fmt.Sprintf("delete user %d", userID))
 	})
 }
+
+// CreateSignedUpAccount writes a signed-up user, their first project and,
+// when ch is not nil, that project's first integration (upstream gives a
+// new account a verified email integration to its own address), in one
+// transaction: a failure leaves none of them. Errors are CreateUser's,
+// CreateProject's and CreateChannel's.
+func (s *Store) CreateSignedUpAccount(ctx context.Context, u *model.User, p *model.Project, ch *model.Channel) error {
+	err := s.WithTx(ctx, func(tx *Tx) error {
+		if err := s.createUser(ctx, tx.tx, u); err != nil {
+			return err
+		}
+		p.OwnerID = u.ID
+		if err := s.createProject(ctx, tx.tx, p); err != nil {
+			return err
+		}
+		if ch == nil {
+			return nil
+		}
+		ch.ProjectID = p.ID
+		return s.createChannel(ctx, tx.tx, ch)
+	})
+	if err != nil {
+		u.ID, p.ID = 0, 0
+		if ch != nil {
+			ch.ID = 0
+		}
+	}
+	return err
+}

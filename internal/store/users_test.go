@@ -137,3 +137,47 @@ func TestDeleteUser(t *testing.T) {
 		}
 	})
 }
+
+func TestCreateSignedUpAccount(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+		taken := mkUser(t, st, "taken@example.org")
+		tp := mkProject(t, st, taken, "aaaaaaaa-0000-4000-8000-00000000000a")
+		ch0 := model.Channel{Code: "cccccccc-0000-4000-8000-00000000000c", ProjectID: tp.ID, Kind: "email", Value: "x", Created: now}
+		if err := st.CreateChannel(ctx, &ch0); err != nil {
+			t.Fatal(err)
+		}
+		// A channel that cannot be written (its code is taken): no user,
+		// no project either.
+		u := model.User{Email: "new@example.org", Created: now}
+		p := model.Project{Code: "bbbbbbbb-0000-4000-8000-00000000000b", Name: "My Project", Created: now}
+		ch := model.Channel{Code: ch0.Code, Kind: "email", Value: "new@example.org", EmailVerified: true, Created: now}
+		if err := st.CreateSignedUpAccount(ctx, &u, &p, &ch); !errors.Is(err, store.ErrDuplicate) {
+			t.Fatalf("duplicate channel code: %v", err)
+		}
+		if _, err := st.UserByEmail(ctx, "new@example.org"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("user left behind: %v", err)
+		}
+		if _, err := st.ProjectByCode(ctx, p.Code); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("project left behind: %v", err)
+		}
+		if u.ID != 0 || p.ID != 0 || ch.ID != 0 {
+			t.Errorf("ids kept after a rollback: %d %d %d", u.ID, p.ID, ch.ID)
+		}
+		ch.Code = "dddddddd-0000-4000-8000-00000000000d"
+		if err := st.CreateSignedUpAccount(ctx, &u, &p, &ch); err != nil {
+			t.Fatal(err)
+		}
+		chs, err := st.ListChannels(ctx, p.ID)
+		if err != nil || len(chs) != 1 || !chs[0].EmailVerified || p.OwnerID != u.ID {
+			t.Errorf("channels %+v, %v; owner %d", chs, err, p.OwnerID)
+		}
+		// Without a channel.
+		u2 := model.User{Email: "other@example.org", Created: now}
+		p2 := model.Project{Code: "eeeeeeee-0000-4000-8000-00000000000e", Created: now}
+		if err := st.CreateSignedUpAccount(ctx, &u2, &p2, nil); err != nil || p2.OwnerID != u2.ID {
+			t.Errorf("without a channel: %v", err)
+		}
+	})
+}
