@@ -203,7 +203,7 @@ func TestLoginLinkAnswersTheSame(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			a := newAcctEnv(t, engine, true)
-			alice := a.user("alice@example.org", "correct horse")
+			a.user("alice@example.org", "correct horse")
 			c := a.client()
 			var answers []string
 			for _, id := range []string{"nobody@example.org", "ALICE@example.org"} {
@@ -228,7 +228,6 @@ func TestLoginLinkAnswersTheSame(t *testing.T) {
 			if loc := resp.Header.Get("Location"); loc != "/hc/projects/x/checks/" {
 				t.Errorf("after the link: %d %q", resp.StatusCode, loc)
 			}
-			_ = alice
 		})
 	}
 }
