@@ -57,7 +57,18 @@ type User struct {
 	NagPeriod time.Duration
 	// NextNagDate is when the next reminder is due; nil when none is.
 	NextNagDate *time.Time
+	// Theme is the pages' colour scheme: ThemeLight, ThemeDark or
+	// ThemeSystem (follow the browser).
+	Theme string
 }
+
+// The themes a user may pick (upstream's Profile.theme stores "" for
+// light).
+const (
+	ThemeLight  = "light"
+	ThemeDark   = "dark"
+	ThemeSystem = "system"
+)
 
 // Project groups checks, channels and API keys. Keys are stored as given by
 // upstream's importer; new API keys are stored as SHA-256 hashes (APIKeyHash).

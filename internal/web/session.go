@@ -65,6 +65,8 @@ func (w *Web) clearCookie(rw http.ResponseWriter) {
 
 type loginData struct {
 	Email, Next, Error string
+	// The email-link form (account.go): shown when email can be sent.
+	Link loginLinkData
 }
 
 func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request) {
@@ -72,7 +74,7 @@ func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, w.base+"/", http.StatusFound)
 		return
 	}
-	w.render(rw, r, http.StatusOK, "login.html", "Log in", loginData{Next: safeNext(r.URL.Query().Get("next"))})
+	w.renderLogin(rw, r, http.StatusOK, loginData{Next: safeNext(r.URL.Query().Get("next"))})
 }
 
 // login checks the password. Every refusal has the same words, whether the
@@ -82,7 +84,13 @@ func (w *Web) loginForm(rw http.ResponseWriter, r *http.Request) {
 func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(rw, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		w.render(rw, r, http.StatusBadRequest, "login.html", "Log in", loginData{Error: "The form could not be read."})
+		w.renderLogin(rw, r, http.StatusBadRequest, loginData{Error: "The form could not be read."})
+		return
+	}
+	// Upstream's split: action=login is the password form, any other
+	// post with an identity asks for a login link by email.
+	if r.PostForm.Get("action") != "login" && r.PostForm.Has("identity") {
+		w.loginLink(rw, r)
 		return
 	}
 	email := strings.TrimSpace(r.PostForm.Get("email"))
@@ -90,14 +98,14 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 	data := loginData{Email: email, Next: safeNext(r.PostForm.Get("next"))}
 	if email == "" || password == "" || len(email) > maxEmail || len(password) > maxPass {
 		data.Error = "Enter your email address and password."
-		w.render(rw, r, http.StatusBadRequest, "login.html", "Log in", data)
+		w.renderLogin(rw, r, http.StatusBadRequest, data)
 		return
 	}
 	okAddr, _ := w.byAddr.Allow(clientIP(r))
 	okEmail, _ := w.byEmail.Allow(strings.ToLower(email))
 	if !okAddr || !okEmail {
 		data.Error = "Too many attempts. Please try again later."
-		w.render(rw, r, http.StatusTooManyRequests, "login.html", "Log in", data)
+		w.renderLogin(rw, r, http.StatusTooManyRequests, data)
 		return
 	}
 	u, err := w.d.Store.UserByEmail(r.Context(), email)
@@ -112,17 +120,14 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 	}
 	if !auth.CheckPassword(hash, password) || err != nil {
 		data.Error = "Incorrect email or password."
-		w.render(rw, r, http.StatusForbidden, "login.html", "Log in", data)
+		w.renderLogin(rw, r, http.StatusForbidden, data)
 		return
 	}
 	w.rehash(r.Context(), u, password)
-	token := auth.NewToken(32)
-	now := w.d.Now()
-	if err := w.d.Store.CreateSession(r.Context(), auth.HashAPIKey(token), u.ID, now, now.Add(sessionAge)); err != nil {
+	if err := w.startSession(rw, r, u.ID); err != nil {
 		w.unavailable(rw, r, "create session", err)
 		return
 	}
-	w.setCookie(rw, token, now.Add(sessionAge))
 	next := data.Next
 	if next == "" {
 		next = "/"

@@ -61,6 +61,9 @@ type Deps struct {
 	Tester *alerts.Tester
 	Now    func() time.Time
 	Log    *slog.Logger
+
+	// RegistrationOpen is REGISTRATION_OPEN: whether anyone may sign up.
+	RegistrationOpen bool
 }
 
 // Web serves the pages.
@@ -76,6 +79,9 @@ type Web struct {
 	mux     *http.ServeMux
 	byAddr  *ratelimit.Limiter
 	byEmail *ratelimit.Limiter
+	// linkByEmail counts the emails sent to an address (login links,
+	// sign-ups, email changes), by NormalizeEmail.
+	linkByEmail *ratelimit.Limiter
 	// dummyHash is checked against when an email has no account, so that
 	// a refusal takes as long either way.
 	dummyHash string
@@ -126,6 +132,8 @@ func New(d Deps) (*Web, error) {
 		// per email.
 		byAddr:  ratelimit.Every(20, time.Hour, d.Now),
 		byEmail: ratelimit.Every(20, time.Hour, d.Now),
+		// Upstream's em- bucket: 10 emailed links per hour per address.
+		linkByEmail: ratelimit.Every(10, time.Hour, d.Now),
 	}
 	if w.dummyHash, err = auth.HashPassword(auth.NewToken(16)); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
