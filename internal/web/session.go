@@ -49,7 +49,10 @@ func (w *Web) session(next http.Handler) http.Handler {
 				w.setCookie(rw, c.Value, now.Add(sessionAge))
 			}
 		}
-		next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), ctxUser{}, &u)))
+		ctx := context.WithValue(r.Context(), ctxUser{}, &u)
+		// twofa: the session's token hash, for sudo mode (security.go).
+		ctx = context.WithValue(ctx, ctxSession{}, hash)
+		next.ServeHTTP(rw, r.WithContext(ctx))
 	})
 }
 
@@ -116,6 +119,15 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.rehash(r.Context(), u, password)
+	// twofa: a user with a second factor gets a pending log-in, not a
+	// session, and goes on to /accounts/login/two_factor/ (twofactor.go).
+	w.afterFirstFactor(rw, r, u, data.Next)
+}
+
+// startSession logs u in: a new session (a new token, so that a token
+// planted before the log-in is worthless), its cookie, and the redirect to
+// next (a path already checked by safeNext) or the projects page.
+func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, u model.User, next string) {
 	token := auth.NewToken(32)
 	now := w.d.Now()
 	if err := w.d.Store.CreateSession(r.Context(), auth.HashAPIKey(token), u.ID, now, now.Add(sessionAge)); err != nil {
@@ -123,7 +135,6 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.setCookie(rw, token, now.Add(sessionAge))
-	next := data.Next
 	if next == "" {
 		next = "/"
 	}
