@@ -285,7 +285,9 @@ func (w *Web) removeTOTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "There is no authenticator app to remove.", http.StatusBadRequest)
 		return
 	}
-	if r.Method == http.MethodPost {
+	// As upstream, only a post of the confirmation form's button removes.
+	r.Body = http.MaxBytesReader(rw, r.Body, 4<<10)
+	if r.Method == http.MethodPost && r.PostFormValue("disable_totp") != "" {
 		if _, err := w.d.Store.DeleteTOTP(r.Context(), u.ID); err != nil {
 			w.unavailable(rw, r, "remove TOTP", err)
 			return

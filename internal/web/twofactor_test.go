@@ -194,6 +194,9 @@ func TestTOTPEnrolLogInRemove(t *testing.T) {
 			if resp, body = get(t, c, e.base+"/accounts/two_factor/totp/remove/"); resp.StatusCode != 200 || !strings.Contains(body, "last second factor") {
 				t.Errorf("remove page: %d\n%s", resp.StatusCode, body)
 			}
+			if resp, _ = post(t, c, e.base+"/accounts/two_factor/totp/remove/", nil); resp.StatusCode != 200 {
+				t.Errorf("remove without the confirmation field: %d, want the confirmation page", resp.StatusCode)
+			}
 			if resp, _ = post(t, c, e.base+"/accounts/two_factor/totp/remove/", url.Values{"disable_totp": {"1"}}); resp.StatusCode != http.StatusSeeOther {
 				t.Errorf("remove: %d", resp.StatusCode)
 			}

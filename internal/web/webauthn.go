@@ -321,7 +321,8 @@ func (w *Web) removeCredential(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "There is no such security key.", http.StatusBadRequest)
 		return
 	}
-	if r.Method == http.MethodPost {
+	r.Body = http.MaxBytesReader(rw, r.Body, 4<<10)
+	if r.Method == http.MethodPost && r.PostFormValue("remove_credential") != "" {
 		if err := w.d.Store.DeleteWebAuthnCredential(r.Context(), u.ID, code); err != nil && !errors.Is(err, store.ErrNotFound) {
 			w.unavailable(rw, r, "remove security key", err)
 			return

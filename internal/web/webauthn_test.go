@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -71,7 +70,7 @@ func parseOptions(t testing.TB, body string) waOptions {
 		t.Fatalf("no WebAuthn options in the page:\n%s", body)
 	}
 	var o waOptions
-	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &o); err != nil || o.PublicKey.Challenge == "" {
+	if err := json.Unmarshal([]byte(m[1]), &o); err != nil || o.PublicKey.Challenge == "" {
 		t.Fatalf("WebAuthn options %q: %v", m[1], err)
 	}
 	return o
@@ -290,6 +289,9 @@ func TestWebAuthnRegisterLogInRemove(t *testing.T) {
 			}
 			if resp, body = get(t, c, e.base+"/accounts/two_factor/"+m[1]+"/remove/"); resp.StatusCode != 200 || !strings.Contains(body, "last second factor") {
 				t.Errorf("remove page: %d", resp.StatusCode)
+			}
+			if resp, _ = post(t, c, e.base+"/accounts/two_factor/"+m[1]+"/remove/", nil); resp.StatusCode != 200 {
+				t.Errorf("remove without the confirmation field: %d, want the confirmation page", resp.StatusCode)
 			}
 			if resp, _ = post(t, c, e.base+"/accounts/two_factor/"+m[1]+"/remove/", url.Values{"remove_credential": {"1"}}); resp.StatusCode != http.StatusSeeOther {
 				t.Errorf("remove: %d", resp.StatusCode)
