@@ -28,8 +28,8 @@ const (
 	enrolAge = 30 * time.Minute
 	// factorsPage lists the user's second factors; add and remove pages
 	// return to it (upstream returns to the profile page).
-	factorsPage = "/accounts/two_factor/"
-	sudoPage    = "/accounts/sudo/"
+	factorsPage   = "/accounts/two_factor/"
+	sudoPage      = "/accounts/sudo/"
 	pendingCookie = "overdue_2fa"
 )
 
