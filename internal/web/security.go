@@ -110,12 +110,11 @@ func (w *Web) requireSudo(rw http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	hash := sessionHash(r)
-	if hash == "" {
-		// No session: the user came in by REMOTE_USER_HEADER on this very
-		// request, which the proxy has just authenticated.
-		return true
+	var at *time.Time
+	var err error
+	if hash != "" { // every logged-in request has one; without, fail closed
+		at, err = w.d.Store.SessionAuthTime(r.Context(), hash)
 	}
-	at, err := w.d.Store.SessionAuthTime(r.Context(), hash)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		w.unavailable(rw, r, "read session", err)
 		return false
