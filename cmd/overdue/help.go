@@ -43,6 +43,7 @@ func commandTable() []command {
 		"PING_BODY_LIMIT bytes of a ping body kept (default 10000)",
 		"ALLOWED_HOSTS   Host headers answered (default: SITE_ROOT's host and loopback)",
 		"WEBHOOKS_ENABLED, INTEGRATIONS_ALLOW_PRIVATE_IPS, PROMETHEUS_ENABLED, DEBUG",
+		"REMOTE_USER_HEADER  log in the user this proxy-set header names (default: off)",
 	}
 	dbEnv := []string{"DB, DB_NAME, DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_SSLMODE   the database (see serve --help)"}
 	return []command{
@@ -69,6 +70,10 @@ func commandTable() []command {
 			about: "Sets a user's reminders (upstream's nag period): while any of their checks is\n" +
 				"down, an email lists them every hour or every day.",
 			env: dbEnv, run: cmdReminders},
+		{name: "removefactors", summary: "remove a user's second factors (TOTP and security keys)",
+			about: "Recovery for a user who lost their authenticator app or security keys: removes\n" +
+				"every second factor, so that the password or a login link alone logs them in.",
+			env: dbEnv, run: cmdRemoveFactors},
 		{name: "integration", summary: "manage a project's integrations (subcommand: add)"},
 		{name: "integration add", summary: "add an email or webhook integration to every check of a project",
 			about: "Adds an integration to a project and links it to every check there. A new email\n" +

@@ -175,25 +175,28 @@ func TestSecurityLoginNextIsNeverAnotherSite(t *testing.T) {
 	t.Parallel()
 	s := newSecApp(t, "sqlite", nil)
 	own := "/projects/" + s.a.Code + "/checks/?tag=a"
+	// Without a usable next, alice (one project) lands on its checks, as
+	// upstream: never on another site.
+	home := "/projects/" + s.a.Code + "/checks/"
 	cases := []struct{ next, want string }{
 		{own, own},
 		{"/", "/"},
-		{"", "/"},
-		{"//evil.example/", "/"},
-		{"///evil.example", "/"},
-		{"/\\evil.example", "/"},
-		{"\\\\evil.example", "/"},
-		{"/\\/evil.example", "/"},
-		{"https://evil.example/", "/"},
-		{"http:evil.example", "/"},
-		{"javascript:alert(1)", "/"},
-		{"evil.example", "/"},
-		{" //evil.example", "/"},
-		{"/\t/evil.example", "/"},
-		{"/\r\nLocation: https://evil.example", "/"},
-		{"//@evil.example", "/"},
+		{"", home},
+		{"//evil.example/", home},
+		{"///evil.example", home},
+		{"/\\evil.example", home},
+		{"\\\\evil.example", home},
+		{"/\\/evil.example", home},
+		{"https://evil.example/", home},
+		{"http:evil.example", home},
+		{"javascript:alert(1)", home},
+		{"evil.example", home},
+		{" //evil.example", home},
+		{"/\t/evil.example", home},
+		{"/\r\nLocation: https://evil.example", home},
+		{"//@evil.example", home},
 		{"/%2F%2Fevil.example", "/%2F%2Fevil.example"}, // a path here: browsers do not decode it
-		{"/" + strings.Repeat("a", 2000), "/"},
+		{"/" + strings.Repeat("a", 2000), home},
 	}
 	for i, tc := range cases {
 		from := "127.0.0." + strconv.Itoa(10+i) // one attempt per address and below the email's 20

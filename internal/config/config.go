@@ -84,6 +84,11 @@ type Config struct {
 	// no limit, as in upstream's open-source code. The hosted
 	// healthchecks.io allows 100.
 	APIRateLimit int
+	// RemoteUserHeader is upstream's REMOTE_USER_HEADER: when set, the UI
+	// logs in the user whose email this header (set by a trusted reverse
+	// proxy) names. Django's META form ("HTTP_X_AUTHENTICATED_USER") or a
+	// header name; "" (the default) turns it off.
+	RemoteUserHeader string
 }
 
 // Env looks up one variable; os.LookupEnv in production, a map in tests.
@@ -281,6 +286,16 @@ func variables() []variable {
 			}
 		}),
 		integer("API_RATE_LIMIT", 0, 0, 1_000_000, nil, func(c *Config) *int { return &c.APIRateLimit }),
+		with(str("REMOTE_USER_HEADER", "", func(c *Config) *string { return &c.RemoteUserHeader }), func(v *variable) {
+			v.check = func(c *Config) error {
+				h := strings.TrimSpace(c.RemoteUserHeader)
+				c.RemoteUserHeader = h
+				if h != "" && !validHeaderName(h) {
+					return fmt.Errorf("REMOTE_USER_HEADER must be a header name such as HTTP_X_AUTHENTICATED_USER or X-Authenticated-User, not %q", h)
+				}
+				return nil
+			}
+		}),
 	}
 }
 
@@ -473,4 +488,18 @@ func (c *Config) Redacted() []string {
 		out[i] = v.name + "=" + v.show(c)
 	}
 	return out
+}
+
+// validHeaderName: letters, digits, '-' and '_' (RFC 9110 allows more,
+// but no proxy sets those).
+func validHeaderName(s string) bool {
+	if len(s) > 100 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -9,9 +9,11 @@ import (
 )
 
 // CreateSession stores a web session under the hash of its cookie token.
+// A session starts at a log-in, so its user authenticated at created
+// (last_auth, for sudo mode).
 func (s *Store) CreateSession(ctx context.Context, tokenHash string, userID int64, created, expires time.Time) error {
-	_, err := s.w.ExecContext(ctx, s.d.rebind("INSERT INTO sessions (token_hash, user_id, created, expires) VALUES (?, ?, ?, ?)"),
-		tokenHash, userID, s.ts(created.UTC().Truncate(time.Microsecond)), s.ts(expires.UTC().Truncate(time.Microsecond)))
+	_, err := s.w.ExecContext(ctx, s.d.rebind("INSERT INTO sessions (token_hash, user_id, created, expires, last_auth) VALUES (?, ?, ?, ?, ?)"),
+		tokenHash, userID, s.ts(created.UTC().Truncate(time.Microsecond)), s.ts(expires.UTC().Truncate(time.Microsecond)), s.ts(created))
 	if err != nil {
 		return fmt.Errorf("create session for user %d: %w", userID, err)
 	}

@@ -80,15 +80,6 @@ func (w *Web) startSession(rw http.ResponseWriter, r *http.Request, userID int64
 	return nil
 }
 
-// sessionHash is the stored hash of the request's session token, or "".
-func sessionHash(r *http.Request) string {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil || c.Value == "" || len(c.Value) > 64 {
-		return ""
-	}
-	return auth.HashAPIKey(c.Value)
-}
-
 // afterLogin sends a user who logged in by a link to next when it is a
 // path here; otherwise, as upstream, to their project's checks when they
 // have exactly one project, else to the projects list.
@@ -190,11 +181,8 @@ func (w *Web) checkToken(rw http.ResponseWriter, r *http.Request) {
 		w.unavailable(rw, r, "use login link", err)
 		return
 	}
-	if err := w.startSession(rw, r, u.ID); err != nil {
-		w.unavailable(rw, r, "create session", err)
-		return
-	}
-	w.afterLogin(rw, r, u.ID, r.URL.Query().Get("next"))
+	// A link is a first factor: a user with a second one goes on to it.
+	w.afterFirstFactor(rw, r, u, safeNext(r.URL.Query().Get("next")))
 }
 
 type signupData struct {

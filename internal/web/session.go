@@ -49,7 +49,10 @@ func (w *Web) session(next http.Handler) http.Handler {
 				w.setCookie(rw, c.Value, now.Add(sessionAge))
 			}
 		}
-		next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), ctxUser{}, &u)))
+		ctx := context.WithValue(r.Context(), ctxUser{}, &u)
+		// twofa: the session's token hash, for sudo mode (security.go).
+		ctx = context.WithValue(ctx, ctxSession{}, hash)
+		next.ServeHTTP(rw, r.WithContext(ctx))
 	})
 }
 
@@ -124,15 +127,19 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.rehash(r.Context(), u, password)
+	// twofa: a user with a second factor gets a pending log-in, not a
+	// session, and goes on to /accounts/login/two_factor/ (twofactor.go).
+	w.afterFirstFactor(rw, r, u, data.Next)
+}
+
+// logIn finishes a log-in: a new session (startSession) and the page the
+// user came for (afterLogin).
+func (w *Web) logIn(rw http.ResponseWriter, r *http.Request, u model.User, next string) {
 	if err := w.startSession(rw, r, u.ID); err != nil {
 		w.unavailable(rw, r, "create session", err)
 		return
 	}
-	next := data.Next
-	if next == "" {
-		next = "/"
-	}
-	http.Redirect(rw, r, w.base+next, http.StatusSeeOther)
+	w.afterLogin(rw, r, u.ID, next)
 }
 
 // rehash replaces a password hash imported from upstream (pbkdf2, argon2

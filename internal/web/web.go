@@ -59,8 +59,12 @@ type Deps struct {
 	// Tester sends the integrations page's test notifications; nil sends
 	// through no transports (every test fails with "not supported").
 	Tester *alerts.Tester
-	Now    func() time.Time
-	Log    *slog.Logger
+	// RemoteUserHeader is upstream's REMOTE_USER_HEADER ("" off): the
+	// header, set by a trusted reverse proxy, naming the logged-in user's
+	// email (remoteuser.go).
+	RemoteUserHeader string
+	Now              func() time.Time
+	Log              *slog.Logger
 
 	// RegistrationOpen is REGISTRATION_OPEN: whether anyone may sign up.
 	RegistrationOpen bool
@@ -85,6 +89,8 @@ type Web struct {
 	// dummyHash is checked against when an email has no account, so that
 	// a refusal takes as long either way.
 	dummyHash string
+	// sec is the state of second factors and sudo mode (security.go).
+	sec *security
 }
 
 // New parses the templates and builds the routes.
@@ -195,7 +201,7 @@ func (w *Web) Groups() []server.Group {
 	return []server.Group{
 		{Middleware: []func(http.Handler) http.Handler{gz.Handler}, Mounts: []server.Mount{{Pattern: "/static/", Handler: cacheStatic(files)}}},
 		{
-			Middleware: []func(http.Handler) http.Handler{csrf.Handler, pageHeaders, gz.Handler, w.session},
+			Middleware: []func(http.Handler) http.Handler{csrf.Handler, pageHeaders, gz.Handler, w.session, w.remoteUser},
 			Mounts:     []server.Mount{{Pattern: "/", Handler: w.mux}},
 		},
 	}

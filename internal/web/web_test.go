@@ -136,9 +136,10 @@ func TestLogInSeeProjectsLogOut(t *testing.T) {
 				t.Errorf("cross-site log-in: %d", resp.StatusCode)
 			}
 
-			// An open redirect through ?next is not followed.
+			// An open redirect through ?next is not followed: alice, with
+			// one project, lands on its checks, as upstream.
 			resp, _ = post(t, c, e.base+"/accounts/login/", url.Values{"email": {"ALICE@example.org"}, "password": {"correct horse"}, "next": {"//evil.example/"}})
-			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/hc/" {
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/hc/projects/"+mine.Code+"/checks/" {
 				t.Fatalf("log-in: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 			}
 			var cookie *http.Cookie
