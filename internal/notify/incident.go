@@ -1,0 +1,34 @@
+package notify
+
+import (
+	"strings"
+
+	"github.com/overdue/overdue/internal/model"
+)
+
+// This file holds the plain-text lines of the incident kinds (PagerDuty,
+// Opsgenie, Splunk On-Call, PagerTree, Spike.sh), which open an incident
+// on "down" and resolve it on "up", keyed by the check's UniqueKey.
+
+// Headline is "<name> is DOWN (<reason>)" or "<name> is UP": the check's
+// name (its UUID when it has none), the event, and why the check flipped
+// when that is known. It is plain text: a kind that renders markup
+// escapes it itself.
+func Headline(m *Message) string {
+	s := m.Check.NameThenCode() + " is " + strings.ToUpper(m.Status)
+	if r := ReasonLong(m.Flip.Reason); r != "" {
+		s += " (" + r + ")"
+	}
+	return s
+}
+
+// Summary is the Headline as a sentence and, for a "down" message, when
+// the last ping came: "Backup is DOWN (...).\n\nLast ping: Success, 10
+// minutes ago." (nothing more when the check was never pinged).
+func Summary(m *Message) string {
+	s := Headline(m) + "."
+	if m.Status == model.StatusDown && m.LastPing != nil {
+		s += "\n\nLast ping: " + LastPingText(m) + "."
+	}
+	return s
+}
