@@ -20,10 +20,12 @@ import (
 	"github.com/overdue/overdue/internal/notify/mattermost"
 	"github.com/overdue/overdue/internal/notify/msteamsw"
 	"github.com/overdue/overdue/internal/notify/ntfy"
+	"github.com/overdue/overdue/internal/notify/pagertree"
 	"github.com/overdue/overdue/internal/notify/po"
 	"github.com/overdue/overdue/internal/notify/rocketchat"
 	"github.com/overdue/overdue/internal/notify/shell"
 	"github.com/overdue/overdue/internal/notify/signal"
+	"github.com/overdue/overdue/internal/notify/spike"
 	"github.com/overdue/overdue/internal/notify/slack"
 	"github.com/overdue/overdue/internal/notify/telegram"
 	"github.com/overdue/overdue/internal/notify/victorops"
@@ -52,6 +54,8 @@ func All() []notify.Integration {
 		po.Integration(),
 		gotify.Integration(),
 		victorops.Integration(),
+		pagertree.Integration(),
+		spike.Integration(),
 	}, pending()...)
 }
 
