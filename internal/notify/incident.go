@@ -3,6 +3,7 @@ package notify
 import (
 	"strings"
 
+	"github.com/overdue/overdue/internal/humanize"
 	"github.com/overdue/overdue/internal/model"
 )
 
@@ -31,4 +32,36 @@ func Summary(m *Message) string {
 		s += "\n\nLast ping: " + LastPingText(m) + "."
 	}
 	return s
+}
+
+// Details are the facts about the check that PagerDuty and Opsgenie
+// attach to an incident as its "details", under upstream's keys and in
+// its order. Empty optional facts are left out.
+type Details struct {
+	Project     string `json:"Project"`
+	TotalPings  int64  `json:"Total pings"`
+	LastPing    string `json:"Last ping"`
+	Description string `json:"Description,omitempty"`
+	Tags        string `json:"Tags,omitempty"`
+	Period      string `json:"Period,omitempty"`
+	Schedule    string `json:"Schedule,omitempty"`
+	TimeZone    string `json:"Time zone,omitempty"`
+	FullDetails string `json:"Full details,omitempty"`
+}
+
+// IncidentDetails are m's details: the project, the pings, the
+// description and tags, and the period, or the schedule and time zone.
+func IncidentDetails(m *Message) Details {
+	c := &m.Check
+	d := Details{Project: m.ProjectName, LastPing: LastPingText(m), Description: c.Desc, Tags: strings.Join(c.TagsList(), ", ")}
+	if m.LastPing != nil {
+		d.TotalPings = m.LastPing.N
+	}
+	switch c.Kind {
+	case model.KindCron, model.KindOnCalendar:
+		d.Schedule, d.TimeZone = c.Schedule, c.TZ
+	default:
+		d.Period = humanize.Duration(c.Timeout)
+	}
+	return d
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/msteamsw"
 	"github.com/overdue/overdue/internal/notify/ntfy"
 	"github.com/overdue/overdue/internal/notify/pagertree"
+	"github.com/overdue/overdue/internal/notify/pd"
 	"github.com/overdue/overdue/internal/notify/po"
 	"github.com/overdue/overdue/internal/notify/rocketchat"
 	"github.com/overdue/overdue/internal/notify/shell"
@@ -53,6 +54,7 @@ func All() []notify.Integration {
 		ntfy.Integration(),
 		po.Integration(),
 		gotify.Integration(),
+		pd.Integration(),
 		victorops.Integration(),
 		pagertree.Integration(),
 		spike.Integration(),
