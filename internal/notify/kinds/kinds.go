@@ -20,6 +20,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/mattermost"
 	"github.com/overdue/overdue/internal/notify/msteamsw"
 	"github.com/overdue/overdue/internal/notify/ntfy"
+	"github.com/overdue/overdue/internal/notify/opsgenie"
 	"github.com/overdue/overdue/internal/notify/pagertree"
 	"github.com/overdue/overdue/internal/notify/pd"
 	"github.com/overdue/overdue/internal/notify/po"
@@ -55,6 +56,7 @@ func All() []notify.Integration {
 		po.Integration(),
 		gotify.Integration(),
 		pd.Integration(),
+		opsgenie.Integration(),
 		victorops.Integration(),
 		pagertree.Integration(),
 		spike.Integration(),
