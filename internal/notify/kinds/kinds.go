@@ -24,6 +24,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/pagertree"
 	"github.com/overdue/overdue/internal/notify/pd"
 	"github.com/overdue/overdue/internal/notify/po"
+	"github.com/overdue/overdue/internal/notify/pushbullet"
 	"github.com/overdue/overdue/internal/notify/rocketchat"
 	"github.com/overdue/overdue/internal/notify/shell"
 	"github.com/overdue/overdue/internal/notify/signal"
@@ -55,6 +56,7 @@ func All() []notify.Integration {
 		ntfy.Integration(),
 		po.Integration(),
 		gotify.Integration(),
+		pushbullet.Integration(),
 		pd.Integration(),
 		opsgenie.Integration(),
 		victorops.Integration(),
