@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/overdue/overdue/internal/humanize"
@@ -64,4 +65,21 @@ func IncidentDetails(m *Message) Details {
 		d.Period = humanize.Duration(c.Timeout)
 	}
 	return d
+}
+
+// RefuseWithMessage reads a refusal as upstream's Opsgenie and Zulip
+// transports do: "Received status code N", plus ` with a message: "..."`
+// when the answer is a JSON object whose key is a string. It is never
+// permanent.
+func RefuseWithMessage(key string) func(r *Response) error {
+	return func(r *Response) error {
+		msg := StatusText(r.StatusCode)
+		var doc map[string]any
+		if json.Unmarshal(r.Body, &doc) == nil {
+			if s, ok := doc[key].(string); ok {
+				msg += ` with a message: "` + s + `"`
+			}
+		}
+		return Fail(msg)
+	}
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/telegram"
 	"github.com/overdue/overdue/internal/notify/victorops"
 	"github.com/overdue/overdue/internal/notify/webhook"
+	"github.com/overdue/overdue/internal/notify/zulip"
 )
 
 // All returns the integrations of this build, one per kind: first those it
@@ -57,6 +58,7 @@ func All() []notify.Integration {
 		po.Integration(),
 		gotify.Integration(),
 		pushbullet.Integration(),
+		zulip.Integration(),
 		pd.Integration(),
 		opsgenie.Integration(),
 		victorops.Integration(),

@@ -180,7 +180,7 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	if c.Region == "eu" {
 		base = or(t.EU, EUAPI)
 	}
-	req := notify.JSONRequest{URL: base + "/v2/alerts", Header: map[string]string{"Authorization": "GenieKey " + c.Key}, Refuse: refuse}
+	req := notify.JSONRequest{URL: base + "/v2/alerts", Header: map[string]string{"Authorization": "GenieKey " + c.Key}, Refuse: notify.RefuseWithMessage("message")}
 	if m.Status == model.StatusUp {
 		req.URL += "/" + m.Check.UniqueKey() + "/close?identifierType=alias"
 		req.Body = Close{Alias: m.Check.UniqueKey(), Source: m.SiteName}
@@ -196,17 +196,4 @@ func or(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// refuse adds Opsgenie's "message" to the error, as upstream does. No
-// answer disables the channel.
-func refuse(r *notify.Response) error {
-	msg := notify.StatusText(r.StatusCode)
-	var doc struct {
-		Message *string `json:"message"`
-	}
-	if json.Unmarshal(r.Body, &doc) == nil && doc.Message != nil {
-		msg += ` with a message: "` + *doc.Message + `"`
-	}
-	return notify.Fail(msg)
 }
