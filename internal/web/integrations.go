@@ -138,6 +138,8 @@ type addChannelPage struct {
 	NameErr string
 	Fields  []formField
 	Error   string
+	// Connect is the provider's page of the kind's OAuth set-up, or "".
+	Connect string
 }
 
 // kindFor is the integration of k if it is enabled; an add page of a kind
@@ -180,7 +182,7 @@ func (w *Web) addChannelForm(rw http.ResponseWriter, r *http.Request, k notify.K
 }
 
 func (w *Web) renderAddChannel(rw http.ResponseWriter, r *http.Request, status int, p model.Project, in notify.Integration, form url.Values, err error) {
-	d := addChannelPage{Project: p, Kind: in.Kind, KindNm: in.Name, Name: form.Get("name")}
+	d := addChannelPage{Project: p, Kind: in.Kind, KindNm: in.Name, Name: form.Get("name"), Connect: w.connectURL(r, in, p.Code)}
 	var fe *notify.FieldError
 	errors.As(err, &fe)
 	label := func(name string) string {

@@ -5,7 +5,9 @@ package pushbullet
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -13,8 +15,12 @@ import (
 	"github.com/overdue/overdue/internal/notify"
 )
 
-// PushesURL is Pushbullet's push endpoint.
-const PushesURL = "https://api.pushbullet.com/v2/pushes"
+// Pushbullet's endpoints.
+const (
+	PushesURL    = "https://api.pushbullet.com/v2/pushes"
+	AuthorizeURL = "https://www.pushbullet.com/authorize"
+	TokenURL     = "https://api.pushbullet.com/oauth2/token"
+)
 
 // maxToken bounds an access token (Pushbullet's are 34 characters).
 const maxToken = 100
@@ -22,23 +28,25 @@ const maxToken = 100
 const errToken = "must be 1 to 100 letters, digits, \".\", \"-\" and \"_\""
 
 // Integration is the Pushbullet kind for the registry. Its stored value
-// is an access token, upstream's: there the token comes from an OAuth
-// round-trip with the operator's Pushbullet app (PUSHBULLET_CLIENT_ID),
-// which is not part of Overdue yet; the form takes a token made at
-// Settings → Access Tokens instead, so Pushbullet needs no app here and
-// is always enabled (upstream sends without checking a setting as well).
+// is an access token, upstream's. Upstream gets it only through an OAuth
+// round-trip with the operator's Pushbullet app (PUSHBULLET_CLIENT_ID and
+// _SECRET); here the form also takes a token made at Settings → Access
+// Tokens, so Pushbullet needs no app and is always enabled (upstream sends
+// without checking a setting as well), and the add page offers "Connect
+// Pushbullet" once the app is configured.
 func Integration() notify.Integration {
 	return notify.Integration{
 		Kind: "pushbullet",
 		Name: "Pushbullet",
 		Settings: []notify.Setting{
-			{Name: "PUSHBULLET_CLIENT_ID", Help: "the Pushbullet app's client ID, for the OAuth set-up (not implemented yet; pasted access tokens work without it)"},
+			{Name: "PUSHBULLET_CLIENT_ID", Help: "the Pushbullet app's client ID: the add page offers \"Connect Pushbullet\" (pasted access tokens work without it)"},
 			{Name: "PUSHBULLET_CLIENT_SECRET", Secret: true, Help: "the Pushbullet app's client secret"},
 		},
 		Fields: []notify.Field{{Name: "value", Label: "Access token", Type: notify.FieldPassword, Required: true, MaxLen: maxToken,
 			Help: "an access token from Pushbullet's Settings → Account → Create Access Token"}},
 		FromForm: fromForm,
 		Validate: checkToken,
+		OAuth:    OAuth(TokenURL),
 		Events:   notify.BothEvents,
 		New: func(d notify.Deps) (notify.Transport, error) {
 			if d.Client == nil {
@@ -110,3 +118,38 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	_, err := t.Client.SendJSON(ctx, notify.JSONRequest{URL: u, Header: map[string]string{"Access-Token": m.Channel.Value}, Body: Render(m)})
 	return err
 }
+
+// OAuth is Pushbullet's OAuth 2 code flow, as upstream runs it, with the
+// code traded at tokenURL (TokenURL; tests point it elsewhere).
+func OAuth(tokenURL string) *notify.OAuth {
+	return &notify.OAuth{
+		Callback: "/integrations/add_pushbullet/",
+		Authorize: func(env notify.Env, redirect, state string) string {
+			id := env("PUSHBULLET_CLIENT_ID")
+			if id == "" {
+				return ""
+			}
+			return AuthorizeURL + "?" + url.Values{"client_id": {id}, "redirect_uri": {redirect}, "response_type": {"code"}, "state": {state}}.Encode()
+		},
+		Exchange: func(ctx context.Context, c *notify.Client, env notify.Env, code, _ string) (url.Values, error) {
+			resp, err := c.SendForm(ctx, notify.FormRequest{URL: tokenURL, Attempts: 1, Form: url.Values{
+				"client_id": {env("PUSHBULLET_CLIENT_ID")}, "client_secret": {env("PUSHBULLET_CLIENT_SECRET")},
+				"code": {code}, "grant_type": {"authorization_code"},
+			}})
+			if err != nil {
+				return nil, fmt.Errorf("pushbullet token exchange: %s: %w", notify.ErrorText(err), errUnexpected)
+			}
+			var doc struct {
+				AccessToken *string `json:"access_token"`
+			}
+			if json.Unmarshal(resp.Body, &doc) != nil || doc.AccessToken == nil || checkToken(*doc.AccessToken) != nil {
+				return nil, fmt.Errorf("pushbullet token exchange: status %d, no access token in the answer: %w", resp.StatusCode, errUnexpected)
+			}
+			return url.Values{"value": {*doc.AccessToken}}, nil
+		},
+	}
+}
+
+// errUnexpected is upstream's words for an exchange that gave no token:
+// the text the user sees (notify.ErrorText), while the log gets the cause.
+var errUnexpected = &notify.Error{Msg: "Received an unexpected response from Pushbullet. Integration not added."}
