@@ -16,8 +16,17 @@ type OAuth struct {
 	// for state and the absolute callback URL; "" when the operator has not
 	// registered the app (env has no client id), and no button is shown.
 	Authorize func(env Env, redirect, state string) string
-	// Exchange trades the code the provider sent back for the new
-	// channel's form, which the kind's FromForm then checks and stores as
-	// any submitted form; its error's ErrorText is shown to the user.
-	Exchange func(ctx context.Context, c *Client, env Env, code, redirect string) (url.Values, error)
+	// Exchange reads the provider's answer (the callback's query: a code
+	// to trade, or the set-up itself) into the new channels, each as the
+	// form the kind's FromForm then checks and stores like any submitted
+	// form; its error's ErrorText is shown to the user. A query with
+	// "error" (the user said no at the provider) never reaches it.
+	Exchange func(ctx context.Context, c *Client, env Env, query url.Values, redirect string) ([]OAuthChannel, error)
+}
+
+// OAuthChannel is one channel a round-trip sets up.
+type OAuthChannel struct {
+	// Name is the channel's name ("" for none), as the provider calls it.
+	Name string
+	Form url.Values
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/overdue/overdue/internal/accounts"
 	"github.com/overdue/overdue/internal/notify"
@@ -68,25 +69,43 @@ func (w *Web) oauthComplete(rw http.ResponseWriter, r *http.Request, k notify.Ki
 		return
 	}
 	integrations := w.base + "/projects/" + p.Code + "/integrations/"
-	if q.Get("error") != "" || q.Get("code") == "" {
+	if q.Get("error") != "" {
 		w.render(rw, r, http.StatusOK, "message.html", in.Name+" setup cancelled", in.Name+" setup was cancelled. Nothing was added.")
 		return
 	}
-	form, err := in.OAuth.Exchange(r.Context(), w.d.Client, in.EnvFrom(w.d.Getenv), q.Get("code"), w.oauthCallback(in))
+	chans, err := in.OAuth.Exchange(r.Context(), w.d.Client, in.EnvFrom(w.d.Getenv), q, w.oauthCallback(in))
+	if err == nil && len(chans) == 0 {
+		err = &notify.Error{Msg: "Received an unexpected response from " + in.Name + ". Integration not added."}
+	}
 	if err != nil {
 		w.d.Log.Warn("web: oauth exchange", "kind", k, "err", err)
 		w.render(rw, r, http.StatusBadGateway, "message.html", in.Name+" not added", notify.ErrorText(err))
 		return
 	}
-	_, err = w.d.Accounts.AddChannel(r.Context(), accounts.NewChannel{Project: p.Code, Kind: k, Form: form})
-	switch {
-	case err != nil && isInputError(err):
-		w.d.Log.Warn("web: oauth exchange gave a form the kind refuses", "kind", k, "err", err)
-		w.render(rw, r, http.StatusBadGateway, "message.html", in.Name+" not added", "Received an unexpected response from "+in.Name+". Integration not added.")
-		return
-	case err != nil:
-		w.unavailable(rw, r, "add channel", err)
-		return
+	// Each form is checked before any is added, so that a bad one adds none.
+	for _, ch := range chans {
+		if _, err := in.FromForm(ch.Form); err != nil {
+			w.d.Log.Warn("web: oauth exchange gave a form the kind refuses", "kind", k, "err", err)
+			w.render(rw, r, http.StatusBadGateway, "message.html", in.Name+" not added", "Received an unexpected response from "+in.Name+". Integration not added.")
+			return
+		}
+	}
+	for _, ch := range chans {
+		// The provider's name for it, made one line of at most 100
+		// characters (what a channel's name may be).
+		name := strings.TrimSpace(strings.Map(func(r rune) rune {
+			if r < ' ' || r == 0x7f {
+				return -1
+			}
+			return r
+		}, ch.Name))
+		if utf8.RuneCountInString(name) > 100 {
+			name = string([]rune(name)[:100])
+		}
+		if _, err := w.d.Accounts.AddChannel(r.Context(), accounts.NewChannel{Project: p.Code, Kind: k, Name: name, Form: ch.Form}); err != nil {
+			w.unavailable(rw, r, "add channel", err)
+			return
+		}
 	}
 	http.Redirect(rw, r, integrations, http.StatusSeeOther)
 }

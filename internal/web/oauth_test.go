@@ -181,3 +181,54 @@ func TestPushbulletWithoutApp(t *testing.T) {
 		t.Errorf("%d %s", resp.StatusCode, body)
 	}
 }
+
+var pdInstallRe = regexp.MustCompile(`href="(https://app\.pagerduty\.com/install/integration\?[^"]+)"`)
+
+// PagerDuty's Simple Install Flow: one channel per service picked there,
+// named for it, stored as upstream's {"service_key", "account"}.
+func TestPagerDutySimpleInstall(t *testing.T) {
+	vars := map[string]string{"PD_APP_ID": "FOOBAR"}
+	e := newEnv(t, "sqlite", func(d *web.Deps) {
+		d.Getenv = func(name string) (string, bool) { v, ok := vars[name]; return v, ok }
+	})
+	ctx := context.Background()
+	alice := e.user("alice@example.org", "correct horse")
+	p := model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000025", OwnerID: alice.ID}
+	if err := e.st.CreateProject(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	owner := e.login("alice@example.org", "correct horse")
+	_, body := get(t, owner, e.base+"/projects/"+p.Code+"/add_pd/")
+	m := pdInstallRe.FindStringSubmatch(body)
+	if m == nil || !strings.Contains(body, "Connect PagerDuty") {
+		t.Fatalf("no install link:\n%s", body)
+	}
+	u, _ := url.Parse(html.UnescapeString(m[1]))
+	back, err := url.Parse(u.Query().Get("redirect_url"))
+	if err != nil || u.Query().Get("app_id") != "FOOBAR" || u.Query().Get("version") != "2" ||
+		back.Scheme+"://"+back.Host+back.Path != "http://example.org/hc/integrations/add_pagerduty/" {
+		t.Fatalf("install link %s", u)
+	}
+	state := back.Query().Get("state")
+	callback := e.base + "/integrations/add_pagerduty/?"
+	if resp, body := get(t, owner, callback+url.Values{"state": {state}, "config": {"surprise"}}.Encode()); resp.StatusCode != http.StatusBadGateway ||
+		!strings.Contains(body, "Received an unexpected response from PagerDuty") {
+		t.Errorf("bad config: %d", resp.StatusCode)
+	}
+	// A bad key among good ones adds none of them.
+	bad := `{"account": {"name": "Acme"}, "integration_keys": [{"integration_key": "abc", "name": "Ops"}, {"integration_key": "not a key", "name": "DB"}]}`
+	if resp, _ := get(t, owner, callback+url.Values{"state": {state}, "config": {bad}}.Encode()); resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("a bad key: %d", resp.StatusCode)
+	}
+	if chs, _ := e.st.ListChannels(ctx, p.ID); len(chs) != 0 {
+		t.Fatalf("refused installs wrote %v", chs)
+	}
+	cfg := `{"account": {"name": "Acme"}, "integration_keys": [{"integration_key": "abc", "name": "Ops\u0000 <b>"}, {"integration_key": "def", "name": "DB"}]}`
+	if resp, _ := get(t, owner, callback+url.Values{"state": {state}, "config": {cfg}}.Encode()); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("install: %d", resp.StatusCode)
+	}
+	chs, err := e.st.ListChannels(ctx, p.ID)
+	if err != nil || len(chs) != 2 || chs[0].Name != "Ops <b>" || chs[0].Value != `{"service_key":"abc","account":"Acme"}` || chs[1].Name != "DB" {
+		t.Errorf("channels %+v %v", chs, err)
+	}
+}

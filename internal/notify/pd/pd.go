@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
@@ -34,13 +35,14 @@ func Integration() notify.Integration {
 		Name: "PagerDuty",
 		Settings: []notify.Setting{
 			{Name: "PD_ENABLED", Default: "True", Help: "False hides PagerDuty and stops its sends"},
-			{Name: "PD_APP_ID", Help: "the PagerDuty app's ID, for the Simple Install Flow (not implemented yet; pasted integration keys work without it)"},
+			{Name: "PD_APP_ID", Help: "the PagerDuty app's ID: the add page offers PagerDuty's Simple Install Flow (pasted integration keys work without it)"},
 		},
 		Enabled: func(env notify.Env) bool { return env("PD_ENABLED") == "True" },
 		Fields: []notify.Field{{Name: "value", Label: "Integration key", Type: notify.FieldPassword, Required: true, MaxLen: maxKey,
 			Help: "the Integration Key of a PagerDuty service integration (Events API v1 or v2)"}},
 		FromForm: fromForm,
 		Validate: func(value string) error { _, err := Parse(value); return err },
+		OAuth:    simpleInstall,
 		Events:   notify.BothEvents,
 		New: func(d notify.Deps) (notify.Transport, error) {
 			if d.Client == nil {
@@ -86,7 +88,9 @@ func checkKey(field, k string) error {
 	return nil
 }
 
-// fromForm stores the key as typed, surrounding space stripped, as upstream.
+// fromForm stores the key as typed, surrounding space stripped, as
+// upstream. An "account" (not on the page: the Simple Install Flow's
+// PagerDuty account) makes it upstream's {"service_key", "account"}.
 func fromForm(form url.Values) (string, error) {
 	k := strings.TrimSpace(form.Get("value"))
 	if k == "" {
@@ -95,8 +99,67 @@ func fromForm(form url.Values) (string, error) {
 	if err := checkKey("value", k); err != nil {
 		return "", err
 	}
-	return k, nil
+	acct := form.Get("account")
+	if acct == "" {
+		return k, nil
+	}
+	if utf8.RuneCountInString(acct) > maxAccount || strings.ContainsFunc(acct, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return "", &notify.FieldError{Field: "account", Msg: "must be one line of at most 200 characters"}
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "&" stays as upstream's json.dumps writes it
+	if err := enc.Encode(Config{ServiceKey: k, Account: &acct}); err != nil {
+		return "", fmt.Errorf("encode pagerduty configuration: %w", err)
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
+
+// maxAccount bounds the account name a Simple Install Flow stores.
+const maxAccount = 200
+
+// simpleInstall is PagerDuty's Simple Install Flow, as upstream runs it
+// when PD_APP_ID is set: the user picks services at PagerDuty, which
+// sends back the integration keys of each; each becomes a channel named
+// for its service.
+var simpleInstall = &notify.OAuth{
+	Callback: "/integrations/add_pagerduty/",
+	Authorize: func(env notify.Env, redirect, state string) string {
+		id := env("PD_APP_ID")
+		if id == "" {
+			return ""
+		}
+		back := redirect + "?" + url.Values{"state": {state}}.Encode()
+		return InstallURL + "?" + url.Values{"app_id": {id}, "redirect_url": {back}, "version": {"2"}}.Encode()
+	},
+	Exchange: func(_ context.Context, _ *notify.Client, _ notify.Env, query url.Values, _ string) ([]notify.OAuthChannel, error) {
+		var doc struct {
+			IntegrationKeys []struct {
+				Name           *string `json:"name"`
+				IntegrationKey *string `json:"integration_key"`
+			} `json:"integration_keys"`
+			Account *struct {
+				Name *string `json:"name"`
+			} `json:"account"`
+		}
+		if err := json.Unmarshal([]byte(query.Get("config")), &doc); err != nil || doc.Account == nil || doc.Account.Name == nil {
+			return nil, errUnexpected
+		}
+		var out []notify.OAuthChannel
+		for _, item := range doc.IntegrationKeys {
+			if item.Name == nil || item.IntegrationKey == nil {
+				return nil, errUnexpected
+			}
+			out = append(out, notify.OAuthChannel{Name: *item.Name, Form: url.Values{"value": {*item.IntegrationKey}, "account": {*doc.Account.Name}}})
+		}
+		return out, nil
+	},
+}
+
+// InstallURL is the Simple Install Flow's start.
+const InstallURL = "https://app.pagerduty.com/install/integration"
+
+var errUnexpected = &notify.Error{Msg: "Received an unexpected response from PagerDuty. Integration not added."}
 
 // Event is an Events API v1 event.
 type Event struct {

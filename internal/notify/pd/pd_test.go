@@ -110,3 +110,40 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestFormWithAccount(t *testing.T) {
+	v, err := fromForm(url.Values{"value": {"456"}, "account": {"Acme & Co"}})
+	if err != nil || v != `{"service_key":"456","account":"Acme & Co"}` {
+		t.Errorf("%s %v", v, err)
+	}
+	if err := Integration().Validate(v); err != nil {
+		t.Error(err)
+	}
+	for _, acct := range []string{"a\nb", strings.Repeat("a", 201)} {
+		var fe *notify.FieldError
+		if _, err := fromForm(url.Values{"value": {"456"}, "account": {acct}}); !errors.As(err, &fe) || fe.Field != "account" {
+			t.Errorf("account %q: %v", acct, err)
+		}
+	}
+}
+
+func TestSimpleInstall(t *testing.T) {
+	env := func(v string) notify.Env { return func(string) string { return v } }
+	if u := simpleInstall.Authorize(env(""), "https://hc.example.org/integrations/add_pagerduty/", "s"); u != "" {
+		t.Errorf("without PD_APP_ID: %q", u)
+	}
+	u := simpleInstall.Authorize(env("FOOBAR"), "https://hc.example.org/integrations/add_pagerduty/", "p.s")
+	if u != "https://app.pagerduty.com/install/integration?app_id=FOOBAR&redirect_url=https%3A%2F%2Fhc.example.org%2Fintegrations%2Fadd_pagerduty%2F%3Fstate%3Dp.s&version=2" {
+		t.Errorf("install URL %s", u)
+	}
+	cfg := `{"account": {"name": "Acme", "subdomain": "acme"}, "integration_keys": [{"integration_key": "abc", "name": "Ops"}, {"integration_key": "def", "name": "DB"}]}`
+	chans, err := simpleInstall.Exchange(t.Context(), nil, env(""), url.Values{"config": {cfg}}, "")
+	if err != nil || len(chans) != 2 || chans[1].Name != "DB" || chans[1].Form.Get("value") != "def" || chans[1].Form.Get("account") != "Acme" {
+		t.Errorf("%+v %v", chans, err)
+	}
+	for _, bad := range []string{"", "surprise", "{}", `{"account": {"name": "A"}, "integration_keys": [{"name": "x"}]}`, `{"integration_keys": []}`} {
+		if _, err := simpleInstall.Exchange(t.Context(), nil, env(""), url.Values{"config": {bad}}, ""); notify.ErrorText(err) != "Received an unexpected response from PagerDuty. Integration not added." {
+			t.Errorf("config %q: %v", bad, err)
+		}
+	}
+}

@@ -131,7 +131,11 @@ func OAuth(tokenURL string) *notify.OAuth {
 			}
 			return AuthorizeURL + "?" + url.Values{"client_id": {id}, "redirect_uri": {redirect}, "response_type": {"code"}, "state": {state}}.Encode()
 		},
-		Exchange: func(ctx context.Context, c *notify.Client, env notify.Env, code, _ string) (url.Values, error) {
+		Exchange: func(ctx context.Context, c *notify.Client, env notify.Env, query url.Values, _ string) ([]notify.OAuthChannel, error) {
+			code := query.Get("code")
+			if code == "" {
+				return nil, errUnexpected
+			}
 			resp, err := c.SendForm(ctx, notify.FormRequest{URL: tokenURL, Attempts: 1, Form: url.Values{
 				"client_id": {env("PUSHBULLET_CLIENT_ID")}, "client_secret": {env("PUSHBULLET_CLIENT_SECRET")},
 				"code": {code}, "grant_type": {"authorization_code"},
@@ -145,7 +149,7 @@ func OAuth(tokenURL string) *notify.OAuth {
 			if json.Unmarshal(resp.Body, &doc) != nil || doc.AccessToken == nil || checkToken(*doc.AccessToken) != nil {
 				return nil, fmt.Errorf("pushbullet token exchange: status %d, no access token in the answer: %w", resp.StatusCode, errUnexpected)
 			}
-			return url.Values{"value": {*doc.AccessToken}}, nil
+			return []notify.OAuthChannel{{Form: url.Values{"value": {*doc.AccessToken}}}}, nil
 		},
 	}
 }
