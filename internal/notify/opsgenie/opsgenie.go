@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"net/url"
 	"strings"
 
@@ -149,7 +148,7 @@ func Render(m *notify.Message) Alert {
 	d := notify.IncidentDetails(m)
 	d.Description, d.Tags = "", "" // the alert's own fields
 	if d.Schedule != "" {
-		d.Schedule = "<code>" + html.EscapeString(d.Schedule) + "</code>"
+		d.Schedule = "<code>" + notify.EscapeHTML(d.Schedule) + "</code>"
 	}
 	d.FullDetails = m.CheckURL
 	tags := m.Check.TagsList()

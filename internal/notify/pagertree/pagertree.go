@@ -4,7 +4,6 @@
 package pagertree
 
 import (
-	"html"
 	"strings"
 
 	"github.com/overdue/overdue/internal/model"
@@ -46,7 +45,7 @@ func Render(m *notify.Message) Payload {
 		IncidentKey: m.Check.UniqueKey(),
 		EventType:   event,
 		Title:       notify.Headline(m),
-		Description: html.EscapeString(notify.Summary(m)),
+		Description: notify.EscapeHTML(notify.Summary(m)),
 		Client:      m.SiteName,
 		ClientURL:   m.SiteRoot,
 		Tags:        strings.Join(m.Check.TagsList(), " "),
