@@ -53,17 +53,17 @@ func All() []notify.Integration {
 		googlechat.Integration(),
 		telegram.Integration(),
 		matrix.Integration(),
-		shell.Integration(),
-		ntfy.Integration(),
-		po.Integration(),
-		gotify.Integration(),
-		pushbullet.Integration(),
-		zulip.Integration(),
 		pd.Integration(),
 		opsgenie.Integration(),
 		victorops.Integration(),
 		pagertree.Integration(),
 		spike.Integration(),
+		pushbullet.Integration(),
+		zulip.Integration(),
+		shell.Integration(),
+		ntfy.Integration(),
+		po.Integration(),
+		gotify.Integration(),
 	}, pending()...)
 }
 
