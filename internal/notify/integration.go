@@ -205,6 +205,9 @@ type Integration struct {
 	Validate func(value string) error
 	// Events reports which events a channel with this value wants.
 	Events func(value string) (up, down bool)
+	// OAuth, when set, also offers the set-up through the provider's
+	// OAuth round-trip on the add page.
+	OAuth *OAuth
 	// New builds the transport; nil when this build cannot send the kind.
 	New func(d Deps) (Transport, error)
 	// Example is a valid stored value, for documentation and for the

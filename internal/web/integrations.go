@@ -149,6 +149,8 @@ type addChannelPage struct {
 	// an empty secret field keeps the stored secret.
 	Action  string
 	Editing bool
+	// Connect is the provider's page of the kind's OAuth set-up, or "".
+	Connect string
 }
 
 // kindFor is the integration of k if it is enabled; an add page of a kind
@@ -199,6 +201,9 @@ func (w *Web) renderAddChannel(rw http.ResponseWriter, r *http.Request, status i
 // fields, the submitted or stored values, and err's messages.
 func (w *Web) renderChannelForm(rw http.ResponseWriter, r *http.Request, status int, d *addChannelPage, p model.Project, in notify.Integration, form url.Values, err error) {
 	d.Project, d.Kind, d.KindNm, d.Name = p, in.Kind, in.Name, form.Get("name")
+	if !d.Editing {
+		d.Connect = w.connectURL(r, in, p.Code)
+	}
 	var fe *notify.FieldError
 	errors.As(err, &fe)
 	label := func(name string) string {

@@ -59,6 +59,9 @@ type Deps struct {
 	// Tester sends the integrations page's test notifications; nil sends
 	// through no transports (every test fails with "not supported").
 	Tester *alerts.Tester
+	// Client is the SSRF-safe HTTP client of the kinds' OAuth code
+	// exchanges (oauth.go); nil builds one with the defaults.
+	Client *notify.Client
 	// RemoteUserHeader is upstream's REMOTE_USER_HEADER ("" off): the
 	// header, set by a trusted reverse proxy, naming the logged-in user's
 	// email (remoteuser.go).
@@ -116,6 +119,9 @@ func New(d Deps) (*Web, error) {
 	}
 	if d.Tester == nil {
 		d.Tester = &alerts.Tester{Store: d.Store, Transports: notify.Registry{}, Events: d.Kinds.Events, SiteRoot: d.SiteRoot, SiteName: d.SiteName, Now: d.Now}
+	}
+	if d.Client == nil {
+		d.Client = notify.NewClient(notify.ClientOptions{})
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
@@ -222,6 +228,9 @@ func (w *Web) routes() {
 		k := in.Kind
 		m.HandleFunc("GET /projects/{code}/add_"+string(k)+"/{$}", func(rw http.ResponseWriter, r *http.Request) { w.addChannelForm(rw, r, k) })
 		m.HandleFunc("POST /projects/{code}/add_"+string(k)+"/{$}", func(rw http.ResponseWriter, r *http.Request) { w.addChannel(rw, r, k) })
+		if in.OAuth != nil { // oauth.go: the provider's way back
+			m.HandleFunc("GET "+in.OAuth.Callback+"{$}", func(rw http.ResponseWriter, r *http.Request) { w.oauthComplete(rw, r, k) })
+		}
 	}
 	m.HandleFunc("POST /integrations/{code}/remove/{$}", w.removeChannel)
 	m.HandleFunc("POST /integrations/{code}/name/{$}", w.renameChannel)

@@ -29,10 +29,10 @@ func Integration() notify.Integration {
 		// Upstream shows the card only with DISCORD_CLIENT_ID, because it
 		// only has the OAuth flow, but sends regardless; the pasted-URL form
 		// needs no app, so Discord is always enabled here.
-		Fields:   slack.URLFields("Webhook URL", "https://discord.com/api/webhooks/<id>/<token>"),
+		Fields:   notify.URLFields("Webhook URL", "https://discord.com/api/webhooks/<id>/<token>"),
 		FromForm: fromForm,
 		Validate: validate,
-		Events:   slack.BothEvents,
+		Events:   notify.BothEvents,
 		New:      slack.NewTransport(slack.Target{Style: Style, URL: slackURL, Refuse: refuse}),
 		Example:  `{"webhook": {"url": "https://discord.com/api/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyz"}}`,
 	}
@@ -97,7 +97,7 @@ func validate(value string) error {
 	if err != nil {
 		return err
 	}
-	return slack.ValidateURL(u)
+	return notify.ValidateURL(u)
 }
 
 // refuse: 404 (the webhook was deleted) disables the channel, as upstream.

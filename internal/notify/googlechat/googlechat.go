@@ -3,37 +3,22 @@
 package googlechat
 
 import (
-	"context"
-	"errors"
 	"strings"
 
 	"github.com/overdue/overdue/internal/humanize"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
-	"github.com/overdue/overdue/internal/notify/slack"
 )
 
 // Integration is the Google Chat kind for the registry. Its stored value
 // is the space's webhook URL. Upstream always offers it.
 func Integration() notify.Integration {
-	return notify.Integration{
-		Kind:     "googlechat",
-		Name:     "Google Chat",
-		Fields:   slack.URLFields("Webhook URL", "https://chat.googleapis.com/v1/spaces/.../messages?key=...&token=..."),
-		FromForm: slack.URLFromForm,
-		Validate: slack.ValidateURL,
-		Events:   slack.BothEvents,
-		New: func(d notify.Deps) (notify.Transport, error) {
-			if d.Client == nil {
-				return nil, errors.New("no HTTP client")
-			}
-			return notify.TransportFunc(func(ctx context.Context, m *notify.Message) error {
-				_, err := d.Client.SendJSON(ctx, notify.JSONRequest{URL: m.Channel.Value, Body: Render(m)})
-				return err
-			}), nil
-		},
+	return notify.WebhookKind{
+		Kind: "googlechat", Name: "Google Chat",
+		Label: "Webhook URL", Help: "https://chat.googleapis.com/v1/spaces/.../messages?key=...&token=...",
+		Render:  func(m *notify.Message) any { return Render(m) },
 		Example: "https://chat.googleapis.com/v1/spaces/AAAA/messages?key=k&token=t",
-	}
+	}.Integration()
 }
 
 // escape: Google Chat reads a card's text as HTML (<b>, <a>, <font>) and

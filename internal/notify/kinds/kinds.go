@@ -20,13 +20,20 @@ import (
 	"github.com/overdue/overdue/internal/notify/mattermost"
 	"github.com/overdue/overdue/internal/notify/msteamsw"
 	"github.com/overdue/overdue/internal/notify/ntfy"
+	"github.com/overdue/overdue/internal/notify/opsgenie"
+	"github.com/overdue/overdue/internal/notify/pagertree"
+	"github.com/overdue/overdue/internal/notify/pd"
 	"github.com/overdue/overdue/internal/notify/po"
+	"github.com/overdue/overdue/internal/notify/pushbullet"
 	"github.com/overdue/overdue/internal/notify/rocketchat"
 	"github.com/overdue/overdue/internal/notify/shell"
 	"github.com/overdue/overdue/internal/notify/signal"
 	"github.com/overdue/overdue/internal/notify/slack"
+	"github.com/overdue/overdue/internal/notify/spike"
 	"github.com/overdue/overdue/internal/notify/telegram"
+	"github.com/overdue/overdue/internal/notify/victorops"
 	"github.com/overdue/overdue/internal/notify/webhook"
+	"github.com/overdue/overdue/internal/notify/zulip"
 )
 
 // All returns the integrations of this build, one per kind: first those it
@@ -46,6 +53,13 @@ func All() []notify.Integration {
 		googlechat.Integration(),
 		telegram.Integration(),
 		matrix.Integration(),
+		pd.Integration(),
+		opsgenie.Integration(),
+		victorops.Integration(),
+		pagertree.Integration(),
+		spike.Integration(),
+		pushbullet.Integration(),
+		zulip.Integration(),
 		shell.Integration(),
 		ntfy.Integration(),
 		po.Integration(),

@@ -19,10 +19,10 @@ func Integration() notify.Integration {
 			{Name: "MATTERMOST_ENABLED", Default: "True", Help: "False hides Mattermost and stops its sends"},
 		},
 		Enabled:  func(env notify.Env) bool { return env("MATTERMOST_ENABLED") == "True" },
-		Fields:   slack.URLFields("Webhook URL", "https://mattermost.example.org/hooks/..."),
-		FromForm: slack.URLFromForm,
+		Fields:   notify.URLFields("Webhook URL", "https://mattermost.example.org/hooks/..."),
+		FromForm: notify.URLFromForm,
 		Validate: slack.ValidateWebhook,
-		Events:   slack.BothEvents,
+		Events:   notify.BothEvents,
 		// No Refuse: upstream treats every refusal as retryable.
 		New:     slack.NewTransport(slack.Target{Style: slack.MarkdownStyle, URL: slack.WebhookURL}),
 		Example: "https://mattermost.example.org/hooks/xxx-generatedkey-xxx",

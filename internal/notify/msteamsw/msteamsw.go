@@ -5,8 +5,6 @@
 package msteamsw
 
 import (
-	"context"
-	"errors"
 	"strings"
 
 	"github.com/overdue/overdue/internal/humanize"
@@ -18,28 +16,13 @@ import (
 // Integration is the Teams kind for the registry. Its stored value is the
 // Workflows webhook URL.
 func Integration() notify.Integration {
-	return notify.Integration{
-		Kind: "msteamsw",
-		Name: "Microsoft Teams",
-		Settings: []notify.Setting{
-			{Name: "MSTEAMS_ENABLED", Default: "True", Help: "False hides Microsoft Teams and stops its sends"},
-		},
-		Enabled:  func(env notify.Env) bool { return env("MSTEAMS_ENABLED") == "True" },
-		Fields:   slack.URLFields("Workflows webhook URL", "the URL of a Teams workflow \"Post to a channel when a webhook request is received\""),
-		FromForm: slack.URLFromForm,
-		Validate: slack.ValidateURL,
-		Events:   slack.BothEvents,
-		New: func(d notify.Deps) (notify.Transport, error) {
-			if d.Client == nil {
-				return nil, errors.New("no HTTP client")
-			}
-			return notify.TransportFunc(func(ctx context.Context, m *notify.Message) error {
-				_, err := d.Client.SendJSON(ctx, notify.JSONRequest{URL: m.Channel.Value, Body: Render(m)})
-				return err
-			}), nil
-		},
+	return notify.WebhookKind{
+		Kind: "msteamsw", Name: "Microsoft Teams", Switch: "MSTEAMS_ENABLED",
+		Label:   "Workflows webhook URL",
+		Help:    "the URL of a Teams workflow \"Post to a channel when a webhook request is received\"",
+		Render:  func(m *notify.Message) any { return Render(m) },
 		Example: "https://prod-00.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01",
-	}
+	}.Integration()
 }
 
 // Fact is one line of the card's FactSet.

@@ -4,8 +4,6 @@
 package rocketchat
 
 import (
-	"context"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -18,28 +16,12 @@ import (
 // Integration is the Rocket.Chat kind for the registry. Its stored value
 // is the incoming-webhook URL.
 func Integration() notify.Integration {
-	return notify.Integration{
-		Kind: "rocketchat",
-		Name: "Rocket.Chat",
-		Settings: []notify.Setting{
-			{Name: "ROCKETCHAT_ENABLED", Default: "True", Help: "False hides Rocket.Chat and stops its sends"},
-		},
-		Enabled:  func(env notify.Env) bool { return env("ROCKETCHAT_ENABLED") == "True" },
-		Fields:   slack.URLFields("Webhook URL", "https://chat.example.org/hooks/..."),
-		FromForm: slack.URLFromForm,
-		Validate: slack.ValidateURL,
-		Events:   slack.BothEvents,
-		New: func(d notify.Deps) (notify.Transport, error) {
-			if d.Client == nil {
-				return nil, errors.New("no HTTP client")
-			}
-			return notify.TransportFunc(func(ctx context.Context, m *notify.Message) error {
-				_, err := d.Client.SendJSON(ctx, notify.JSONRequest{URL: m.Channel.Value, Body: Render(m)})
-				return err
-			}), nil
-		},
+	return notify.WebhookKind{
+		Kind: "rocketchat", Name: "Rocket.Chat", Switch: "ROCKETCHAT_ENABLED",
+		Label: "Webhook URL", Help: "https://chat.example.org/hooks/...",
+		Render:  func(m *notify.Message) any { return Render(m) },
 		Example: "https://chat.example.org/hooks/abc/def",
-	}
+	}.Integration()
 }
 
 // Payload is Rocket.Chat's incoming-webhook document.

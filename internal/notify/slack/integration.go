@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/overdue/overdue/internal/notify"
@@ -24,22 +23,14 @@ func Integration() notify.Integration {
 			{Name: "SLACK_CLIENT_SECRET", Secret: true, Help: "the Slack app's client secret"},
 		},
 		Enabled:  func(env notify.Env) bool { return env("SLACK_ENABLED") == "True" },
-		Fields:   URLFields("Webhook URL", "https://hooks.slack.com/services/..."),
-		FromForm: URLFromForm,
+		Fields:   notify.URLFields("Webhook URL", "https://hooks.slack.com/services/..."),
+		FromForm: notify.URLFromForm,
 		Validate: ValidateWebhook,
-		Events:   BothEvents,
+		Events:   notify.BothEvents,
 		New:      NewTransport(Target{Style: SlackStyle, URL: WebhookURL, Refuse: Refuse}),
 		Example:  "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
 	}
 }
-
-// URLFields is the one-field form of upstream's AddUrlForm.
-func URLFields(label, help string) []notify.Field {
-	return []notify.Field{{Name: "value", Label: label, Type: notify.FieldURL, Required: true, MaxLen: notify.MaxURL, Help: help}}
-}
-
-// URLFromForm stores the cleaned URL as is, as upstream does.
-func URLFromForm(form url.Values) (string, error) { return notify.URLField(form.Get("value")) }
 
 // NewTransport is the New of a Slack-compatible kind.
 func NewTransport(t Target) func(d notify.Deps) (notify.Transport, error) {
@@ -77,16 +68,5 @@ func ValidateWebhook(value string) error {
 	if err != nil {
 		return err
 	}
-	return ValidateURL(u)
+	return notify.ValidateURL(u)
 }
-
-// ValidateURL checks a stored webhook URL.
-func ValidateURL(u string) error {
-	if !notify.ValidURL(u) {
-		return &notify.FieldError{Field: "value", Msg: notify.ErrURLField}
-	}
-	return nil
-}
-
-// BothEvents: the chat kinds send "down" and "up" alike.
-func BothEvents(string) (up, down bool) { return true, true }
