@@ -25,6 +25,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/shell"
 	"github.com/overdue/overdue/internal/notify/signal"
 	"github.com/overdue/overdue/internal/notify/slack"
+	"github.com/overdue/overdue/internal/notify/sms"
 	"github.com/overdue/overdue/internal/notify/telegram"
 	"github.com/overdue/overdue/internal/notify/webhook"
 )
@@ -50,6 +51,7 @@ func All() []notify.Integration {
 		ntfy.Integration(),
 		po.Integration(),
 		gotify.Integration(),
+		sms.Integration(),
 	}, pending()...)
 }
 

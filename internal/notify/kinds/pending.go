@@ -15,7 +15,6 @@ func pending() []notify.Integration {
 	return []notify.Integration{
 		// These keep upstream's {"value": ..., "up": bool, "down": bool},
 		// the email kind's shape.
-		{Kind: "sms", Name: "SMS", Events: email.Events},
 		{Kind: "whatsapp", Name: "WhatsApp", Events: email.Events},
 		// Upstream only ever sends "down" to these.
 		{Kind: "call", Name: "Phone Call", Events: downOnly},
