@@ -212,6 +212,10 @@ type Integration struct {
 	Example string
 }
 
+// DownOnly is the Events of the kinds upstream only ever sends "down"
+// to (call, trello, github), whatever their value.
+func DownOnly(string) (up, down bool) { return false, true }
+
 // Addable reports whether channels of this kind can be created here: it
 // has a form and a transport.
 func (in Integration) Addable() bool { return in.FromForm != nil && in.New != nil }

@@ -28,6 +28,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/sms"
 	"github.com/overdue/overdue/internal/notify/telegram"
 	"github.com/overdue/overdue/internal/notify/webhook"
+	"github.com/overdue/overdue/internal/notify/whatsapp"
 )
 
 // All returns the integrations of this build, one per kind: first those it
@@ -52,6 +53,7 @@ func All() []notify.Integration {
 		po.Integration(),
 		gotify.Integration(),
 		sms.Integration(),
+		whatsapp.Integration(),
 	}, pending()...)
 }
 

@@ -13,9 +13,6 @@ import (
 // list (slack, telegram, ...) take both events, as upstream's do.
 func pending() []notify.Integration {
 	return []notify.Integration{
-		// These keep upstream's {"value": ..., "up": bool, "down": bool},
-		// the email kind's shape.
-		{Kind: "whatsapp", Name: "WhatsApp", Events: email.Events},
 		// Upstream only ever sends "down" to these.
 		{Kind: "call", Name: "Phone Call", Events: downOnly},
 		{Kind: "trello", Name: "Trello", Events: downOnly},
