@@ -2,7 +2,6 @@ package kinds
 
 import (
 	"github.com/overdue/overdue/internal/notify"
-	"github.com/overdue/overdue/internal/notify/email"
 )
 
 // pending are upstream kinds this build cannot send yet whose channels do
