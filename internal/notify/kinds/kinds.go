@@ -12,6 +12,7 @@ import (
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/call"
 	"github.com/overdue/overdue/internal/notify/discord"
 	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/notify/googlechat"
@@ -54,6 +55,7 @@ func All() []notify.Integration {
 		gotify.Integration(),
 		sms.Integration(),
 		whatsapp.Integration(),
+		call.Integration(),
 	}, pending()...)
 }
 
