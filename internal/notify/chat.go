@@ -183,9 +183,14 @@ type FormRequest struct {
 }
 
 // SendForm sends r as SendJSON sends a JSON document, with the body
-// application/x-www-form-urlencoded (fields sorted by name).
+// application/x-www-form-urlencoded (fields sorted by name); with a nil
+// Form, an empty body and no Content-Type, as curl sends a bare POST.
 func (c *Client) SendForm(ctx context.Context, r FormRequest) (*Response, error) {
-	return c.sendBody(ctx, r.Method, r.URL, "application/x-www-form-urlencoded", []byte(r.Form.Encode()), r.Header, r.Attempts, r.Refuse)
+	ctype := ""
+	if r.Form != nil {
+		ctype = "application/x-www-form-urlencoded"
+	}
+	return c.sendBody(ctx, r.Method, r.URL, ctype, []byte(r.Form.Encode()), r.Header, r.Attempts, r.Refuse)
 }
 
 // sendBody is the retry loop SendJSON and SendForm share.
@@ -201,7 +206,9 @@ func (c *Client) sendBody(ctx context.Context, method, u, ctype string, body []b
 		if err != nil {
 			return nil, FailPermanent("Invalid URL")
 		}
-		req.Header.Set("Content-Type", ctype)
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
 		for k, v := range header {
 			req.Header.Set(k, v)
 		}
@@ -225,3 +232,8 @@ func (c *Client) sendBody(ctx context.Context, method, u, ctype string, body []b
 
 // StatusText is upstream's "Received status code N".
 func StatusText(code int) string { return "Received status code " + strconv.Itoa(code) }
+
+// Tmpl is what upstream's Transport.tmpl does to every rendered text:
+// surrounding whitespace stripped and each no-break space (U+00A0) made a
+// plain one, so that an SMS is not sent as costlier UCS-2 for its sake.
+func Tmpl(s string) string { return strings.ReplaceAll(pycompat.Strip(s), "\u00a0", " ") }

@@ -45,7 +45,7 @@ type Transport struct{ Account twilio.Account }
 
 // Text is upstream's call_message.html: what the call says.
 func Text(m *notify.Message) string {
-	return "Hello! A message from " + m.SiteName + `: The check "` + m.Check.NameThenCode() + `" is down.`
+	return notify.Tmpl("Hello! A message from " + m.SiteName + `: The check "` + m.Check.NameThenCode() + `" is down.`)
 }
 
 // xmlText escapes as Python's xml.sax.saxutils.escape: &, < and >, which

@@ -28,6 +28,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/slack"
 	"github.com/overdue/overdue/internal/notify/sms"
 	"github.com/overdue/overdue/internal/notify/telegram"
+	"github.com/overdue/overdue/internal/notify/trello"
 	"github.com/overdue/overdue/internal/notify/webhook"
 	"github.com/overdue/overdue/internal/notify/whatsapp"
 )
@@ -56,6 +57,7 @@ func All() []notify.Integration {
 		sms.Integration(),
 		whatsapp.Integration(),
 		call.Integration(),
+		trello.Integration(),
 	}, pending()...)
 }
 

@@ -13,7 +13,6 @@ import (
 func pending() []notify.Integration {
 	return []notify.Integration{
 		// Upstream only ever sends "down" to these.
-		{Kind: "trello", Name: "Trello", Events: downOnly},
 		{Kind: "github", Name: "GitHub", Events: downOnly},
 	}
 }

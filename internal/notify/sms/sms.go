@@ -53,13 +53,13 @@ func Text(m *notify.Message) string {
 		if m.Flip.Reason != "" {
 			s += " (" + notify.ReasonLong(m.Flip.Reason) + ")"
 		}
-		return s + "."
+		return notify.Tmpl(s + ".")
 	}
 	s := m.SiteName + `: The check "` + name + `" is UP.`
 	if d := notify.DowntimeText(m); d != "" {
 		s += " The downtime lasted " + d + "."
 	}
-	return s
+	return notify.Tmpl(s)
 }
 
 // Form is the Messages request's body for m.
