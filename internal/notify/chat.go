@@ -237,3 +237,9 @@ func StatusText(code int) string { return "Received status code " + strconv.Itoa
 // surrounding whitespace stripped and each no-break space (U+00A0) made a
 // plain one, so that an SMS is not sent as costlier UCS-2 for its sake.
 func Tmpl(s string) string { return strings.ReplaceAll(pycompat.Strip(s), "\u00a0", " ") }
+
+// EscapeHTML is Django's escape (its templates' autoescape): & < > " ' as
+// &amp; &lt; &gt; &quot; &#x27;.
+func EscapeHTML(s string) string { return htmlEscaper.Replace(s) }
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")

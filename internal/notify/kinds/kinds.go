@@ -15,6 +15,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/call"
 	"github.com/overdue/overdue/internal/notify/discord"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/github"
 	"github.com/overdue/overdue/internal/notify/googlechat"
 	"github.com/overdue/overdue/internal/notify/gotify"
 	"github.com/overdue/overdue/internal/notify/matrix"
@@ -58,6 +59,7 @@ func All() []notify.Integration {
 		whatsapp.Integration(),
 		call.Integration(),
 		trello.Integration(),
+		github.Integration(),
 	}, pending()...)
 }
 
