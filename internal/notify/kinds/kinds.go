@@ -12,6 +12,7 @@ import (
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/apprise"
 	"github.com/overdue/overdue/internal/notify/call"
 	"github.com/overdue/overdue/internal/notify/discord"
 	"github.com/overdue/overdue/internal/notify/email"
@@ -60,6 +61,7 @@ func All() []notify.Integration {
 		call.Integration(),
 		trello.Integration(),
 		github.Integration(),
+		apprise.Integration(),
 	}, pending()...)
 }
 
