@@ -52,6 +52,9 @@ const (
 	FieldSelect   FieldType = "select"
 	FieldCheckbox FieldType = "checkbox" // "on" when checked, absent otherwise
 	FieldNumber   FieldType = "number"
+	// FieldChannels picks some of the project's other integrations (the
+	// group kind): one value per picked channel, its UUID.
+	FieldChannels FieldType = "channels"
 )
 
 // Field is one input of a kind's add/edit form.

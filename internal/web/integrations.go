@@ -128,6 +128,7 @@ type formField struct {
 	Value   string
 	Checked bool
 	Error   string
+	Choices []channelChoice // for notify.FieldChannels
 }
 
 type addChannelPage struct {
@@ -200,6 +201,9 @@ func (w *Web) renderAddChannel(rw http.ResponseWriter, r *http.Request, status i
 		if f.Type == notify.FieldPassword {
 			ff.Value = "" // a secret is never sent back to the browser
 		}
+		if f.Type == notify.FieldChannels {
+			ff.Choices = w.channelChoices(r, p, form[f.Name])
+		}
 		if fe != nil && fe.Field == f.Name {
 			ff.Error = fe.Text(label)
 		}
@@ -223,6 +227,14 @@ func (w *Web) addChannel(rw http.ResponseWriter, r *http.Request, k notify.Kind)
 	}
 	form, ok := w.form(rw, r)
 	if !ok {
+		return
+	}
+	if err := w.checkChoices(r.Context(), p, in, form); err != nil {
+		if isInputError(err) {
+			w.renderAddChannel(rw, r, http.StatusBadRequest, p, in, form, err)
+		} else {
+			w.unavailable(rw, r, "add channel", err)
+		}
 		return
 	}
 	added, err := w.d.Accounts.AddChannel(r.Context(), accounts.NewChannel{Project: p.Code, Kind: in.Kind, Name: strings.TrimSpace(form.Get("name")), Form: form})
