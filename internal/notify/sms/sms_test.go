@@ -69,3 +69,13 @@ func TestBadValue(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// Upstream's tmpl turns no-break spaces into plain ones, so that an SMS
+// is not sent as UCS-2 (half the characters per part) for their sake.
+func TestNoBreakSpace(t *testing.T) {
+	m := notifytest.Message(model.StatusDown)
+	m.Check.Name, m.SiteName = "Nightly\u00a0backup ", "Over\u00a0due"
+	if got, want := Text(m), `Over due: The check "Nightly backup " is DOWN (success signal did not arrive on time, grace time passed).`; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}
