@@ -54,12 +54,11 @@ var xmlText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Form is the Calls request's body for m.
 func (t *Transport) Form(c twilio.Config, m *notify.Message) url.Values {
-	return url.Values{
-		"From":           {t.Account.From},
-		"To":             {c.Value},
-		"Twiml":          {"<Response><Say>" + xmlText.Replace(Text(m)) + "</Say></Response>"},
-		"StatusCallback": {twilio.StatusCallback(m)},
-	}
+	return twilio.AddStatusCallback(url.Values{
+		"From":  {t.Account.From},
+		"To":    {c.Value},
+		"Twiml": {"<Response><Say>" + xmlText.Replace(Text(m)) + "</Say></Response>"},
+	}, m)
 }
 
 // Send places the call for a "down" message; "up" is a no-op.

@@ -64,13 +64,13 @@ func Text(m *notify.Message) string {
 
 // Form is the Messages request's body for m.
 func (t *Transport) Form(c twilio.Config, m *notify.Message) url.Values {
-	form := url.Values{"To": {c.Value}, "Body": {Text(m)}, "StatusCallback": {twilio.StatusCallback(m)}, "RiskCheck": {"disable"}}
+	form := url.Values{"To": {c.Value}, "Body": {Text(m)}, "RiskCheck": {"disable"}}
 	if t.Account.Service != "" {
 		form.Set("MessagingServiceSid", t.Account.Service)
 	} else {
 		form.Set("From", t.Account.From)
 	}
-	return form
+	return twilio.AddStatusCallback(form, m)
 }
 
 // Send delivers m.

@@ -87,10 +87,16 @@ func refuse(r *notify.Response) error {
 	return notify.Fail(notify.StatusText(r.StatusCode))
 }
 
-// StatusCallback is upstream's Notification.status_url: where Twilio
-// reports a later delivery failure (internal/api's notificationStatus).
-func StatusCallback(m *notify.Message) string {
-	return strings.TrimRight(m.SiteRoot, "/") + "/api/v3/notifications/" + m.Code + "/status"
+// AddStatusCallback sets StatusCallback to upstream's
+// Notification.status_url, where Twilio reports a later delivery failure
+// (internal/api's notificationStatus). A message with no notification
+// behind it (a test notification here) gets none, rather than a link to
+// nothing.
+func AddStatusCallback(form url.Values, m *notify.Message) url.Values {
+	if m.Code != "" {
+		form.Set("StatusCallback", strings.TrimRight(m.SiteRoot, "/")+"/api/v3/notifications/"+m.Code+"/status")
+	}
+	return form
 }
 
 var phoneRE = regexp.MustCompile(`^\+[0-9]{5,15}$`)

@@ -71,7 +71,7 @@ func (t *Transport) Form(c twilio.Config, m *notify.Message) url.Values {
 	if m.Status == model.StatusUp {
 		sid = t.UpSID
 	}
-	return url.Values{
+	return twilio.AddStatusCallback(url.Values{
 		"To":                  {"whatsapp:" + c.Value},
 		"From":                {"whatsapp:" + t.Account.From},
 		"MessagingServiceSid": {t.Account.Service},
@@ -79,8 +79,7 @@ func (t *Transport) Form(c twilio.Config, m *notify.Message) url.Values {
 		// Python's json.dumps({1: name}): the key becomes "1", the name
 		// is ASCII-escaped.
 		"ContentVariables": {`{"1": ` + pycompat.JSONString(m.Check.NameThenCode()) + `}`},
-		"StatusCallback":   {twilio.StatusCallback(m)},
-	}
+	}, m)
 }
 
 // Send delivers m.

@@ -112,6 +112,19 @@ func (s Suite) Run(t *testing.T) {
 			return s.Transport(Account(srv.URL, c)).Send(context.Background(), m)
 		})
 	})
+	// A test notification has no notification row for Twilio to report to.
+	t.Run("test notification has no callback", func(t *testing.T) {
+		srv := notifytest.NewServer(t)
+		m := notifytest.Message(model.StatusDown)
+		m.Channel, m.Test, m.Code = model.Channel{Value: s.Value}, true, ""
+		if err := s.Transport(Account(srv.URL, notifytest.Client(0))).Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		form, err := url.ParseQuery(string(srv.Requests()[0].Body))
+		if err != nil || form.Has("StatusCallback") || !form.Has("To") {
+			t.Errorf("form %v (%v): want To and no StatusCallback", form, err)
+		}
+	})
 	t.Run("test notification is tried once", func(t *testing.T) {
 		srv := notifytest.NewServer(t, notifytest.Reply{Status: 500})
 		m := notifytest.Message(model.StatusDown)
