@@ -229,14 +229,6 @@ func (w *Web) addChannel(rw http.ResponseWriter, r *http.Request, k notify.Kind)
 	if !ok {
 		return
 	}
-	if err := w.checkChoices(r.Context(), p, in, form); err != nil {
-		if isInputError(err) {
-			w.renderAddChannel(rw, r, http.StatusBadRequest, p, in, form, err)
-		} else {
-			w.unavailable(rw, r, "add channel", err)
-		}
-		return
-	}
 	added, err := w.d.Accounts.AddChannel(r.Context(), accounts.NewChannel{Project: p.Code, Kind: in.Kind, Name: strings.TrimSpace(form.Get("name")), Form: form})
 	var ve *accounts.VerificationError
 	switch {
