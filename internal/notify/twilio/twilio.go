@@ -157,7 +157,7 @@ func Events(value string) (up, down bool) {
 }
 
 // PhoneField is the form's number input.
-var PhoneField = notify.Field{Name: "phone", Label: "Phone number", Type: notify.FieldText, Required: true, MaxLen: 40,
+var PhoneField = notify.Field{Name: "phone", Label: "Phone number", Type: notify.FieldText, Required: true, MaxLen: maxPhoneInput,
 	Help: "+ and the country code: +15555550100"}
 
 // UpDownFields are PhoneUpDownForm's checkboxes; up is pre-checked when
@@ -173,7 +173,8 @@ func UpDownFields(upDefault bool) []notify.Field {
 	}
 }
 
-// maxPhoneInput bounds what the phone field accepts before cleaning.
+// maxPhoneInput bounds what the phone field accepts before cleaning
+// (upstream's has no bound; 15 digits with spaces fit easily).
 const maxPhoneInput = 40
 
 func cleanInput(form url.Values) (string, error) {
