@@ -126,6 +126,7 @@ func buildTransports(cfg config.Config, getenv config.Env, st *store.Store) (not
 		Overview:  alerts.ProjectsOverview(st, cfg.SiteRoot),
 		SiteRoot:  cfg.SiteRoot,
 		SiteName:  cfg.SiteName,
+		Channels:  st.ProjectChannelsByCode,
 	})
 }
 

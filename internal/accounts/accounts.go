@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -21,6 +22,7 @@ import (
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/group"
 	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -318,6 +320,11 @@ func (a *Accounts) AddChannel(ctx context.Context, nc NewChannel) (AddedChannel,
 	if err != nil {
 		return AddedChannel{}, err
 	}
+	if nc.Kind == "group" {
+		if err := a.checkMembers(ctx, p.ID, value); err != nil {
+			return AddedChannel{}, err
+		}
+	}
 	ch := model.Channel{Code: code.String(), ProjectID: p.ID, Name: nc.Name, Kind: string(nc.Kind), Value: value, Created: a.o.Clock()}
 	verify := a.setVerified(ctx, &ch, p.OwnerID)
 	if err := a.o.Store.CreateChannelForAllChecks(ctx, &ch); err != nil {
@@ -393,4 +400,20 @@ func (a *Accounts) EditChannel(ctx context.Context, ch model.Channel, ownerID in
 		out.VerificationSent = true
 	}
 	return out, nil
+}
+
+// checkMembers is upstream's GroupForm choice rule: a group names only
+// integrations of its own project, and no other group.
+func (a *Accounts) checkMembers(ctx context.Context, projectID int64, value string) error {
+	codes := group.Parse(value)
+	found, err := a.o.Store.ProjectChannelsByCode(ctx, projectID, codes)
+	if err != nil {
+		return err
+	}
+	for _, code := range codes {
+		if !slices.ContainsFunc(found, func(ch model.Channel) bool { return ch.Code == code && ch.Kind != "group" }) {
+			return &notify.FieldError{Field: "channels", Msg: "must be integrations of this project, other than groups"}
+		}
+	}
+	return nil
 }

@@ -52,6 +52,9 @@ const (
 	FieldSelect   FieldType = "select"
 	FieldCheckbox FieldType = "checkbox" // "on" when checked, absent otherwise
 	FieldNumber   FieldType = "number"
+	// FieldChannels picks some of the project's other integrations (the
+	// group kind): one value per picked channel, its UUID.
+	FieldChannels FieldType = "channels"
 )
 
 // Field is one input of a kind's add/edit form.
@@ -214,6 +217,10 @@ type Integration struct {
 	// registry's tests (it must pass Validate and survive ToForm/FromForm).
 	Example string
 }
+
+// DownOnly is the Events of the kinds upstream only ever sends "down"
+// to (call, trello, github), whatever their value.
+func DownOnly(string) (up, down bool) { return false, true }
 
 // Addable reports whether channels of this kind can be created here: it
 // has a form and a transport.

@@ -135,6 +135,7 @@ type formField struct {
 	Value   string
 	Checked bool
 	Error   string
+	Choices []channelChoice // for notify.FieldChannels
 }
 
 type addChannelPage struct {
@@ -226,6 +227,9 @@ func (w *Web) renderChannelForm(rw http.ResponseWriter, r *http.Request, status 
 				ff.Required = false
 				ff.Help = strings.TrimSpace(ff.Help + " Leave empty to keep the current one.")
 			}
+		}
+		if f.Type == notify.FieldChannels {
+			ff.Choices = w.channelChoices(r, p, form[f.Name])
 		}
 		if fe != nil && fe.Field == f.Name {
 			ff.Error = fe.Text(label)

@@ -6,16 +6,21 @@
 package kinds
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/apprise"
+	"github.com/overdue/overdue/internal/notify/call"
 	"github.com/overdue/overdue/internal/notify/discord"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/github"
 	"github.com/overdue/overdue/internal/notify/googlechat"
 	"github.com/overdue/overdue/internal/notify/gotify"
+	"github.com/overdue/overdue/internal/notify/group"
 	"github.com/overdue/overdue/internal/notify/matrix"
 	"github.com/overdue/overdue/internal/notify/mattermost"
 	"github.com/overdue/overdue/internal/notify/msteamsw"
@@ -29,10 +34,13 @@ import (
 	"github.com/overdue/overdue/internal/notify/shell"
 	"github.com/overdue/overdue/internal/notify/signal"
 	"github.com/overdue/overdue/internal/notify/slack"
+	"github.com/overdue/overdue/internal/notify/sms"
 	"github.com/overdue/overdue/internal/notify/spike"
 	"github.com/overdue/overdue/internal/notify/telegram"
+	"github.com/overdue/overdue/internal/notify/trello"
 	"github.com/overdue/overdue/internal/notify/victorops"
 	"github.com/overdue/overdue/internal/notify/webhook"
+	"github.com/overdue/overdue/internal/notify/whatsapp"
 	"github.com/overdue/overdue/internal/notify/zulip"
 )
 
@@ -64,6 +72,13 @@ func All() []notify.Integration {
 		ntfy.Integration(),
 		po.Integration(),
 		gotify.Integration(),
+		sms.Integration(),
+		whatsapp.Integration(),
+		call.Integration(),
+		trello.Integration(),
+		github.Integration(),
+		apprise.Integration(),
+		group.Integration(),
 	}, pending()...)
 }
 
@@ -180,8 +195,26 @@ func (r *Registry) FromForm(kind notify.Kind, form url.Values) (string, error) {
 // Transports builds the transport of every kind this build can send, for
 // the dispatcher; kinds without one are left out, and their sends fail
 // with notify.Registry's "not supported by this server".
+//
+// Unless d.Send is set, the group kind's members are sent through the
+// same table, with each member's own event rule: an event it does not
+// send is skipped, as upstream's no-op.
 func (r *Registry) Transports(d notify.Deps) (notify.Registry, error) {
 	out := notify.Registry{}
+	if d.Send == nil {
+		// out is complete before any send, and only read after.
+		d.Send = func(ctx context.Context, m *notify.Message) error {
+			up, down := r.Events(m.Channel)
+			if m.Status == model.StatusUp && !up || m.Status != model.StatusUp && !down {
+				return nil
+			}
+			t, err := out.Lookup(m.Channel.Kind)
+			if err != nil {
+				return err
+			}
+			return t.Send(ctx, m)
+		}
+	}
 	for _, in := range r.list {
 		t, err := in.Transport(d)
 		if err != nil {

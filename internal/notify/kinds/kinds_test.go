@@ -7,11 +7,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/kinds"
+	"github.com/overdue/overdue/internal/notify/notifytest"
 )
 
 // Every kind of the build: a unique, well-formed name; an addable kind
@@ -285,5 +287,58 @@ func TestAddableKinds(t *testing.T) {
 	want := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 	if got := reg.AddableKinds(); got != want || !strings.HasPrefix(got, "email, webhook") {
 		t.Errorf("AddableKinds() = %q, want %q", got, want)
+	}
+}
+
+// The group kind sends through the registry's own transports: a real
+// webhook to a real server for each member, each member's event rule
+// deciding (an empty "up" URL is upstream's no-op, not a failure).
+func TestGroupSendsThroughMembers(t *testing.T) {
+	ok := notifytest.NewServer(t)
+	bad := notifytest.NewServer(t, notifytest.Reply{Status: 500})
+	hook := func(down, up string) string {
+		return `{"method_down": "POST", "url_down": "` + down + `", "body_down": "$NAME", "headers_down": {}, "method_up": "GET", "url_up": "` + up + `", "body_up": "", "headers_up": {}}`
+	}
+	members := []model.Channel{
+		{Code: "aaaaaaaa-0000-4000-8000-000000000001", ProjectID: 7, Kind: "webhook", Value: hook(ok.URL+"/down", "")},
+		{Code: "aaaaaaaa-0000-4000-8000-000000000002", ProjectID: 7, Kind: "webhook", Value: hook(bad.URL+"/down", bad.URL+"/up")},
+	}
+	var asked []int64
+	deps := notify.Deps{Client: notifytest.Client(time.Second), Mailer: nopMailer{},
+		Channels: func(_ context.Context, projectID int64, codes []string) ([]model.Channel, error) {
+			asked = append(asked, projectID)
+			return members, nil
+		}}
+	tr, err := kinds.New().Transports(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := tr.Lookup("group")
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := model.Channel{Code: "99999999-0000-4000-8000-000000000009", ProjectID: 7, Kind: "group", Value: members[0].Code + "," + members[1].Code}
+	for _, c := range []struct {
+		status  string
+		err     string
+		okHits  int
+		badHits int
+	}{
+		{model.StatusDown, "1 out of 2 notifications failed", 1, 3},
+		// The first member sends no "up": only the second is tried.
+		{model.StatusUp, "1 out of 2 notifications failed", 1, 6},
+	} {
+		m := notifytest.Message(c.status)
+		m.Channel = group
+		err := g.Send(context.Background(), m)
+		if notify.ErrorText(err) != c.err || len(ok.Requests()) != c.okHits || len(bad.Requests()) != c.badHits {
+			t.Errorf("%s: %v, %d and %d requests; want %q, %d and %d", c.status, err, len(ok.Requests()), len(bad.Requests()), c.err, c.okHits, c.badHits)
+		}
+	}
+	if r := ok.Requests()[0]; r.URI != "/down" || string(r.Body) != "Daily Backup" {
+		t.Errorf("member got %s %s", r.URI, r.Body)
+	}
+	if len(asked) != 2 || asked[0] != 7 {
+		t.Errorf("members looked up in projects %v, want the group's", asked)
 	}
 }

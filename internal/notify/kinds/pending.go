@@ -2,7 +2,6 @@ package kinds
 
 import (
 	"github.com/overdue/overdue/internal/notify"
-	"github.com/overdue/overdue/internal/notify/email"
 )
 
 // pending are upstream kinds this build cannot send yet whose channels do
@@ -10,18 +9,8 @@ import (
 // their flips must queue exactly what upstream would queue (a send then
 // fails with "not supported by this server"). A kind that gets its own
 // package replaces its line here with one in All. Kinds found in neither
-// list (slack, telegram, ...) take both events, as upstream's do.
+// list (slack, telegram, ...) take both events, as upstream's do. Every
+// such kind now has its package; the list stays for the next one.
 func pending() []notify.Integration {
-	return []notify.Integration{
-		// These keep upstream's {"value": ..., "up": bool, "down": bool},
-		// the email kind's shape.
-		{Kind: "sms", Name: "SMS", Events: email.Events},
-		{Kind: "whatsapp", Name: "WhatsApp", Events: email.Events},
-		// Upstream only ever sends "down" to these.
-		{Kind: "call", Name: "Phone Call", Events: downOnly},
-		{Kind: "trello", Name: "Trello", Events: downOnly},
-		{Kind: "github", Name: "GitHub", Events: downOnly},
-	}
+	return nil
 }
-
-func downOnly(string) (up, down bool) { return false, true }

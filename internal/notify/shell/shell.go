@@ -201,36 +201,54 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	c := exec.CommandContext(ctx, "/bin/sh", "-c", Command(cmd, m))
-	c.Env = t.Environ
-	// Its own process group, so that a timeout kills what the shell
-	// started too, not only the shell.
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
-	c.WaitDelay = time.Second
-	out := &capped{max: 4 << 10}
-	c.Stdout, c.Stderr = out, out
-	err = c.Run()
-	if err == nil {
+	r := Run(ctx, "/bin/sh", []string{"-c", Command(cmd, m)}, t.Environ, timeout)
+	if r.Err == nil {
 		return nil
 	}
-	if ctx.Err() != nil {
+	if r.TimedOut {
 		return notify.FailFinal("Command timed out after " + timeout.String())
 	}
 	code := -1
-	if c.ProcessState != nil {
-		code = waitStatus(c.ProcessState)
+	if r.State != nil {
+		code = waitStatus(r.State)
 	}
 	if t.Log != nil {
 		// The output may hold anything the command printed: only its start.
-		t.Log.Warn("shell command failed", "channel", m.Channel.Code, "status", code, "output", truncate(out.String(), maxOutput))
+		t.Log.Warn("shell command failed", "channel", m.Channel.Code, "status", code, "output", Truncate(r.Output, maxOutput))
 	}
 	if code < 0 {
 		return notify.FailFinal("Command could not be run")
 	}
 	return notify.FailFinal(fmt.Sprintf("Command returned exit code %d", code))
+}
+
+// Result is how a Run ended.
+type Result struct {
+	// Err is nil when the command exited with status 0.
+	Err error
+	// State is the exited process's (nil when it could not be started).
+	State *os.ProcessState
+	// TimedOut: the command was killed when its time ran out.
+	TimedOut bool
+	// Output is the start (4 KiB) of what it wrote to stdout and stderr.
+	Output string
+}
+
+// Run runs name with args and env (and nothing on stdin), in its own
+// process group so that a timeout kills whatever it started too, not
+// only the command. The shell and apprise kinds run their commands so.
+func Run(ctx context.Context, name string, args, env []string, timeout time.Duration) Result {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, name, args...)
+	c.Env = env
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+	c.WaitDelay = time.Second
+	out := &capped{max: 4 << 10}
+	c.Stdout, c.Stderr = out, out
+	err := c.Run()
+	return Result{Err: err, State: c.ProcessState, TimedOut: err != nil && ctx.Err() != nil, Output: out.String()}
 }
 
 // waitStatus is what Python's os.system returns on Unix, which upstream
@@ -251,7 +269,9 @@ func waitStatus(ps *os.ProcessState) int {
 	return ws.ExitStatus() << 8
 }
 
-func truncate(s string, n int) string {
+// Truncate cuts s to at most n bytes on a character boundary, marking the
+// cut with "…": the start of a command's output, for a log line.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
