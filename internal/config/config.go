@@ -84,6 +84,16 @@ type Config struct {
 	// no limit, as in upstream's open-source code. The hosted
 	// healthchecks.io allows 100.
 	APIRateLimit int
+
+	// MetricsToken (METRICS_TOKEN, ours) opens the operator's /metrics on
+	// the main listener to requests with "Authorization: Bearer <token>".
+	// MetricsListen (METRICS_LISTEN, ours) is a separate host:port serving
+	// /metrics, /healthz and /readyz only. With neither, /metrics is off.
+	MetricsToken  string
+	MetricsListen string
+	// LogFormat is LOG_FORMAT (ours): "text" (logfmt-style lines, the
+	// default) or "json" (one JSON object per line, for log collectors).
+	LogFormat string
 }
 
 // Env looks up one variable; os.LookupEnv in production, a map in tests.
@@ -281,6 +291,20 @@ func variables() []variable {
 			}
 		}),
 		integer("API_RATE_LIMIT", 0, 0, 1_000_000, nil, func(c *Config) *int { return &c.APIRateLimit }),
+		with(secret(str("METRICS_TOKEN", "", func(c *Config) *string { return &c.MetricsToken }), true), func(v *variable) {
+			v.check = func(c *Config) error { return checkMetricsToken(c.MetricsToken) }
+		}),
+		with(str("METRICS_LISTEN", "", func(c *Config) *string { return &c.MetricsListen }), func(v *variable) {
+			v.check = func(c *Config) error { return checkListen("METRICS_LISTEN", c.MetricsListen) }
+		}),
+		with(str("LOG_FORMAT", "text", func(c *Config) *string { return &c.LogFormat }), func(v *variable) {
+			v.check = func(c *Config) error {
+				if c.LogFormat == "" {
+					c.LogFormat = "text" // set but empty reads as the default
+				}
+				return choice("LOG_FORMAT", func(c *Config) string { return c.LogFormat }, "text", "json")(c)
+			}
+		}),
 	}
 }
 
