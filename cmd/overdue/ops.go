@@ -55,7 +55,7 @@ func startOpsListener(ctx context.Context, cfg config.Config, st *store.Store, m
 	go func() {
 		defer close(done)
 		err := server.ServeListener(ctx, ln, h, log, func(addr net.Addr) {
-			log.Info("operator endpoints listening", "addr", addr.String(), "paths", "/metrics /healthz /readyz")
+			log.Info("operator endpoints open", "addr", addr.String(), "paths", "/metrics /healthz /readyz")
 		})
 		if err != nil {
 			log.Error("operator listener stopped", "err", err)
