@@ -50,7 +50,7 @@ func TestSIGTERMFinishesInFlightPingsAndNotifications(t *testing.T) {
 
 	vars := sqliteEnv(t)
 	vars["INTEGRATIONS_ALLOW_PRIVATE_IPS"] = "True"
-	keys, hooked := projectWithWebhookCheck(t, vars, hook.URL)
+	keys, hooked := projectWithWebhookCheck(t, vars, hook.URL, nil)
 
 	cmd, base := serveChild(t, vars)
 	client := &http.Client{Timeout: 10 * time.Second}
@@ -182,7 +182,8 @@ func TestSIGTERMFinishesInFlightPingsAndNotifications(t *testing.T) {
 
 // projectWithWebhookCheck makes a project (returning its keys) with one
 // check whose webhook integration POSTs to url; it returns the check's UUID.
-func projectWithWebhookCheck(t *testing.T, vars map[string]string, url string) (map[string]string, string) {
+// adjust, if not nil, changes the check before it is stored.
+func projectWithWebhookCheck(t *testing.T, vars map[string]string, url string, adjust func(*model.Check)) (map[string]string, string) {
 	t.Helper()
 	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "a@example.org", "--name", "P", "--json")
 	if code != 0 {
@@ -204,6 +205,9 @@ func projectWithWebhookCheck(t *testing.T, vars map[string]string, url string) (
 	}
 	c := model.NewCheck(p.ID, time.Now())
 	c.Name = "hooked"
+	if adjust != nil {
+		adjust(&c)
+	}
 	ch := model.Channel{Code: uuid.NewString(), ProjectID: p.ID, Kind: "webhook",
 		Value: `{"method_down": "POST", "url_down": "` + url + `", "body_down": "$NAME is $STATUS", "headers_down": {}}`}
 	if err := st.CreateChannel(ctx, &ch); err != nil {
