@@ -54,7 +54,7 @@ func startAlerts(ctx context.Context, cfg config.Config, getenv config.Env, st *
 			m.ObserveFlips(flips)
 			r.dispatcher.Wake()
 		},
-		Log:     log,
+		Log: log,
 	})
 	nagger := alerts.NewNagger(alerts.NaggerOptions{Store: st, Mailer: newMailer(cfg), SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Log: log})
 	for name, run := range map[string]func(context.Context) error{"alert engine": r.engine.Run, "notification dispatcher": r.dispatcher.Run, "reminders": nagger.Run} {

@@ -208,6 +208,7 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *sl
 		return err
 	case <-ctx.Done():
 	}
+	log.Info("shutting down: answering the requests in flight", "addr", ln.Addr().String())
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
