@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/promtool"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -237,7 +237,7 @@ func TestServeMetricsCountRealWork(t *testing.T) {
 	if t.Failed() {
 		t.Logf("metrics:\n%s", body)
 	}
-	promtoolCheck(t, body)
+	promtool.Check(t, body)
 }
 
 func m2(m []string) string {
@@ -247,20 +247,6 @@ func m2(m []string) string {
 	return m[1]
 }
 
-// promtoolCheck runs Prometheus's linter on a /metrics answer.
-func promtoolCheck(t *testing.T, body string) {
-	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Log("promtool not installed; skipping its check (scripts/test.sh installs it)")
-		return
-	}
-	cmd := exec.Command(path, "check", "metrics")
-	cmd.Stdin = strings.NewReader(body)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("promtool check metrics: %v\n%s", err, out)
-	}
-}
 
 // Malformed operator settings stop serve (and sendalerts) at start with
 // one sentence naming the variable, before anything listens or writes.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/promtool"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -56,7 +56,7 @@ func TestWriteTextGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := buf.String()
-	promtoolCheck(t, body)
+	promtool.Check(t, body)
 	varying := regexp.MustCompile(`(?m)^(go_goroutines|go_memstats_heap_alloc_bytes|overdue_db_ping_seconds) [0-9.e+-]+$`)
 	if n := len(varying.FindAllString(body, -1)); n != 3 {
 		t.Errorf("found %d of the 3 varying samples:\n%s", n, body)
@@ -241,21 +241,3 @@ func TestDBDownIsAMetric(t *testing.T) {
 	}
 }
 
-// promtoolCheck runs Prometheus's linter on the output (scripts/test.sh
-// installs promtool; CI fails without it).
-func promtoolCheck(t *testing.T, body string) {
-	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("promtool is not installed; scripts/test.sh should have installed it")
-		}
-		t.Log("promtool not installed; skipping its check")
-		return
-	}
-	cmd := exec.Command(path, "check", "metrics")
-	cmd.Stdin = strings.NewReader(body)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("promtool check metrics: %v\n%s\n%s", err, out, body)
-	}
-}
