@@ -247,7 +247,6 @@ func m2(m []string) string {
 	return m[1]
 }
 
-
 // Malformed operator settings stop serve (and sendalerts) at start with
 // one sentence naming the variable, before anything listens or writes.
 func TestServeRefusesBadOperatorSettings(t *testing.T) {

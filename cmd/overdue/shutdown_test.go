@@ -54,49 +54,7 @@ func TestSIGTERMFinishesInFlightPingsAndNotifications(t *testing.T) {
 
 	cmd, base := serveChild(t, vars)
 	client := &http.Client{Timeout: 10 * time.Second}
-	slugs := []string{"a", "b", "c", "d"}
-	for _, s := range slugs {
-		resp, err := client.Get(base + "/ping/" + keys["ping_key"] + "/" + s + "?create=1")
-		if err != nil || resp.StatusCode != http.StatusCreated {
-			t.Fatalf("create %s: %v %v", s, resp, err)
-		}
-		resp.Body.Close()
-	}
-
-	var acked [4]atomic.Int64
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				k := (w + i) % len(slugs)
-				resp, err := client.Post(base+"/ping/"+keys["ping_key"]+"/"+slugs[k], "text/plain", strings.NewReader("run"))
-				if err != nil {
-					// Refused once the listener closed; keep trying until
-					// the process is gone, so that pings race the shutdown.
-					time.Sleep(time.Millisecond)
-					continue
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == 200 && string(body) == "OK" {
-					acked[k].Add(1)
-				}
-			}
-		}(w)
-	}
-	total := func() int64 { return acked[0].Load() + acked[1].Load() + acked[2].Load() + acked[3].Load() }
-	deadline := time.Now().Add(30 * time.Second)
-	for total() < 300 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	load := startSlugLoad(t, base, keys["ping_key"])
 
 	// A /fail ping: its webhook is claimed and sent at once, and hangs.
 	resp, err := client.Get(base + "/ping/" + hooked + "/fail")
@@ -131,8 +89,7 @@ func TestSIGTERMFinishesInFlightPingsAndNotifications(t *testing.T) {
 		t.Fatalf("overdue serve did not exit within %v of SIGTERM", bound)
 	}
 	took := time.Since(signalled)
-	close(stop)
-	wg.Wait()
+	load.halt()
 	var exitErr *exec.ExitError
 	if errors.As(waitErr, &exitErr) || waitErr != nil {
 		t.Fatalf("overdue serve exited with %v after SIGTERM, want status 0", waitErr)
@@ -141,29 +98,13 @@ func TestSIGTERMFinishesInFlightPingsAndNotifications(t *testing.T) {
 		t.Errorf("exited %v after SIGTERM, before the in-flight webhook could finish (2 s)", took)
 	}
 
+	load.checkStored(t, vars["DB_NAME"])
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	p, err := st.ProjectByPingKey(ctx, keys["ping_key"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, s := range slugs {
-		checks, err := st.ChecksBySlug(ctx, p.ID, s)
-		if err != nil || len(checks) != 1 {
-			t.Fatalf("slug %s: %v %v", s, checks, err)
-		}
-		// n_pings counts the creating ping too.
-		if got, want := checks[0].NPings-1, acked[i].Load(); got < want {
-			t.Errorf("check %s: %d pings stored, but %d were acknowledged", s, got, want)
-		}
-	}
-	if total() < 300 {
-		t.Errorf("only %d pings were acknowledged; the test did not load the server", total())
-	}
 	c, err := st.CheckByCode(ctx, hooked)
 	if err != nil {
 		t.Fatal(err)
@@ -217,4 +158,104 @@ func projectWithWebhookCheck(t *testing.T, vars map[string]string, url string, a
 		t.Fatal(err)
 	}
 	return keys, c.Code
+}
+
+// slugLoad is the load of the signal tests: eight clients ping four slug
+// checks of a project in a loop and count the pings answered 200 OK.
+type slugLoad struct {
+	base, pingKey string
+	slugs         []string
+	acked         []atomic.Int64
+	stop          chan struct{}
+	wg            sync.WaitGroup
+}
+
+// startSlugLoad creates the checks, starts the clients and returns once
+// 300 pings were acknowledged (the test fails later if that never happens).
+func startSlugLoad(t *testing.T, base, pingKey string) *slugLoad {
+	t.Helper()
+	l := &slugLoad{base: base, pingKey: pingKey, slugs: []string{"a", "b", "c", "d"}, stop: make(chan struct{})}
+	l.acked = make([]atomic.Int64, len(l.slugs))
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, s := range l.slugs {
+		resp, err := client.Get(base + "/ping/" + pingKey + "/" + s + "?create=1")
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create %s: %v %v", s, resp, err)
+		}
+		resp.Body.Close()
+	}
+	for w := 0; w < 8; w++ {
+		l.wg.Add(1)
+		go func(w int) {
+			defer l.wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				k := (w + i) % len(l.slugs)
+				resp, err := client.Post(base+"/ping/"+pingKey+"/"+l.slugs[k], "text/plain", strings.NewReader("run"))
+				if err != nil {
+					// Refused once the listener closed; keep trying until
+					// halted, so that pings race the server's end.
+					time.Sleep(time.Millisecond)
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 && string(body) == "OK" {
+					l.acked[k].Add(1)
+				}
+			}
+		}(w)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for l.total() < 300 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return l
+}
+
+func (l *slugLoad) total() int64 {
+	var n int64
+	for i := range l.acked {
+		n += l.acked[i].Load()
+	}
+	return n
+}
+
+// halt stops the clients and waits for them.
+func (l *slugLoad) halt() {
+	close(l.stop)
+	l.wg.Wait()
+}
+
+// checkStored asserts that every acknowledged ping is in the SQLite
+// database at dbPath, once the server is gone.
+func (l *slugLoad) checkStored(t *testing.T, dbPath string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{Engine: "sqlite", Path: dbPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := st.ProjectByPingKey(ctx, l.pingKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range l.slugs {
+		checks, err := st.ChecksBySlug(ctx, p.ID, s)
+		if err != nil || len(checks) != 1 {
+			t.Fatalf("slug %s: %v %v", s, checks, err)
+		}
+		// n_pings counts the creating ping too.
+		if got, want := checks[0].NPings-1, l.acked[i].Load(); got < want {
+			t.Errorf("check %s: %d pings stored, but %d were acknowledged", s, got, want)
+		}
+	}
+	if n := l.total(); n < 300 {
+		t.Errorf("only %d pings were acknowledged; the test did not load the server", n)
+	}
 }
