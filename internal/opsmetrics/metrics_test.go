@@ -240,4 +240,3 @@ func TestDBDownIsAMetric(t *testing.T) {
 		t.Errorf("%d %s", rec.Code, rec.Body.String())
 	}
 }
-
