@@ -71,6 +71,9 @@ if readelf -lW "$build_dir/overdue" | grep -q 'INTERP' || readelf -dW "$build_di
 fi
 rm -rf "$build_dir"
 
+echo "== contrib: replay the Dockerfile without an engine, verify the systemd unit"
+scripts/check-contrib.sh
+
 echo "== go test -race"
 go test -race -count=1 -timeout 20m "$@" ./...
 

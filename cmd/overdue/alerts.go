@@ -15,6 +15,7 @@ import (
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/kinds"
+	"github.com/overdue/overdue/internal/opsmetrics"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -28,11 +29,13 @@ type alertRole struct {
 
 // startAlerts runs the engine and the dispatcher until ctx ends; wait
 // returns once both have stopped (the dispatcher lets in-flight sends finish).
-func startAlerts(ctx context.Context, cfg config.Config, getenv config.Env, st *store.Store, cache *schedule.Cache, workers int, log *slog.Logger) (*alertRole, error) {
+// m, when not nil, counts sends by kind, detection lag and engine passes.
+func startAlerts(ctx context.Context, cfg config.Config, getenv config.Env, st *store.Store, cache *schedule.Cache, workers int, log *slog.Logger, m *opsmetrics.Metrics) (*alertRole, error) {
 	transports, err := buildTransports(cfg, getenv, st)
 	if err != nil {
 		return nil, err
 	}
+	transports = m.Transports(transports)
 	r := &alertRole{}
 	r.dispatcher = alerts.NewDispatcher(alerts.DispatcherOptions{
 		Store:      st,
@@ -45,10 +48,13 @@ func startAlerts(ctx context.Context, cfg config.Config, getenv config.Env, st *
 		Log: log,
 	})
 	r.engine = alerts.NewEngine(alerts.EngineOptions{
-		Store:   st,
-		Cache:   cache,
-		OnFlips: func([]model.Flip) { r.dispatcher.Wake() },
-		Log:     log,
+		Store: m.DueStore(st),
+		Cache: cache,
+		OnFlips: func(flips []model.Flip) {
+			m.ObserveFlips(flips)
+			r.dispatcher.Wake()
+		},
+		Log: log,
 	})
 	nagger := alerts.NewNagger(alerts.NaggerOptions{Store: st, Mailer: newMailer(cfg), SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Log: log})
 	for name, run := range map[string]func(context.Context) error{"alert engine": r.engine.Run, "notification dispatcher": r.dispatcher.Run, "reminders": nagger.Run} {
@@ -101,7 +107,18 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 	log.Info("sending alerts", "workers", *workers, "db", cfg.DB, "version", version())
-	r, err := startAlerts(ctx, cfg, e.getenv, st, schedule.NewCache(10_000), *workers, log)
+	// METRICS_LISTEN gives an alert-only node its metrics and health
+	// endpoints (it has no other HTTP listener).
+	om := newOpsMetrics(cfg, st)
+	opsCtx, stopOps := context.WithCancel(ctx)
+	defer stopOps()
+	waitOps, err := startOpsListener(opsCtx, cfg, st, om, log)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue sendalerts: %s.\n", err)
+		return exitError
+	}
+	defer func() { stopOps(); waitOps() }()
+	r, err := startAlerts(ctx, cfg, e.getenv, st, schedule.NewCache(10_000), *workers, log, om)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
 		return exitError

@@ -204,6 +204,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		return exitError
 	}
 
+	om := newOpsMetrics(cfg, st) // nil (counting nothing) unless METRICS_TOKEN or METRICS_LISTEN
 	cache := schedule.NewCache(10_000)
 	ui, err := newWeb(cfg, e.getenv, st, cache, log)
 	if err != nil {
@@ -214,7 +215,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 	var role *alertRole
 	var onCommit func([]ping.Result)
 	if runAlerts {
-		role, err = startAlerts(bg, cfg, e.getenv, st, cache, *workers, log)
+		role, err = startAlerts(bg, cfg, e.getenv, st, cache, *workers, log, om)
 		if err != nil {
 			stopBG()
 			fmt.Fprintf(e.stderr, "overdue: %v.\n", err)
@@ -223,7 +224,20 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		onCommit = alerts.PingHook(role.engine, role.dispatcher)
 	}
 	// One resolver for HTTP and SMTP pings: one UUID cache, one set of rules.
-	in := startIngest(bg, cfg, st, cache, log, onCommit)
+	in := startIngest(bg, cfg, st, cache, log, onCommit, om)
+	opsCtx, stopOps := context.WithCancel(ctx)
+	waitOps, err := startOpsListener(opsCtx, cfg, st, om, log)
+	if err != nil {
+		stopOps()
+		fmt.Fprintf(e.stderr, "overdue serve: %s.\n", err)
+		stopBG()
+		in.wait()
+		if role != nil {
+			role.wait()
+		}
+		return exitError
+	}
+	defer func() { stopOps(); waitOps() }()
 	waitSMTPD := func() {}
 	smtpCtx, stopSMTPD := context.WithCancel(ctx)
 	defer stopSMTPD()
@@ -262,6 +276,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		Log:         log,
 		Groups:      append([]server.Group{compat}, ui.Groups()...),
 		Ready:       st.Ping,
+		Metrics:     mainListenerMetrics(cfg, om),
 	})
 	err = server.ServeListener(ctx, ln, h, log, func(addr net.Addr) {
 		// Logged after binding so that --listen 127.0.0.1:0 reports the real port.
@@ -302,12 +317,18 @@ func ensureSecretKey(ctx context.Context, st *store.Store, cfg *config.Config) e
 	return nil
 }
 
+// newLogger is the process's logger: DEBUG=True shows Debug lines (each
+// ping's access line among them), LOG_FORMAT=json writes one JSON object
+// per line for log collectors.
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	level := slog.LevelInfo
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 	if cfg.Debug {
-		level = slog.LevelDebug
+		opts.Level = slog.LevelDebug
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 func cmdCreateSuperuser(ctx context.Context, args []string, e env) int {

@@ -44,6 +44,8 @@ func commandTable() []command {
 		"ALLOWED_HOSTS   Host headers answered (default: SITE_ROOT's host and loopback)",
 		"WEBHOOKS_ENABLED, INTEGRATIONS_ALLOW_PRIVATE_IPS, PROMETHEUS_ENABLED, DEBUG",
 		"REMOTE_USER_HEADER  log in the user this proxy-set header names (default: off)",
+		"METRICS_TOKEN, METRICS_LISTEN   the operator's /metrics (off unless one is set)",
+		"LOG_FORMAT      text (default) or json",
 	}
 	dbEnv := []string{"DB, DB_NAME, DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_SSLMODE   the database (see serve --help)"}
 	return []command{
@@ -105,6 +107,10 @@ func commandTable() []command {
 			run: func(_ context.Context, args []string, e env) int {
 				return schedule.RunPreviewCommand(args, time.Now(), e.stdout, e.stderr)
 			}},
+		{name: "healthcheck", summary: "ask a running server whether it is ready (for Docker's HEALTHCHECK)",
+			about: "GETs /readyz (or /healthz with --live) of the server at --addr, under SITE_ROOT's\n" +
+				"path, and exits 0 when it answers 200, 1 otherwise.",
+			env: []string{"SITE_ROOT       its path is the prefix of the health endpoints"}, run: cmdHealthcheck},
 		{name: "version", summary: "print the version", about: "Prints the version, the commit it was built from when known, and the Go version.", run: cmdVersion},
 		{name: "help", summary: "print this help, or a command's (overdue help COMMAND)", run: cmdHelp},
 	}

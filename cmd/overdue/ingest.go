@@ -7,6 +7,7 @@ import (
 
 	"github.com/overdue/overdue/internal/checks"
 	"github.com/overdue/overdue/internal/config"
+	"github.com/overdue/overdue/internal/opsmetrics"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
@@ -23,7 +24,9 @@ type ingest struct {
 
 // startIngest runs the writer and the pruner until bg ends; onCommit, if
 // not nil, also sees every committed batch (the alert engine's wake-up).
-func startIngest(bg context.Context, cfg config.Config, st *store.Store, cache *schedule.Cache, log *slog.Logger, onCommit func([]ping.Result)) *ingest {
+//
+// m, when not nil, counts every committed batch and times its transaction.
+func startIngest(bg context.Context, cfg config.Config, st *store.Store, cache *schedule.Cache, log *slog.Logger, onCommit func([]ping.Result), m *opsmetrics.Metrics) *ingest {
 	keep := cfg.PingLogLimit
 	pruner := ping.NewPruner(st, ping.PrunerOptions{
 		Keep:   func(context.Context, int64) (int, error) { return keep, nil },
@@ -33,7 +36,11 @@ func startIngest(bg context.Context, cfg config.Config, st *store.Store, cache *
 	if onCommit != nil {
 		observe = func(rs []ping.Result) { pruner.Observe(rs); onCommit(rs) }
 	}
-	writer := ping.NewWriter(st, ping.WriterOptions{
+	if m != nil {
+		counted := observe
+		observe = func(rs []ping.Result) { m.ObservePings(rs); counted(rs) }
+	}
+	writer := ping.NewWriter(m.PingStore(st), ping.WriterOptions{
 		AlertAfter: ping.ScheduleAlertAfter(cache, log),
 		Logger:     log,
 		OnCommit:   observe,

@@ -8,13 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -243,77 +240,14 @@ func TestAcknowledgedPingsSurviveKill9(t *testing.T) {
 	_ = json.Unmarshal([]byte(out), &keys)
 
 	cmd, base := serveChild(t, vars)
-	client := &http.Client{Timeout: 10 * time.Second}
-	slugs := []string{"a", "b", "c", "d"}
-	for _, s := range slugs {
-		resp, err := client.Get(base + "/ping/" + keys["ping_key"] + "/" + s + "?create=1")
-		if err != nil || resp.StatusCode != http.StatusCreated {
-			t.Fatalf("create %s: %v %v", s, resp, err)
-		}
-		resp.Body.Close()
-	}
-	var acked [4]atomic.Int64
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				k := (w + i) % len(slugs)
-				resp, err := client.Post(base+"/ping/"+keys["ping_key"]+"/"+slugs[k], "text/plain", strings.NewReader("run"))
-				if err != nil {
-					return // the server is gone
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == 200 && string(body) == "OK" {
-					acked[k].Add(1)
-				}
-			}
-		}(w)
-	}
-	// Let a few hundred pings through, then kill without warning.
-	deadline := time.Now().Add(30 * time.Second)
-	for acked[0].Load()+acked[1].Load()+acked[2].Load()+acked[3].Load() < 300 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	load := startSlugLoad(t, base, keys["ping_key"])
+	// A few hundred pings went through: kill without warning.
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	close(stop)
-	wg.Wait()
 	_ = cmd.Wait()
-
-	st, err := store.Open(context.Background(), store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	p, err := st.ProjectByPingKey(context.Background(), keys["ping_key"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	total := int64(0)
-	for i, s := range slugs {
-		checks, err := st.ChecksBySlug(context.Background(), p.ID, s)
-		if err != nil || len(checks) != 1 {
-			t.Fatalf("slug %s: %v %v", s, checks, err)
-		}
-		// n_pings counts the creating ping too.
-		if got, want := checks[0].NPings-1, acked[i].Load(); got < want {
-			t.Errorf("check %s: %d pings stored, but %d were acknowledged", s, got, want)
-		}
-		total += acked[i].Load()
-	}
-	if total < 300 {
-		t.Errorf("only %d pings were acknowledged before the kill; the test did not load the server", total)
-	}
+	load.halt()
+	load.checkStored(t, vars["DB_NAME"])
 }
 
 func TestGeneratedSecretKeyIsPersisted(t *testing.T) {

@@ -85,7 +85,7 @@ func cmdSMTPD(ctx context.Context, args []string, e env) int {
 
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
-	in := startIngest(bg, cfg, st, schedule.NewCache(10_000), log, nil)
+	in := startIngest(bg, cfg, st, schedule.NewCache(10_000), log, nil, nil)
 
 	addr, wait, err := startSMTPD(ctx, cfg, in.res, net.JoinHostPort(*host, strconv.Itoa(*port)), log)
 	if err != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/overdue/overdue/internal/api"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/promtool"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store/storetest"
@@ -125,21 +124,5 @@ func testMetricsEndpoint(t *testing.T, engine string) {
 	promtoolCheck(t, body)
 }
 
-// promtoolCheck runs Prometheus's own linter on the output when promtool is
-// installed (scripts/test.sh installs Debian's prometheus package in CI).
-func promtoolCheck(t *testing.T, body string) {
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("promtool is not installed; scripts/test.sh should have installed it")
-		}
-		t.Log("promtool not installed; skipping its check")
-		return
-	}
-	cmd := exec.Command(path, "check", "metrics")
-	cmd.Stdin = strings.NewReader(body)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Errorf("promtool check metrics failed: %v\n%s\n%s", err, out, body)
-	}
-}
+// promtoolCheck runs Prometheus's own linter on the output.
+func promtoolCheck(t *testing.T, body string) { promtool.Check(t, body) }

@@ -89,6 +89,16 @@ type Config struct {
 	// proxy) names. Django's META form ("HTTP_X_AUTHENTICATED_USER") or a
 	// header name; "" (the default) turns it off.
 	RemoteUserHeader string
+
+	// MetricsToken (METRICS_TOKEN, ours) opens the operator's /metrics on
+	// the main listener to requests with "Authorization: Bearer <token>".
+	// MetricsListen (METRICS_LISTEN, ours) is a separate host:port serving
+	// /metrics, /healthz and /readyz only. With neither, /metrics is off.
+	MetricsToken  string
+	MetricsListen string
+	// LogFormat is LOG_FORMAT (ours): "text" (logfmt-style lines, the
+	// default) or "json" (one JSON object per line, for log collectors).
+	LogFormat string
 }
 
 // Env looks up one variable; os.LookupEnv in production, a map in tests.
@@ -294,6 +304,20 @@ func variables() []variable {
 					return fmt.Errorf("REMOTE_USER_HEADER must be a header name such as HTTP_X_AUTHENTICATED_USER or X-Authenticated-User, not %q", h)
 				}
 				return nil
+			}
+		}),
+		with(secret(str("METRICS_TOKEN", "", func(c *Config) *string { return &c.MetricsToken }), true), func(v *variable) {
+			v.check = func(c *Config) error { return checkMetricsToken(c.MetricsToken) }
+		}),
+		with(str("METRICS_LISTEN", "", func(c *Config) *string { return &c.MetricsListen }), func(v *variable) {
+			v.check = func(c *Config) error { return checkListen("METRICS_LISTEN", c.MetricsListen) }
+		}),
+		with(str("LOG_FORMAT", "text", func(c *Config) *string { return &c.LogFormat }), func(v *variable) {
+			v.check = func(c *Config) error {
+				if c.LogFormat == "" {
+					c.LogFormat = "text" // set but empty reads as the default
+				}
+				return choice("LOG_FORMAT", func(c *Config) string { return c.LogFormat }, "text", "json")(c)
 			}
 		}),
 	}

@@ -19,7 +19,7 @@ func TestRedactedListsEveryVariable(t *testing.T) {
 	for _, k := range []string{"DB", "DB_NAME", "DB_SSLMODE", "DB_TARGET_SESSION_ATTRS", "SITE_ROOT", "PING_ENDPOINT", "MASTER_BADGE_LABEL", "ALLOWED_HOSTS", "SITE_NAME", "DEFAULT_FROM_EMAIL", "PING_EMAIL_DOMAIN", "EMAIL_HOST", "DB_HOST", "DB_USER", "DB_PORT", "EMAIL_HOST_USER", "EMAIL_MAIL_FROM_TMPL"} {
 		delete(env, k)
 	}
-	secrets := map[string]string{"SECRET_KEY": "s3cr3t-key", "DB_PASSWORD": "hunter2", "EMAIL_HOST_PASSWORD": "mail-pw", "METRICS_KEY": "metrics-k3y"}
+	secrets := map[string]string{"SECRET_KEY": "s3cr3t-key", "DB_PASSWORD": "hunter2", "EMAIL_HOST_PASSWORD": "mail-pw", "METRICS_KEY": "metrics-k3y", "METRICS_TOKEN": "metrics-t0ken-0123456789"}
 	for k, v := range secrets {
 		env[k] = v
 	}
@@ -61,7 +61,7 @@ func TestRedactedListsEveryVariable(t *testing.T) {
 // TestSecretsAreMarked: every variable whose name says it holds a secret is
 // masked, and upstream's envsecret variables take NAME_FILE.
 func TestSecretsAreMarked(t *testing.T) {
-	withFile := map[string]bool{"SECRET_KEY": true, "DB_PASSWORD": true, "EMAIL_HOST_PASSWORD": true}
+	withFile := map[string]bool{"SECRET_KEY": true, "DB_PASSWORD": true, "EMAIL_HOST_PASSWORD": true, "METRICS_TOKEN": true}
 	for _, v := range variables() {
 		looksSecret := v.name == "SECRET_KEY" || v.name == "METRICS_KEY" ||
 			strings.HasSuffix(v.name, "_PASSWORD") || strings.HasSuffix(v.name, "_TOKEN") || strings.HasSuffix(v.name, "_SECRET")

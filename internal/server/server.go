@@ -27,11 +27,16 @@ type Options struct {
 	// first mount whose pattern matches the path serves the request. Put the
 	// compatibility surfaces (Compat) before the UI, whose "/" takes the rest.
 	Groups []Group
-	// Ready reports whether the service can answer (database reachable).
+	// Ready reports whether the service can answer (database reachable):
+	// /readyz answers 503 while it fails. /healthz asks nothing.
 	Ready func(ctx context.Context) error
+	// Metrics, when set, serves /metrics (the operator's metrics, which
+	// authenticate their own requests); without it /metrics is not claimed.
+	Metrics http.Handler
 }
 
-// Handler builds the root handler: /healthz, the groups' mounts, and a 404
+// Handler builds the root handler: /healthz, /readyz, /metrics (when
+// Options.Metrics is set), the groups' mounts, and a 404
 // for paths that no mount claims; every answer goes through the access log,
 // a request id, ALLOWED_HOSTS, the security headers and panic recovery.
 func Handler(o Options) http.Handler {
@@ -44,7 +49,8 @@ func Handler(o Options) http.Handler {
 	// URL patterns simply do not match, so each handler answers such a path
 	// with its own 404. Every handler does its own routing below its pattern.
 	var routes []route
-	for _, g := range o.Groups {
+	// The operator's endpoints come first, so that the UI's "/" cannot take them.
+	for _, g := range append([]Group{opsGroup(o.Ready, o.Metrics)}, o.Groups...) {
 		for _, m := range g.Mounts {
 			if m.Handler == nil {
 				continue
@@ -56,26 +62,7 @@ func Handler(o Options) http.Handler {
 			routes = append(routes, route{pattern: compilePattern(m.Pattern), h: h, mount: m})
 		}
 	}
-	healthz := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		if o.Ready != nil {
-			if err := o.Ready(r.Context()); err != nil {
-				http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-				return
-			}
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, "OK")
-	})
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" {
-			healthz.ServeHTTP(w, r)
-			return
-		}
 		for i := range routes {
 			if routes[i].pattern.match(r.URL.Path) {
 				if info := requestInfoFrom(r.Context()); info != nil {
@@ -88,7 +75,7 @@ func Handler(o Options) http.Handler {
 		NotFound(w, r)
 	})
 	h = stripBase(o.BasePath, h)
-	h = allowedHosts(o.HostAllowed, h)
+	h = allowedHosts(o.HostAllowed, o.BasePath, h)
 	h = securityHeaders(h)
 	h = recoverer(o.Log, h)
 	h = accessLog(o.Log, h)
@@ -156,12 +143,12 @@ func stripBase(base string, next http.Handler) http.Handler {
 
 // allowedHosts answers 400 to requests for other host names, as Django's
 // ALLOWED_HOSTS does; it blocks Host-header poisoning of generated links.
-func allowedHosts(allowed func(string) bool, next http.Handler) http.Handler {
+func allowedHosts(allowed func(string) bool, base string, next http.Handler) http.Handler {
 	if allowed == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !allowed(r.Host) {
+		if !allowed(r.Host) && !isHealthPath(base, r.URL.Path) {
 			// Django answers DisallowedHost with its plain 400 page.
 			BadRequest(w)
 			return
@@ -221,6 +208,7 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, log *sl
 		return err
 	case <-ctx.Done():
 	}
+	log.Info("shutting down: answering the requests in flight", "addr", ln.Addr().String())
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {

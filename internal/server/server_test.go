@@ -69,9 +69,9 @@ func TestHandlerRouting(t *testing.T) {
 	}
 	dbDown = true
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "http://example.org/hc/healthz", nil))
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "http://example.org/hc/readyz", nil))
 	if rec.Code != http.StatusServiceUnavailable {
-		t.Errorf("healthz with the database down: %d", rec.Code)
+		t.Errorf("readyz with the database down: %d", rec.Code)
 	}
 }
 
