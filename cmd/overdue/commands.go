@@ -397,7 +397,7 @@ func newWeb(cfg config.Config, getenv config.Env, st *store.Store, cache *schedu
 	}
 	reg := kinds.New()
 	return web.New(web.Deps{Store: st, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, PingEndpoint: cfg.PingEndpoint, PingEmailDomain: cfg.PingEmailDomain, Cache: cache, Log: log,
-		Kinds: reg, Getenv: getenv, Accounts: acc, RegistrationOpen: cfg.RegistrationOpen, RemoteUserHeader: cfg.RemoteUserHeader,
+		Kinds: reg, Getenv: getenv, Accounts: acc, RegistrationOpen: cfg.RegistrationOpen, RemoteUserHeader: cfg.RemoteUserHeader, SecretKey: cfg.SecretKey,
 		Tester: &alerts.Tester{Store: st, Transports: transports, Events: reg.Events, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Now: time.Now}})
 }
 

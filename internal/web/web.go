@@ -59,6 +59,9 @@ type Deps struct {
 	// Tester sends the integrations page's test notifications; nil sends
 	// through no transports (every test fails with "not supported").
 	Tester *alerts.Tester
+	// SecretKey is SECRET_KEY, which signs the Telegram bot's invite
+	// links; "" turns the bot's pages off.
+	SecretKey string
 	// Client is the SSRF-safe HTTP client of the kinds' OAuth code
 	// exchanges (oauth.go); nil builds one with the defaults.
 	Client *notify.Client
@@ -265,6 +268,7 @@ func (w *Web) routes() {
 	w.accountRoutes(m)  // account.go: sign-up, login links, profile
 	w.projectRoutes(m)  // projects.go: projects, team, API keys
 	w.securityRoutes(m) // security.go: second factors, sudo mode
+	w.telegramRoutes(m) // telegram.go: the Telegram bot's set-up
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
 

@@ -20,9 +20,9 @@ var chatTypes = [][2]string{{"private", "Private chat"}, {"group", "Group"}, {"s
 
 // Integration is the Telegram kind for the registry. Its stored value is
 // upstream's {"id": chat id, "type": chat type, "name": chat name,
-// "thread_id": forum topic or null}. Upstream fills it in from its bot's
-// webhook (/integrations/telegram/bot/) when a user sends /start; that
-// endpoint is not part of Overdue yet, so the form takes the chat id.
+// "thread_id": forum topic or null}. The bot fills it in when a user
+// sends /start (bot.go, and the web UI's telegram.go); the form takes the
+// chat id by hand.
 func Integration() notify.Integration {
 	return notify.Integration{
 		Kind: "telegram",
