@@ -245,17 +245,24 @@ func (w *Web) projectSettingsPost(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.NewKeyKind = accounts.KeyKind(f.Get("create_key"))
-		d.NewKey, who.Project, err = w.d.Accounts.CreateKey(ctx, who, d.NewKeyKind)
+		var p model.Project
+		if d.NewKey, p, err = w.d.Accounts.CreateKey(ctx, who, d.NewKeyKind); err == nil {
+			who.Project = p
+		}
 		d.Flash, d.FlashKind = "The new key is shown below this once: copy it now.", "ok"
 	case f.Has("revoke_key"):
-		who.Project, err = w.d.Accounts.RevokeKey(ctx, who, accounts.KeyKind(f.Get("revoke_key")))
+		var p model.Project
+		if p, err = w.d.Accounts.RevokeKey(ctx, who, accounts.KeyKind(f.Get("revoke_key"))); err == nil {
+			who.Project = p
+		}
 		d.Flash, d.FlashKind = "The key has been revoked.", "info"
 	case f.Has("set_project_name"):
 		d.Name = f.Get("name")
-		who.Project, err = w.d.Accounts.RenameProject(ctx, who, d.Name)
+		var p model.Project
+		p, err = w.d.Accounts.RenameProject(ctx, who, d.Name)
 		d.Flash, d.FlashKind = "The project has been renamed.", "ok"
 		if err == nil {
-			d.Name = ""
+			who.Project, d.Name = p, ""
 		} else if isFormError(err) {
 			d.Name, d.NameErr = truncate(d.Name, 200), capitalize(err)
 		}
