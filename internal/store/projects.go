@@ -117,15 +117,17 @@ func (s *Store) RejectTransfer(ctx context.Context, projectID, userID int64) err
 func (s *Store) AcceptTransfer(ctx context.Context, projectID, oldOwner, newOwner int64) error {
 	return s.WithTx(ctx, func(tx *Tx) error {
 		what := fmt.Sprintf("transfer project %d from user %d to user %d", projectID, oldOwner, newOwner)
-		res, err := tx.Exec(ctx, "UPDATE members SET user_id = ?, role = 'w', transfer_request = NULL WHERE project_id = ? AND user_id = ? AND transfer_request IS NOT NULL",
-			oldOwner, projectID, newOwner)
+		// The owner first: once it is known to be oldOwner, who is then no
+		// member, the membership can become theirs without a conflict.
+		res, err := tx.Exec(ctx, "UPDATE projects SET owner_id = ? WHERE id = ? AND owner_id = ?", newOwner, projectID, oldOwner)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		if err := mustAffect(res, what); err != nil {
 			return err
 		}
-		res, err = tx.Exec(ctx, "UPDATE projects SET owner_id = ? WHERE id = ? AND owner_id = ?", newOwner, projectID, oldOwner)
+		res, err = tx.Exec(ctx, "UPDATE members SET user_id = ?, role = 'w', transfer_request = NULL WHERE project_id = ? AND user_id = ? AND transfer_request IS NOT NULL",
+			oldOwner, projectID, newOwner)
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}

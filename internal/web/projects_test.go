@@ -166,7 +166,10 @@ func TestProjectRoutesByRole(t *testing.T) {
 		{"revoke api key", "POST", settings, url.Values{"revoke_key": {"api_key"}}, [6]int{200, 200, 200, 403, 404, login}, keyChanged},
 		{"revoke ping key", "POST", settings, url.Values{"revoke_key": {"ping_key"}}, [6]int{200, 200, 200, 403, 404, login}, keyChanged},
 		{"rename", "POST", settings, url.Values{"set_project_name": {"1"}, "name": {"Renamed"}}, [6]int{200, 200, 200, 403, 404, login},
-			func(t *testing.T, te *teamEnv, p, _ model.Project) bool { got, _ := te.reload(t, p); return got.Name == "Renamed" }},
+			func(t *testing.T, te *teamEnv, p, _ model.Project) bool {
+				got, _ := te.reload(t, p)
+				return got.Name == "Renamed"
+			}},
 		{"invite", "POST", settings, url.Values{"invite_team_member": {"1"}, "email": {"new@example.org"}, "role": {"w"}}, [6]int{200, 200, 403, 403, 404, login},
 			func(t *testing.T, te *teamEnv, p, _ model.Project) bool {
 				u, err := te.st.UserByEmail(context.Background(), "new@example.org")
@@ -177,7 +180,9 @@ func TestProjectRoutesByRole(t *testing.T) {
 				return err == nil
 			}},
 		{"change role", "POST", settings, url.Values{"set_team_member_role": {"1"}, "email": {"frank@example.org"}, "role": {"r"}}, [6]int{200, 200, 403, 403, 404, login},
-			func(t *testing.T, te *teamEnv, p, _ model.Project) bool { return te.roleOf(t, p, "frank") == model.RoleReadOnly }},
+			func(t *testing.T, te *teamEnv, p, _ model.Project) bool {
+				return te.roleOf(t, p, "frank") == model.RoleReadOnly
+			}},
 		{"remove member", "POST", settings, url.Values{"remove_team_member": {"1"}, "email": {"frank@example.org"}}, [6]int{200, 200, 403, 403, 404, login},
 			func(t *testing.T, te *teamEnv, p, _ model.Project) bool { return te.roleOf(t, p, "frank") == "" }},
 		{"leave", "POST", settings, url.Values{"leave_project": {"1"}}, [6]int{400, 303, 303, 303, 404, login},
@@ -185,10 +190,15 @@ func TestProjectRoutesByRole(t *testing.T) {
 				return te.roleOf(t, p, "manager") == "" || te.roleOf(t, p, "member") == "" || te.roleOf(t, p, "readonly") == ""
 			}},
 		{"transfer", "POST", settings, url.Values{"transfer_project": {"1"}, "email": {"frank@example.org"}}, [6]int{200, 403, 403, 403, 404, login},
-			func(t *testing.T, te *teamEnv, p, _ model.Project) bool { return te.transferTo(t, p) == "frank@example.org" }},
+			func(t *testing.T, te *teamEnv, p, _ model.Project) bool {
+				return te.transferTo(t, p) == "frank@example.org"
+			}},
 		{"cancel transfer", "POST", settings, url.Values{"cancel_transfer": {"1"}}, [6]int{200, 403, 403, 403, 404, login}, nil},
 		{"accept without offer", "POST", settings, url.Values{"accept_transfer": {"1"}}, [6]int{403, 403, 403, 403, 404, login},
-			func(t *testing.T, te *teamEnv, p, before model.Project) bool { got, _ := te.reload(t, p); return got.OwnerID != before.OwnerID }},
+			func(t *testing.T, te *teamEnv, p, before model.Project) bool {
+				got, _ := te.reload(t, p)
+				return got.OwnerID != before.OwnerID
+			}},
 		{"reject without offer", "POST", settings, url.Values{"reject_transfer": {"1"}}, [6]int{403, 403, 403, 403, 404, login}, nil},
 		{"remove project", "POST", "/projects/{p}/remove/", url.Values{}, [6]int{302, 404, 404, 404, 404, login},
 			func(t *testing.T, te *teamEnv, p, _ model.Project) bool { _, ok := te.reload(t, p); return !ok }},
@@ -716,14 +726,16 @@ func TestRemoveProjectDeletesEverything(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// A queued notification for each check (the outbox writes these
+			// for flips; here directly).
 			err := te.st.WithTx(ctx, func(tx *store.Tx) error {
-				_, err := tx.Exec(ctx, "INSERT INTO notifications (code, check_id, channel_id, created, next_try) "+
-					"SELECT ?, cc.check_id, cc.channel_id, '2026-12-07 09:00:00.000000', '2026-12-07 09:00:00.000000' FROM channel_checks cc WHERE cc.check_id = ?", uuid.NewString(), dc.ID)
-				if err == nil {
-					_, err = tx.Exec(ctx, "INSERT INTO notifications (code, check_id, channel_id, created, next_try) "+
-						"SELECT ?, cc.check_id, cc.channel_id, '2026-12-07 09:00:00.000000', '2026-12-07 09:00:00.000000' FROM channel_checks cc WHERE cc.check_id = ?", uuid.NewString(), kc.ID)
+				for _, c := range []model.Check{dc, kc} {
+					if _, err := tx.Exec(ctx, "INSERT INTO notifications (code, check_id, channel_id, created, next_try, error) "+
+						"SELECT ?, check_id, channel_id, ?, ?, '' FROM channel_checks WHERE check_id = ?", uuid.NewString(), teamT0, teamT0, c.ID); err != nil {
+						return err
+					}
 				}
-				return err
+				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
