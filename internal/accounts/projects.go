@@ -113,7 +113,7 @@ func (a *Accounts) RenameProject(ctx context.Context, who Actor, name string) (m
 	}
 	p := who.Project
 	p.Name = name
-	if err := a.o.Store.UpdateProject(ctx, &p); err != nil {
+	if err := a.o.Store.RenameProject(ctx, p.ID, name); err != nil {
 		return model.Project{}, fmt.Errorf("rename project: %w", err)
 	}
 	return p, nil
@@ -128,44 +128,45 @@ func (a *Accounts) RemoveProject(ctx context.Context, who Actor) error {
 }
 
 // KeyKind names one of a project's keys, as upstream's create_key and
-// revoke_key form values do.
-type KeyKind string
+// revoke_key form values do (they are also the columns' names).
+type KeyKind = store.ProjectKey
 
 const (
-	KeyAPI         KeyKind = "api_key"
-	KeyAPIReadonly KeyKind = "api_key_readonly"
-	KeyPing        KeyKind = "ping_key"
+	KeyAPI         = store.KeyAPI
+	KeyAPIReadonly = store.KeyAPIReadonly
+	KeyPing        = store.KeyPing
 )
 
 // CreateKey draws a new key of the kind, replacing the old one, and
-// returns it: the only time an API key is seen, since the database keeps
-// its SHA-256 digest (as `overdue project create` does). The ping key is
-// stored as is, because slug ping URLs carry it.
+// returns it with the project as now stored: the only time an API key is
+// seen, since the database keeps its SHA-256 digest (as `overdue project
+// create` does). The ping key is stored as is, because slug ping URLs
+// carry it. Only the key's column is written.
 func (a *Accounts) CreateKey(ctx context.Context, who Actor, kind KeyKind) (string, model.Project, error) {
 	if err := who.require(model.Role.CanWrite); err != nil {
 		return "", model.Project{}, err
 	}
 	p := who.Project
 	for try := 0; ; try++ {
-		var key string
+		var key, stored string
 		var err error
 		switch kind {
 		case KeyAPI:
 			key, err = auth.APIKeyFrom(a.o.Rand, "hcw_")
-			p.APIKey = auth.HashAPIKey(key)
+			stored, p.APIKey = auth.HashAPIKey(key), auth.HashAPIKey(key)
 		case KeyAPIReadonly:
 			key, err = auth.APIKeyFrom(a.o.Rand, "hcr_")
-			p.APIKeyReadonly = auth.HashAPIKey(key)
+			stored, p.APIKeyReadonly = auth.HashAPIKey(key), auth.HashAPIKey(key)
 		case KeyPing:
 			key, err = auth.PingKeyFrom(a.o.Rand)
-			p.PingKey = key
+			stored, p.PingKey = key, key
 		default:
 			return "", model.Project{}, ErrKeyKind
 		}
 		if err != nil {
 			return "", model.Project{}, fmt.Errorf("generate the %s: %w", kind, err)
 		}
-		err = a.o.Store.UpdateProject(ctx, &p)
+		err = a.o.Store.SetProjectKey(ctx, p.ID, kind, stored)
 		// A ping key is unique across projects: draw again on the
 		// (astronomically unlikely) collision.
 		if errors.Is(err, store.ErrDuplicate) && try < 2 {
@@ -194,7 +195,7 @@ func (a *Accounts) RevokeKey(ctx context.Context, who Actor, kind KeyKind) (mode
 	default:
 		return model.Project{}, ErrKeyKind
 	}
-	if err := a.o.Store.UpdateProject(ctx, &p); err != nil {
+	if err := a.o.Store.SetProjectKey(ctx, p.ID, kind, ""); err != nil {
 		return model.Project{}, fmt.Errorf("revoke the %s: %w", kind, err)
 	}
 	return p, nil

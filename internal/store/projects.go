@@ -134,3 +134,44 @@ func (s *Store) AcceptTransfer(ctx context.Context, projectID, oldOwner, newOwne
 		return mustAffect(res, what)
 	})
 }
+
+// RenameProject sets only the project's name, so that a rename never
+// writes back keys read before a concurrent rotation or revocation.
+func (s *Store) RenameProject(ctx context.Context, projectID int64, name string) error {
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE projects SET name = ? WHERE id = ?"), name, projectID)
+	if err != nil {
+		return fmt.Errorf("rename project %d: %w", projectID, err)
+	}
+	return mustAffect(res, fmt.Sprintf("rename project %d", projectID))
+}
+
+// ProjectKey names a key column of projects.
+type ProjectKey string
+
+const (
+	KeyAPI         ProjectKey = "api_key"
+	KeyAPIReadonly ProjectKey = "api_key_readonly"
+	KeyPing        ProjectKey = "ping_key"
+)
+
+// SetProjectKey sets one key column (a digest for the API keys, the key
+// itself for the ping key; "" clears it), and nothing else. A ping key
+// another project holds gives ErrDuplicate.
+func (s *Store) SetProjectKey(ctx context.Context, projectID int64, key ProjectKey, value string) error {
+	var v any = value
+	switch key {
+	case KeyAPI, KeyAPIReadonly:
+	case KeyPing:
+		v = nullIfEmpty(value)
+	default:
+		return fmt.Errorf("set project key: no key %q", key)
+	}
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE projects SET "+string(key)+" = ? WHERE id = ?"), v, projectID)
+	if err != nil {
+		if isDuplicate(err) {
+			return fmt.Errorf("set %s of project %d: %w", key, projectID, ErrDuplicate)
+		}
+		return fmt.Errorf("set %s of project %d: %w", key, projectID, err)
+	}
+	return mustAffect(res, fmt.Sprintf("set %s of project %d", key, projectID))
+}
