@@ -231,6 +231,24 @@ func TestBrowserFirstMinutes(t *testing.T) {
 		t.Errorf("the receiver got %q", got)
 	}
 
+	// A second project from the projects list, and a read-only API key for
+	// it from its settings page, shown once.
+	do(t, ctx, "create a project",
+		chromedp.Navigate(base+"/"), chromedp.WaitVisible(`#project-name`),
+		chromedp.SendKeys(`#project-name`, "Staging"),
+		chromedp.Submit(`#project-name`),
+		chromedp.WaitVisible(`.projectnav`),
+	)
+	if title := value(t, ctx, "title", chromedp.Title()); !strings.HasPrefix(title, "Staging") {
+		t.Errorf("after creating a project the title is %q", title)
+	}
+	do(t, ctx, "project settings", chromedp.Click(`.projectnav a[href$="/settings/"]`), chromedp.WaitVisible(`#api-keys`))
+	do(t, ctx, "create a read-only key", chromedp.Click(`button[name="create_key"][value="api_key_readonly"]`), chromedp.WaitVisible(`#key-created`))
+	if key := value(t, ctx, "new key", chromedp.Text(`#key-created code`)); !strings.HasPrefix(key, "hcr_") || len(key) != 32 {
+		t.Errorf("the new read-only key reads %q", key)
+	}
+	settingsURL := value(t, ctx, "settings URL", chromedp.Location())
+
 	// Screenshots last, page by page, so that the emulated sizes cannot
 	// change what the steps above click.
 	for _, pg := range []struct{ name, path string }{
@@ -238,6 +256,7 @@ func TestBrowserFirstMinutes(t *testing.T) {
 		{"integrations", "/projects/" + keys["uuid"] + "/integrations/"},
 		{"add-webhook", "/projects/" + keys["uuid"] + "/add_webhook/"},
 		{"details", "/checks/" + check.UUID + "/details/"},
+		{"settings", strings.TrimPrefix(settingsURL, base)},
 	} {
 		if os.Getenv("OVERDUE_SCREENSHOTS") == "" {
 			break
