@@ -284,6 +284,23 @@ func TestBrowserFirstMinutes(t *testing.T) {
 	if resp, err := http.Get(base + "/ping/" + check.UUID); err != nil || resp.StatusCode != 404 {
 		t.Errorf("a ping after the delete: %v %v, want 404", resp.StatusCode, err)
 	}
+	// A second project from the projects list, and a read-only API key for
+	// it from its settings page, shown once.
+	do(t, ctx, "create a project",
+		chromedp.Navigate(base+"/"), chromedp.WaitVisible(`#project-name`),
+		chromedp.SendKeys(`#project-name`, "Staging"),
+		chromedp.Submit(`#project-name`),
+		chromedp.WaitVisible(`.projectnav`),
+	)
+	if title := value(t, ctx, "title", chromedp.Title()); !strings.HasPrefix(title, "Staging") {
+		t.Errorf("after creating a project the title is %q", title)
+	}
+	do(t, ctx, "project settings", chromedp.Click(`.projectnav a[href$="/settings/"]`), chromedp.WaitVisible(`#api-keys`))
+	do(t, ctx, "create a read-only key", chromedp.Click(`button[name="create_key"][value="api_key_readonly"]`), chromedp.WaitVisible(`#key-created`))
+	if key := value(t, ctx, "new key", chromedp.Text(`#key-created code`)); !strings.HasPrefix(key, "hcr_") || len(key) != 32 {
+		t.Errorf("the new read-only key reads %q", key)
+	}
+	settingsURL := value(t, ctx, "settings URL", chromedp.Location())
 
 	// Screenshots last, page by page, so that the emulated sizes cannot
 	// change what the steps above click.
@@ -291,6 +308,7 @@ func TestBrowserFirstMinutes(t *testing.T) {
 		{"projects", "/"}, {"checks", "/projects/" + keys["uuid"] + "/checks/"},
 		{"integrations", "/projects/" + keys["uuid"] + "/integrations/"},
 		{"add-webhook", "/projects/" + keys["uuid"] + "/add_webhook/"},
+		{"settings", strings.TrimPrefix(settingsURL, base)},
 	} {
 		if os.Getenv("OVERDUE_SCREENSHOTS") == "" {
 			break

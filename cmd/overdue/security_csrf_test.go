@@ -15,11 +15,13 @@ import (
 // publicPOST are upstream's forms that work without a session, by path
 // prefix: logging in (and its second step), signing up, the sign-up and
 // login links, signed unsubscribe and email-change links, and the
-// schedule previews of the landing page. Anything else must want a login.
+// schedule previews of the landing page; and the Telegram bot's webhook,
+// which Telegram's servers call. Anything else must want a login.
 var publicPOST = []string{
 	"/accounts/login/", "/accounts/logout/", "/accounts/signup/",
 	"/accounts/check_token/", "/accounts/unsubscribe_reports/", "/accounts/change_email/{",
 	"/checks/cron_preview/", "/checks/oncalendar_preview/", "/checks/validate_schedule/",
+	"/integrations/telegram/bot/",
 }
 
 func isPublic(r route) bool {

@@ -24,6 +24,7 @@ import (
 	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/notify/group"
 	"github.com/overdue/overdue/internal/notify/kinds"
+	"github.com/overdue/overdue/internal/ratelimit"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -77,7 +78,11 @@ type Options struct {
 
 // Accounts creates users, projects and integrations. It is safe for
 // concurrent use.
-type Accounts struct{ o Options }
+type Accounts struct {
+	o Options
+	// invites is upstream's invitation bucket, per inviting user.
+	invites *ratelimit.Limiter
+}
 
 // New returns an Accounts over o; Store and Kinds are required.
 func New(o Options) (*Accounts, error) {
@@ -90,7 +95,7 @@ func New(o Options) (*Accounts, error) {
 	if o.Rand == nil {
 		o.Rand = rand.Reader
 	}
-	return &Accounts{o: o}, nil
+	return &Accounts{o: o, invites: ratelimit.Every(InvitesPerDay, 24*time.Hour, o.Clock)}, nil
 }
 
 // CheckEmail reports whether s can be a user's email address.
@@ -224,11 +229,10 @@ func (a *Accounts) CreateProject(ctx context.Context, owner, name string) (NewPr
 	for try := 0; ; try++ {
 		u, err := a.o.Store.UserByEmail(ctx, owner)
 		if errors.Is(err, store.ErrNotFound) {
-			pw, perr := auth.UnusablePasswordFrom(a.o.Rand)
-			if perr != nil {
+			var perr error
+			if u, perr = a.passwordlessUser(owner); perr != nil {
 				return NewProject{}, fmt.Errorf("cannot find or create the owner: %w", perr)
 			}
-			u = model.User{Email: owner, Password: pw, CheckLimit: DefaultCheckLimit, PingLogLimit: a.o.PingLogLimit, Created: a.o.Clock()}
 			err = nil
 		}
 		if err != nil {

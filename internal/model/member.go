@@ -52,4 +52,7 @@ type Member struct {
 	Email     string // the user's, for listing the team
 	Role      Role
 	Created   time.Time
+	// TransferRequest is when the owner offered this member the project;
+	// nil when no transfer is pending.
+	TransferRequest *time.Time
 }

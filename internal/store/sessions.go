@@ -185,7 +185,7 @@ func (s *Store) RemoveMember(ctx context.Context, projectID, userID int64) error
 // ListMembers lists a project's team (not its owner), in the order they
 // joined.
 func (s *Store) ListMembers(ctx context.Context, projectID int64) ([]model.Member, error) {
-	rows, err := s.r.QueryContext(ctx, s.d.rebind("SELECT m.user_id, u.email, m.role, m.created FROM members m JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY m.id"), projectID)
+	rows, err := s.r.QueryContext(ctx, s.d.rebind("SELECT m.user_id, u.email, m.role, m.created, m.transfer_request FROM members m JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY m.id"), projectID)
 	if err != nil {
 		return nil, fmt.Errorf("list members of project %d: %w", projectID, err)
 	}
@@ -194,7 +194,7 @@ func (s *Store) ListMembers(ctx context.Context, projectID int64) ([]model.Membe
 	for rows.Next() {
 		m := model.Member{ProjectID: projectID}
 		var role string
-		if err := rows.Scan(&m.UserID, &m.Email, &role, timeScan{&m.Created}); err != nil {
+		if err := rows.Scan(&m.UserID, &m.Email, &role, timeScan{&m.Created}, nullTimeScan{&m.TransferRequest}); err != nil {
 			return nil, fmt.Errorf("list members of project %d: %w", projectID, err)
 		}
 		m.Role = model.Role(role)

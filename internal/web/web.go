@@ -324,20 +324,6 @@ func (w *Web) unavailable(rw http.ResponseWriter, r *http.Request, what string, 
 		"The database could not be reached. Please try again in a moment.")
 }
 
-func (w *Web) index(rw http.ResponseWriter, r *http.Request) {
-	u := userFrom(r.Context())
-	if u == nil {
-		http.Redirect(rw, r, w.base+"/accounts/login/", http.StatusFound)
-		return
-	}
-	projects, err := w.d.Store.ProjectsForUser(r.Context(), u.ID)
-	if err != nil {
-		w.unavailable(rw, r, "list projects", err)
-		return
-	}
-	w.render(rw, r, http.StatusOK, "index.html", "Projects", projects)
-}
-
 type ctxUser struct{}
 
 func userFrom(ctx context.Context) *model.User {
