@@ -57,7 +57,25 @@ type User struct {
 	NagPeriod time.Duration
 	// NextNagDate is when the next reminder is due; nil when none is.
 	NextNagDate *time.Time
+	// Reports is how often the summary email goes out (upstream's
+	// Profile.reports): ReportsOff, ReportsDaily, ReportsWeekly or
+	// ReportsMonthly; "" is stored as ReportsMonthly, upstream's default.
+	Reports string
+	// NextReportDate is when the next report is due; nil when none is
+	// planned yet (the report sender plans it without sending).
+	NextReportDate *time.Time
+	// TZ is the user's IANA time zone ("" is stored as UTC): reports cover
+	// whole days, weeks and months there and go out at 09:00 local time.
+	TZ string
 }
+
+// The report frequencies (upstream's REPORT_CHOICES).
+const (
+	ReportsOff     = "off"
+	ReportsDaily   = "daily"
+	ReportsWeekly  = "weekly"
+	ReportsMonthly = "monthly"
+)
 
 // Project groups checks, channels and API keys. Keys are stored as given by
 // upstream's importer; new API keys are stored as SHA-256 hashes (APIKeyHash).

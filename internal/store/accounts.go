@@ -9,11 +9,11 @@ import (
 	"github.com/overdue/overdue/internal/model"
 )
 
-const userCols = "id, email, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date"
+const userCols = "id, email, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date, reports, next_report_date, tz"
 
 func userDest(u *model.User) []any {
 	return []any{&u.ID, &u.Email, &u.Password, &u.IsSuperuser, timeScan{&u.Created}, &u.PingLogLimit, &u.CheckLimit,
-		durScan{&u.NagPeriod}, nullTimeScan{&u.NextNagDate}}
+		durScan{&u.NagPeriod}, nullTimeScan{&u.NextNagDate}, &u.Reports, nullTimeScan{&u.NextReportDate}, &u.TZ}
 }
 
 func scanUser(sc interface{ Scan(...any) error }) (model.User, error) {
@@ -43,8 +43,10 @@ func (s *Store) createUser(ctx context.Context, q queryer, u *model.User) error 
 		u.Created = time.Now()
 	}
 	u.Created = u.Created.UTC().Truncate(time.Microsecond)
-	id, err := s.insert(ctx, q, "INSERT INTO users (email, email_key, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, s.ts(u.Created), u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate))
+	reportDefaults(u)
+	id, err := s.insert(ctx, q, "INSERT INTO users (email, email_key, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date, reports, next_report_date, tz) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, s.ts(u.Created), u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate),
+		u.Reports, s.tsPtr(u.NextReportDate), u.TZ)
 	if err != nil {
 		if isDuplicate(err) {
 			return fmt.Errorf("create user %q: %w", u.Email, ErrDuplicate)
@@ -57,8 +59,10 @@ func (s *Store) createUser(ctx context.Context, q queryer, u *model.User) error 
 
 // UpdateUser writes every field of u except ID and Created.
 func (s *Store) UpdateUser(ctx context.Context, u *model.User) error {
-	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET email = ?, email_key = ?, password = ?, is_superuser = ?, ping_log_limit = ?, check_limit = ?, nag_period_us = ?, next_nag_date = ? WHERE id = ?"),
-		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate), u.ID)
+	reportDefaults(u)
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET email = ?, email_key = ?, password = ?, is_superuser = ?, ping_log_limit = ?, check_limit = ?, nag_period_us = ?, next_nag_date = ?, reports = ?, next_report_date = ?, tz = ? WHERE id = ?"),
+		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate),
+		u.Reports, s.tsPtr(u.NextReportDate), u.TZ, u.ID)
 	if err != nil {
 		if isDuplicate(err) {
 			return fmt.Errorf("update user %d: email %q: %w", u.ID, u.Email, ErrDuplicate)
