@@ -266,7 +266,7 @@ func (s *Sender) Build(ctx context.Context, u model.User, checks []store.UserChe
 func cell(d Downtime) string {
 	switch {
 	case d.Count > 0:
-		return fmt.Sprintf("%d downtime%s, %s total", d.Count, humanize.Plural(int64(d.Count)), humanize.Approx(d.Duration))
+		return fmt.Sprintf("%d downtime%s,\n%s total", d.Count, humanize.Plural(int64(d.Count)), humanize.Approx(d.Duration))
 	case d.NoData:
 		return "" // the check did not exist yet
 	}

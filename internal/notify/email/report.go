@@ -14,7 +14,8 @@ import (
 var (
 	reportText = texttemplate.Must(texttemplate.New("report.txt.tmpl").Funcs(texttemplate.FuncMap{"table": textTable}).
 			ParseFS(templates, "templates/report.txt.tmpl"))
-	reportHTML = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/report.html.tmpl"))
+	reportHTML = htmltemplate.Must(htmltemplate.New("report.html.tmpl").Funcs(htmltemplate.FuncMap{"lines": func(s string) []string { return strings.Split(s, "\n") }}).
+			ParseFS(templates, "templates/report.html.tmpl"))
 )
 
 // Report is everything a periodic report shows; internal/reports builds it.
@@ -46,7 +47,7 @@ type ReportProject struct {
 }
 
 // ReportCheck is one row: the status as upstream shows it (DOWN in
-// capitals), the name and one cell per column.
+// capitals), the name and one cell per column (a cell may span lines).
 type ReportCheck struct {
 	Status, Name, URL string
 	Cells             []string
@@ -83,36 +84,55 @@ func SendReport(ctx context.Context, m Sender, r *Report) error {
 		Headers: map[string]string{"List-Unsubscribe": "<" + r.UnsubURL + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}})
 }
 
-// textTable lays a project's rows out in columns padded to the widest
-// cell, for the plain-text part (upstream draws an ASCII table).
+// textTable draws a project's rows as upstream's plain-text reports do:
+// a grid with "=" under the header, cells padded by one space, and cells
+// with line breaks spread over several lines.
 func textTable(columns []string, checks []ReportCheck) string {
 	rows := [][]string{append([]string{"Status", "Name"}, columns...)}
 	for _, c := range checks {
 		rows = append(rows, append([]string{c.Status, c.Name}, c.Cells...))
 	}
-	widths := make([]int, len(rows[0]))
+	n := len(rows[0])
+	widths := make([]int, n)
 	for _, row := range rows {
-		for i, cell := range row {
-			if i < len(widths) {
-				widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		for i := 0; i < n && i < len(row); i++ {
+			for _, line := range strings.Split(row[i], "\n") {
+				widths[i] = max(widths[i], utf8.RuneCountInString(line))
 			}
 		}
 	}
 	var b strings.Builder
-	for _, row := range rows {
-		var line strings.Builder
-		for i, cell := range row {
-			if i >= len(widths) {
-				break
-			}
-			if i > 0 {
-				line.WriteString("  ")
-			}
-			line.WriteString(cell)
-			line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)))
+	rule := func(ch string) {
+		for _, w := range widths {
+			b.WriteString("+" + strings.Repeat(ch, w+2))
 		}
-		b.WriteString(strings.TrimRight(line.String(), " "))
-		b.WriteByte('\n')
+		b.WriteString("+\n")
+	}
+	rule("-")
+	for r, row := range rows {
+		cells := make([][]string, n)
+		height := 1
+		for i := range n {
+			if i < len(row) {
+				cells[i] = strings.Split(row[i], "\n")
+			}
+			height = max(height, len(cells[i]))
+		}
+		for l := range height {
+			for i := range n {
+				line := ""
+				if l < len(cells[i]) {
+					line = cells[i][l]
+				}
+				b.WriteString("| " + line + strings.Repeat(" ", widths[i]-utf8.RuneCountInString(line)) + " ")
+			}
+			b.WriteString("|\n")
+		}
+		if r == 0 {
+			rule("=")
+		} else {
+			rule("-")
+		}
 	}
 	return b.String()
 }
