@@ -17,7 +17,9 @@ func zone(t *testing.T, name string) *time.Location {
 	return loc
 }
 
-func utc(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, time.UTC) }
+func utc(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
+}
 
 // Upstream's test_sendreports: at 2020-01-13 02:00 UTC the next monthly
 // report is on February 1st and the next weekly one on January 20th; and
