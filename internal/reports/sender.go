@@ -32,9 +32,6 @@ type Store interface {
 // no report (upstream's six months in Profile.send_report).
 const quietAccount = 180 * 24 * time.Hour
 
-// unsubSalt is upstream's TimestampSigner salt for report unsubscribe links.
-const unsubSalt = "reports"
-
 // batch is how many due users are read at a time.
 const batch = 100
 
@@ -199,7 +196,7 @@ func (s *Sender) Build(ctx context.Context, u model.User, checks []store.UserChe
 	}
 	r := &email.Report{
 		To: u.Email, Period: u.Reports, SiteName: s.o.SiteName,
-		UnsubURL:    UnsubURL(s.o.SiteRoot, s.o.SecretKey, u.ID, now),
+		UnsubURL:    email.ReportUnsubURL(s.o.SiteRoot, s.o.SecretKey, u.ID, now),
 		SettingsURL: strings.TrimRight(s.o.SiteRoot, "/") + "/accounts/profile/notifications/",
 		BounceID:    auth.SignBounceID(s.o.SecretKey, "r."+strconv.FormatInt(u.ID, 10), now),
 	}
@@ -297,27 +294,4 @@ func when(freq string, start time.Time) string {
 		return "Yesterday (" + start.Format("January 2") + ")"
 	}
 	return "In " + start.Format("January")
-}
-
-// UnsubURL is the report's one-click unsubscribe link,
-// SITE_ROOT/accounts/unsubscribe_reports/<signed>/, signed as upstream's
-// (TimestampSigner, salt "reports"). Upstream signs the user name, which
-// Overdue does not have; the user id takes its place.
-func UnsubURL(siteRoot, secretKey string, userID int64, now time.Time) string {
-	signed := auth.TimestampSign(secretKey, unsubSalt, strconv.FormatInt(userID, 10), now)
-	return strings.TrimRight(siteRoot, "/") + "/accounts/unsubscribe_reports/" + signed + "/"
-}
-
-// UnsignUnsub checks a report unsubscribe token and returns the user id it
-// names and when it was signed. Like upstream's, it does not expire.
-func UnsignUnsub(secretKey, signed string) (userID int64, signedAt time.Time, err error) {
-	v, at, err := auth.TimestampUnsign(secretKey, unsubSalt, signed)
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, time.Time{}, fmt.Errorf("unsubscribe token names no user: %q", v)
-	}
-	return id, at, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/mailer/smtptest"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/reports"
 	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/store/storetest"
@@ -224,7 +225,7 @@ func TestMonthlyReportsAcrossTheYearEnd(t *testing.T) {
 			if !strings.Contains(a.text, "In December, 1 check had 1 downtime event.") {
 				t.Errorf("text summary:\n%s", a.text)
 			}
-			wantUnsub := "<" + reports.UnsubURL("https://overdue.example", secret, w.alice.ID, clock.Now()) + ">"
+			wantUnsub := "<" + email.ReportUnsubURL("https://overdue.example", secret, w.alice.ID, clock.Now()) + ">"
 			if a.unsub != wantUnsub || a.unsubPost != "List-Unsubscribe=One-Click" {
 				t.Errorf("unsubscribe headers %q %q, want %q", a.unsub, a.unsubPost, wantUnsub)
 			}
@@ -444,13 +445,13 @@ func TestRunSendsWhenDue(t *testing.T) {
 
 func TestUnsubscribeToken(t *testing.T) {
 	at := utc(2026, 12, 7, 9, 0)
-	u := reports.UnsubURL("https://overdue.example/hc/", secret, 42, at)
+	u := email.ReportUnsubURL("https://overdue.example/hc/", secret, 42, at)
 	prefix := "https://overdue.example/hc/accounts/unsubscribe_reports/"
 	if !strings.HasPrefix(u, prefix) || !strings.HasSuffix(u, "/") {
 		t.Fatalf("URL %q", u)
 	}
 	signed := strings.TrimSuffix(strings.TrimPrefix(u, prefix), "/")
-	id, signedAt, err := reports.UnsignUnsub(secret, signed)
+	id, signedAt, err := email.UnsignReportUnsub(secret, signed)
 	if err != nil || id != 42 || !signedAt.Equal(at) {
 		t.Fatalf("UnsignUnsub = %d, %v, %v", id, signedAt, err)
 	}
@@ -462,7 +463,7 @@ func TestUnsubscribeToken(t *testing.T) {
 		auth.TimestampSign(secret, "reports", "-1", at),
 		auth.TimestampSign(secret, "reports", "0", at),
 	} {
-		if id, _, err := reports.UnsignUnsub(secret, bad); err == nil {
+		if id, _, err := email.UnsignReportUnsub(secret, bad); err == nil {
 			t.Errorf("UnsignUnsub(%q) = %d, want an error", bad, id)
 		}
 	}

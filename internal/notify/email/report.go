@@ -3,11 +3,15 @@ package email
 import (
 	"bytes"
 	"context"
+	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
+	"time"
 	"unicode/utf8"
 
+	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/mailer"
 )
 
@@ -135,4 +139,31 @@ func textTable(columns []string, checks []ReportCheck) string {
 		}
 	}
 	return b.String()
+}
+
+// reportsUnsubSalt is upstream's TimestampSigner salt for report
+// unsubscribe links (Profile.reports_unsub_url).
+const reportsUnsubSalt = "reports"
+
+// ReportUnsubURL is the report's one-click unsubscribe link,
+// SITE_ROOT/accounts/unsubscribe_reports/<signed>/, signed as upstream's
+// (TimestampSigner, salt "reports"). Upstream signs the user name, which
+// Overdue does not have; the user id takes its place.
+func ReportUnsubURL(siteRoot, secretKey string, userID int64, now time.Time) string {
+	signed := auth.TimestampSign(secretKey, reportsUnsubSalt, strconv.FormatInt(userID, 10), now)
+	return strings.TrimRight(siteRoot, "/") + "/accounts/unsubscribe_reports/" + signed + "/"
+}
+
+// UnsignReportUnsub checks a report unsubscribe token and returns the user id it
+// names and when it was signed. Like upstream's, it does not expire.
+func UnsignReportUnsub(secretKey, signed string) (userID int64, signedAt time.Time, err error) {
+	v, at, err := auth.TimestampUnsign(secretKey, reportsUnsubSalt, signed)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, time.Time{}, fmt.Errorf("unsubscribe token names no user: %q", v)
+	}
+	return id, at, nil
 }
