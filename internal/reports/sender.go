@@ -58,6 +58,10 @@ type Options struct {
 	Log       *slog.Logger
 }
 
+// RandomJitter is upstream's random 0-119 minutes after 09:00, which
+// spreads a large install's reports over two hours.
+func RandomJitter() time.Duration { return time.Duration(rand.N(120)) * time.Minute }
+
 // Sender sends the reports that are due.
 type Sender struct{ o Options }
 
@@ -73,7 +77,7 @@ func New(o Options) *Sender {
 		o.Pause = 3 * time.Second
 	}
 	if o.Jitter == nil {
-		o.Jitter = func() time.Duration { return time.Duration(rand.N(120)) * time.Minute }
+		o.Jitter = RandomJitter
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)

@@ -228,6 +228,7 @@ func (w *Web) routes() {
 	w.accountRoutes(m)  // account.go: sign-up, login links, profile
 	w.projectRoutes(m)  // projects.go: projects, team, API keys
 	w.securityRoutes(m) // security.go: second factors, sudo mode
+	w.notificationRoutes(m)
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
 
