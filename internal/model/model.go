@@ -77,6 +77,15 @@ const (
 	ReportsMonthly = "monthly"
 )
 
+// ValidReports reports whether freq is one of those.
+func ValidReports(freq string) bool {
+	switch freq {
+	case ReportsOff, ReportsDaily, ReportsWeekly, ReportsMonthly:
+		return true
+	}
+	return false
+}
+
 // Project groups checks, channels and API keys. Keys are stored as given by
 // upstream's importer; new API keys are stored as SHA-256 hashes (APIKeyHash).
 type Project struct {

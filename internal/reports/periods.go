@@ -17,22 +17,13 @@ import (
 // 0-119 minutes so that a large install does not send them all at once.
 const sendHour = 9
 
-// Valid reports whether freq is one of upstream's report settings.
-func Valid(freq string) bool {
-	switch freq {
-	case model.ReportsOff, model.ReportsDaily, model.ReportsWeekly, model.ReportsMonthly:
-		return true
-	}
-	return false
-}
-
 // NextDate is upstream's choose_next_report_date: 09:00 plus jitter on
 // the next matching local day after now (tomorrow; the next Monday; the next
 // 1st of the month), or nil for "off" and unknown settings. Days are counted
 // on the wall clock, so the hour stays 09 across daylight-saving changes.
 // Unlike upstream it drops now's seconds, which only make the time odd.
 func NextDate(freq string, now time.Time, loc *time.Location, jitter time.Duration) *time.Time {
-	if freq == model.ReportsOff || !Valid(freq) {
+	if freq == model.ReportsOff || !model.ValidReports(freq) {
 		return nil
 	}
 	local := now.In(loc)

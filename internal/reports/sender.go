@@ -117,7 +117,7 @@ func (s *Sender) Tick(ctx context.Context) (sent int, err error) {
 			if ctx.Err() != nil {
 				return sent, ctx.Err()
 			}
-			if !Valid(u.Reports) {
+			if !model.ValidReports(u.Reports) {
 				s.o.Log.Warn("reports: unknown setting; skipping", "user", u.ID, "reports", u.Reports)
 				continue
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/reports"
+	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -40,17 +41,19 @@ type notificationsData struct {
 // maxTZLen is upstream's Profile.tz max_length.
 const maxTZLen = 36
 
-// checkTZ accepts an IANA zone name that this machine's time zone data
-// knows, as upstream accepts only names in its list of all zones.
-func checkTZ(tz string) (*time.Location, error) {
-	if tz == "" || len(tz) > maxTZLen || tz == "Local" || strings.ContainsAny(tz, "\\\x00 ") || strings.HasPrefix(tz, "/") || strings.Contains(tz, "..") {
-		return nil, errors.New("unknown time zone")
+// checkTZ accepts the zone names upstream accepts (its list of all zones,
+// and the legacy aliases it maps, schedule.NormalizeTZ) and returns the
+// canonical name and its location.
+func checkTZ(tz string) (string, *time.Location, error) {
+	if len(tz) > maxTZLen {
+		return "", nil, schedule.ErrUnknownTZ
 	}
-	loc, err := time.LoadLocation(tz)
+	name, err := schedule.NormalizeTZ(tz)
 	if err != nil {
-		return nil, errors.New("unknown time zone")
+		return "", nil, err
 	}
-	return loc, nil
+	loc, err := time.LoadLocation(name)
+	return name, loc, err
 }
 
 func (w *Web) notificationsUser(rw http.ResponseWriter, r *http.Request) (model.User, bool) {
@@ -96,7 +99,7 @@ func (w *Web) saveNotifications(rw http.ResponseWriter, r *http.Request) {
 		d.Reports, d.Nag, d.TZ, d.Error = u.Reports, strconv.Itoa(int(u.NagPeriod/time.Second)), u.TZ, msg
 		w.renderNotifications(rw, r, http.StatusBadRequest, d)
 	}
-	if !reports.Valid(d.Reports) {
+	if !model.ValidReports(d.Reports) {
 		bad("Reports must be off, daily, weekly or monthly.")
 		return
 	}
@@ -113,15 +116,16 @@ func (w *Web) saveNotifications(rw http.ResponseWriter, r *http.Request) {
 	}
 	tz := u.TZ
 	if d.TZ != "" { // a browser without a zone leaves it as it was
-		if _, err := checkTZ(d.TZ); err != nil {
+		name, _, err := checkTZ(d.TZ)
+		if err != nil {
 			bad("The time zone must be an IANA name such as Europe/Riga, at most 36 characters.")
 			return
 		}
-		tz = d.TZ
+		tz = name
 	}
-	loc, err := checkTZ(tz)
+	_, loc, err := checkTZ(tz)
 	if err != nil {
-		loc = time.UTC
+		loc = time.UTC // a stored zone from an older tz list
 	}
 	now := w.d.Now()
 	u.Reports, u.TZ = d.Reports, tz

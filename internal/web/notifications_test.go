@@ -96,11 +96,19 @@ func TestNotificationSettings(t *testing.T) {
 				t.Errorf("a refused form changed the settings: %+v", got)
 			}
 
+			// A legacy alias upstream accepts is stored as its zone.
+			if resp, _ := post(t, c, page, url.Values{"reports": {"weekly"}, "nag_period": {"3600"}, "tz": {"Europe/Kiev"}}); resp.StatusCode != 200 {
+				t.Errorf("legacy zone: %d", resp.StatusCode)
+			}
+			if got, _ := e.st.UserByID(ctx, alice.ID); got.TZ != "Europe/Kyiv" {
+				t.Errorf("Europe/Kiev stored as %q", got.TZ)
+			}
+
 			// Off: no report planned; reminders off clear their date; an
 			// empty time zone (a browser without one) keeps the stored one.
 			resp, _ = post(t, c, page, url.Values{"reports": {"off"}, "nag_period": {"0"}, "tz": {""}})
 			u, _ = e.st.UserByID(ctx, alice.ID)
-			if resp.StatusCode != 200 || u.Reports != "off" || u.NextReportDate != nil || u.NagPeriod != 0 || u.NextNagDate != nil || u.TZ != "America/New_York" {
+			if resp.StatusCode != 200 || u.Reports != "off" || u.NextReportDate != nil || u.NagPeriod != 0 || u.NextNagDate != nil || u.TZ != "Europe/Kyiv" {
 				t.Errorf("turned off: %d %+v", resp.StatusCode, u)
 			}
 		})
