@@ -24,7 +24,7 @@ func newReports(cfg config.Config, st *store.Store, cache *schedule.Cache, log *
 
 // newNagger is the reminder sender of the configuration.
 func newNagger(cfg config.Config, st *store.Store, log *slog.Logger) *alerts.Nagger {
-	return alerts.NewNagger(alerts.NaggerOptions{Store: st, Mailer: newMailer(cfg), SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Log: log})
+	return alerts.NewNagger(alerts.NaggerOptions{Store: st, Mailer: newMailer(cfg), SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, SecretKey: cfg.SecretKey, Log: log})
 }
 
 // reportsRole is serve's "reports" role and `sendreports --loop`: the
