@@ -56,7 +56,7 @@ func startAlerts(ctx context.Context, cfg config.Config, getenv config.Env, st *
 		},
 		Log: log,
 	})
-	nagger := alerts.NewNagger(alerts.NaggerOptions{Store: st, Mailer: newMailer(cfg), SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Log: log})
+	nagger := alerts.NewNagger(alerts.NaggerOptions{Store: st, Mailer: newMailer(cfg), SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, SecretKey: cfg.SecretKey, Log: log})
 	for name, run := range map[string]func(context.Context) error{"alert engine": r.engine.Run, "notification dispatcher": r.dispatcher.Run, "reminders": nagger.Run} {
 		r.wg.Add(1)
 		go func() {

@@ -144,20 +144,22 @@ func cmdMigrate(ctx context.Context, args []string, e env) int {
 func cmdServe(ctx context.Context, args []string, e env) int {
 	fs := newFlags("serve", e)
 	listen := fs.String("listen", "127.0.0.1:8000", "address to listen on")
-	roles := fs.String("roles", "web,alerts", "comma-separated roles to run: web, alerts")
+	roles := fs.String("roles", "web,alerts,reports", "comma-separated roles to run: web, alerts, reports")
 	workers := fs.Int("num-workers", 32, "notifications sent at the same time (alerts role)")
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	runWeb, runAlerts := false, false
+	runWeb, runAlerts, runReports := false, false, false
 	for _, r := range strings.Split(*roles, ",") {
 		switch strings.TrimSpace(r) {
 		case "web":
 			runWeb = true
 		case "alerts":
 			runAlerts = true
+		case "reports": // reports.go
+			runReports = true
 		default:
-			fmt.Fprintf(e.stderr, "overdue serve: unknown role %q (this version has: web, alerts)\n", r)
+			fmt.Fprintf(e.stderr, "overdue serve: unknown role %q (this version has: web, alerts, reports)\n", r)
 			return exitUsage
 		}
 	}
@@ -222,6 +224,12 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 			return exitError
 		}
 		onCommit = alerts.PingHook(role.engine, role.dispatcher)
+	}
+	if runReports {
+		// Reminders go with the alert role when it runs here. stopBG
+		// stops it with the others; it is waited for before the store closes.
+		rep := startReports(bg, cfg, st, cache, !runAlerts, log)
+		defer rep.wait()
 	}
 	// One resolver for HTTP and SMTP pings: one UUID cache, one set of rules.
 	in := startIngest(bg, cfg, st, cache, log, onCommit, om)

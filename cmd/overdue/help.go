@@ -51,12 +51,26 @@ func commandTable() []command {
 	return []command{
 		{name: "serve", summary: "run the server (migrates the schema first)",
 			about: "Runs the ping endpoints, the management API, badges and metrics and, unless --roles\n" +
-				"says otherwise, the alert engine. Stops gracefully on SIGINT or SIGTERM.",
+				"says otherwise, the alert engine and the reports role (periodic reports and the hourly\n" +
+				"retention sweep). Stops gracefully on SIGINT or SIGTERM.",
 			env: serveEnv, run: cmdServe},
 		{name: "sendalerts", summary: "run only the alert engine and notification sender",
 			about: "Runs the alert role alone, as upstream's `manage.py sendalerts`. Any number of these\n" +
 				"and of `serve` may share one PostgreSQL or MySQL database.",
 			env: append(append([]string{}, dbEnv...), "EMAIL_HOST, EMAIL_PORT, ...   outgoing mail (see serve --help)"), run: cmdSendAlerts},
+		{name: "sendreports", summary: "send the due periodic reports and reminders",
+			about: "Sends the monthly, weekly and daily reports that are due, and the reminders about\n" +
+				"checks still down, once, as upstream's `manage.py sendreports`. With --loop it keeps\n" +
+				"looking every minute and also runs the hourly retention sweep (serve's reports role).\n" +
+				"Any number may share one database: each email is claimed before it is sent.",
+			env: append(append([]string{}, dbEnv...), "EMAIL_HOST, EMAIL_PORT, ...   outgoing mail (see serve --help)",
+				"SITE_ROOT, SITE_NAME, SECRET_KEY   links in the emails"), run: cmdSendReports},
+		{name: "prune", summary: "delete old pings, notifications, flips and expired sessions",
+			about: "Runs one retention sweep, as serve does every hour: each check keeps its owner's\n" +
+				"ping log limit of pings; notifications older than a check's oldest ping go, and\n" +
+				"flips too once older than 93 days; expired sessions and login links go. Deletes\n" +
+				"run in batches of 1000 rows, so pings are not held up.",
+			env: dbEnv, run: cmdPrune},
 		{name: "smtpd", summary: "run only the email ping listener (SMTP)",
 			about: "Accepts mail for <uuid>@PING_EMAIL_DOMAIN and <ping_key>+<slug>@PING_EMAIL_DOMAIN\n" +
 				"and records a ping of each check named, as upstream's `manage.py smtpd`. Other\n" +

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"mime"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,7 +29,11 @@ var linkRE = regexp.MustCompile(`https://overdue\.example/accounts/(check_token/
 // mailLink returns the one message's subject, recipient and link.
 func mailLink(t *testing.T, m smtptest.Mail) (to, subject string, link []string) {
 	t.Helper()
-	subject, text, html, err := m.Parts()
+	h, text, html, err := m.Parts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err = new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
 	if err != nil {
 		t.Fatal(err)
 	}

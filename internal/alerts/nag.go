@@ -3,8 +3,10 @@ package alerts
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"time"
 
+	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/store"
@@ -33,7 +35,10 @@ type NaggerOptions struct {
 	Every    time.Duration
 	SiteRoot string
 	SiteName string
-	Log      *slog.Logger
+	// SecretKey, when set, signs the reminders' unsubscribe link (the
+	// reports' one, email.ReportUnsubURL) and bounce ID, as upstream's.
+	SecretKey string
+	Log       *slog.Logger
 }
 
 // Nagger emails upstream's "Reminder: N checks still down" to users who
@@ -115,7 +120,12 @@ func (n *Nagger) Tick(ctx context.Context) (sent int, err error) {
 			items = append(items, email.NagItem{Name: d.Check.NameThenCode(), Project: d.Project,
 				URL: CloakedURL(n.o.SiteRoot, &d.Check)})
 		}
-		if err := email.SendNag(ctx, n.o.Mailer, u.Email, n.o.SiteName, u.NagPeriod, items); err != nil {
+		nag := email.Nag{To: u.Email, SiteName: n.o.SiteName, Every: u.NagPeriod, Items: items}
+		if n.o.SecretKey != "" {
+			nag.UnsubURL = email.ReportUnsubURL(n.o.SiteRoot, n.o.SecretKey, u.ID, now)
+			nag.BounceID = auth.SignBounceID(n.o.SecretKey, "r."+strconv.FormatInt(u.ID, 10), now)
+		}
+		if err := email.SendNag(ctx, n.o.Mailer, nag); err != nil {
 			// The date has moved on: like upstream, a failed reminder is not
 			// retried before the next period (the next one lists the same checks).
 			n.o.Log.Warn("reminder email failed", "user", u.ID, "err", err)

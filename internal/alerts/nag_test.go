@@ -10,6 +10,7 @@ import (
 	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/mailer/smtptest"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/store/storetest"
 )
 
@@ -35,7 +36,7 @@ func TestHourlyReminders(t *testing.T) {
 
 			smtp := smtptest.Start(t, smtptest.Options{})
 			m := mailer.New(mailer.Config{Host: smtp.Host, Port: smtp.Port, From: "alerts@overdue.example"})
-			opts := alerts.NaggerOptions{Store: w.st, Mailer: m, Clock: w.clock, SiteRoot: "https://overdue.example", SiteName: "Overdue"}
+			opts := alerts.NaggerOptions{Store: w.st, Mailer: m, Clock: w.clock, SiteRoot: "https://overdue.example", SiteName: "Overdue", SecretKey: "nag-secret"}
 			a, b := alerts.NewNagger(opts), alerts.NewNagger(opts)
 
 			if sent, err := a.Tick(ctx); err != nil || sent != 0 {
@@ -56,6 +57,16 @@ func TestHourlyReminders(t *testing.T) {
 			if mail.To[0] != owner.Email || !strings.Contains(data, "Subject: Reminder: 1 check still down") ||
 				!strings.Contains(data, "broken <job>") || !strings.Contains(data, "/cloaked/"+down.UniqueKey()+"/") || strings.Contains(data, "fine (") {
 				t.Errorf("reminder to %q:\n%s", mail.To, data)
+			}
+			// Upstream's unsubscribe headers, with the reports' link (it
+			// turns reminders off too), in the footer as well.
+			h, text, _, err := mail.Parts()
+			if err != nil {
+				t.Fatal(err)
+			}
+			unsub := email.ReportUnsubURL("https://overdue.example", "nag-secret", owner.ID, w.clock.Now())
+			if h.Get("List-Unsubscribe") != "<"+unsub+">" || h.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" || !strings.Contains(text, "Unsubscribe: "+unsub) {
+				t.Errorf("unsubscribe: %q %q\n%s", h.Get("List-Unsubscribe"), h.Get("List-Unsubscribe-Post"), text)
 			}
 			// The check recovers: the plan is cleared and nothing more is sent.
 			err = w.st.ApplyPings(ctx, []int64{down.ID}, func(cs map[int64]*model.Check) ([]model.Ping, []model.Flip, error) {

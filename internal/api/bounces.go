@@ -3,16 +3,19 @@ package api
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/mail"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/overdue/overdue/internal/auth"
+	"github.com/overdue/overdue/internal/store"
 )
 
 // bounceMaxBody is upstream's request size cap (Django's 2.5 MB).
@@ -73,11 +76,21 @@ func (a *API) bounces(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if _, ok := strings.CutPrefix(unsigned, "r."); ok && permanent {
-		// Report and reminder bounces name upstream's user names, which
-		// Overdue does not have: reports are not sent by this version.
-		text("OK (user not found)")
-		return
+	if who, ok := strings.CutPrefix(unsigned, "r."); ok && permanent {
+		// A report or reminder that cannot be delivered turns both off, as
+		// upstream does. Reports name the user by id ("r.<id>",
+		// internal/reports), where upstream has a user name.
+		id, err := strconv.ParseInt(who, 10, 64)
+		if err != nil || id <= 0 {
+			text("OK (user not found)")
+			return
+		}
+		if err := a.st.UnsubscribeReports(r.Context(), id); errors.Is(err, store.ErrNotFound) {
+			text("OK (user not found)")
+			return
+		} else if err != nil {
+			a.log.Error("bounce", "err", err)
+		}
 	}
 	text("OK")
 }

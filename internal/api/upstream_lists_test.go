@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -1040,14 +1041,27 @@ func TestUpstreamBounces(t *testing.T) {
 		e.now = e.now.Add(49 * time.Hour)
 		expectOK("49 h old", post(sign("n."+n), "5.0.0", ""), "OK (notification not found)")
 		check("49 h old", n, ch, "", false)
-		// test_it_handles_permanent_report_bounce: deliberately different.
-		// Overdue has no user names and sends no "r." bounce IDs, so a
-		// permanent report bounce finds no user.
-		expectOK("permanent report bounce", post(sign("r.alice"), "5.0.0", ""), "OK (user not found)")
-		// test_it_handles_transient_report_bounce
-		expectOK("transient report bounce", post(sign("r.alice"), "4.0.0", ""), "OK")
+		// test_it_handles_permanent_report_bounce: reports name their user
+		// by id ("r.<id>") where upstream has a user name.
+		owner := "r." + strconv.FormatInt(e.owner.ID, 10)
+		nagAt := e.now
+		u, _ := e.st.UserByID(context.Background(), e.owner.ID)
+		u.Reports, u.NextReportDate, u.NagPeriod, u.NextNagDate = "monthly", &nagAt, time.Hour, &nagAt
+		if err := e.st.UpdateUser(context.Background(), &u); err != nil {
+			t.Fatal(err)
+		}
+		// test_it_handles_transient_report_bounce: nothing changes.
+		expectOK("transient report bounce", post(sign(owner), "4.0.0", ""), "OK")
+		if got, _ := e.st.UserByID(context.Background(), e.owner.ID); got.Reports != "monthly" || got.NagPeriod != time.Hour {
+			t.Errorf("transient report bounce changed the settings: %+v", got)
+		}
+		expectOK("permanent report bounce", post(sign(owner), "5.0.0", ""), "OK")
+		if got, _ := e.st.UserByID(context.Background(), e.owner.ID); got.Reports != "off" || got.NextReportDate != nil || got.NagPeriod != 0 || got.NextNagDate != nil {
+			t.Errorf("permanent report bounce: %+v", got)
+		}
 		// test_it_handles_bad_username
-		expectOK("bad user name", post(sign("r.doesnotexist"), "5.0.0", ""), "OK (user not found)")
+		expectOK("bad user", post(sign("r.999999"), "5.0.0", ""), "OK (user not found)")
+		expectOK("upstream user name", post(sign("r.alice"), "5.0.0", ""), "OK (user not found)")
 		// test_it_logs_diagnostic_code
 		n, ch = e.addNotification(c)
 		expectOK("diagnostic", post(sign("n."+n), "4.0.0", "Diagnostic-Code: smtp; 451 4.0.0 No usable MXs, last err: try again later"), "OK")

@@ -67,5 +67,6 @@ func NewIntegrations(st *store.Store, secretKey, siteName string, log *slog.Logg
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { notFoundPage(w) })
 	mux.HandleFunc("/integrations/{code}/unsub/{token}/{$}", unsubscribe(st, secretKey, siteName, log))
 	mux.HandleFunc("/integrations/{code}/unsub/{token}", appendSlash)
+	mux.HandleFunc("/accounts/unsubscribe_reports/{token}/{$}", unsubscribeReports(st, secretKey, siteName, log))
 	return mux
 }

@@ -60,6 +60,26 @@ func DurationForSentence(d time.Duration) string {
 	return n(secs, "second")
 }
 
+// Approx is upstream's hc_approx_duration (format_approx_duration): the
+// two largest units in short form, "1 day 3 h", "4 days 0 h", "2 h 5 min",
+// "3 min 20 sec", as reports show downtimes.
+func Approx(d time.Duration) string {
+	total := int64(d / time.Second)
+	mins, secs := total/60, total%60
+	hours, mins := mins/60, mins%60
+	days, hours := hours/24, hours%24
+	f := strconv.FormatInt
+	switch {
+	case days == 1:
+		return "1 day " + f(hours, 10) + " h"
+	case days > 0:
+		return f(days, 10) + " days " + f(hours, 10) + " h"
+	case hours > 0:
+		return f(hours, 10) + " h " + f(mins, 10) + " min"
+	}
+	return f(mins, 10) + " min " + f(secs, 10) + " sec"
+}
+
 // NaturalTime is Django humanize's naturaltime for t as seen at now, with
 // plain spaces (upstream's text emails replace its no-break spaces):
 // "now", "a second ago", "10 minutes ago", "an hour ago", "1 day, 2 hours ago".

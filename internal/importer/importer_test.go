@@ -146,7 +146,8 @@ func checkImported(t *testing.T, st *store.Store, head bool) {
 	}
 	if !alice.IsSuperuser || alice.PingLogLimit != 100 || alice.CheckLimit != 500 || alice.NagPeriod != time.Hour ||
 		alice.NextNagDate == nil || !alice.NextNagDate.Equal(time.Date(2026, 12, 7, 11, 0, 0, 0, time.UTC)) ||
-		!alice.Created.Equal(time.Date(2025, 2, 3, 10, 11, 12, 345678000, time.UTC)) {
+		!alice.Created.Equal(time.Date(2025, 2, 3, 10, 11, 12, 345678000, time.UTC)) ||
+		alice.Reports != "monthly" || alice.TZ != "Europe/Riga" || alice.NextReportDate == nil || !alice.NextReportDate.Equal(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)) {
 		t.Errorf("alice: %+v", alice)
 	}
 	if !auth.CheckPassword(alice.Password, "alice-pass") {
@@ -156,7 +157,8 @@ func checkImported(t *testing.T, st *store.Store, head bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bob.IsSuperuser || bob.PingLogLimit != 2 || bob.CheckLimit != 20 || bob.NagPeriod != 0 || !auth.CheckPassword(bob.Password, "bob-pass") {
+	if bob.IsSuperuser || bob.PingLogLimit != 2 || bob.CheckLimit != 20 || bob.NagPeriod != 0 || !auth.CheckPassword(bob.Password, "bob-pass") ||
+		bob.Reports != "off" || bob.NextReportDate != nil || bob.TZ != "UTC" {
 		t.Errorf("bob: %+v", bob)
 	}
 

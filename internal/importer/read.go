@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/schedule"
 )
 
 // Dataset is what was read from upstream, keyed by upstream's row ids.
@@ -106,8 +107,9 @@ const (
 )
 
 func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
-	q := fmt.Sprintf("SELECT u.id, u.email, u.password, u.is_superuser, u.is_active, u.date_joined, p.ping_log_limit, p.check_limit, %s, p.next_nag_date "+
-		"FROM auth_user u LEFT JOIN accounts_profile p ON p.user_id = u.id ORDER BY u.id", s.durAs("p.nag_period"))
+	q := fmt.Sprintf("SELECT u.id, u.email, u.password, u.is_superuser, u.is_active, u.date_joined, p.ping_log_limit, p.check_limit, %s, p.next_nag_date, %s, %s, %s "+
+		"FROM auth_user u LEFT JOIN accounts_profile p ON p.user_id = u.id ORDER BY u.id", s.durAs("p.nag_period"),
+		s.col("accounts_profile", "reports", "NULL"), s.col("accounts_profile", "tz", "NULL"), s.col("accounts_profile", "next_report_date", "NULL"))
 	seen := map[string]int64{}
 	return s.each(ctx, q, nil, func(rows *sql.Rows) error {
 		var (
@@ -117,8 +119,10 @@ func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
 			logLimit, checkLim sql.NullInt64
 			nag                sql.NullInt64
 			email, password    string
+			reports, tz        sql.NullString
+			nextReport         any
 		)
-		if err := rows.Scan(&u.UpstreamID, &email, &password, &super, &active, &joined, &logLimit, &checkLim, &nag, &nextNag); err != nil {
+		if err := rows.Scan(&u.UpstreamID, &email, &password, &super, &active, &joined, &logLimit, &checkLim, &nag, &nextNag, &reports, &tz, &nextReport); err != nil {
 			return err
 		}
 		email = strings.TrimSpace(email)
@@ -148,6 +152,18 @@ func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
 		if logLimit.Valid {
 			u.User.PingLogLimit, u.User.CheckLimit = int(logLimit.Int64), int(checkLim.Int64)
 			u.User.NagPeriod = time.Duration(nag.Int64) * time.Microsecond
+		}
+		// The report settings go with the user, so nobody who turned
+		// reports off upstream starts getting them here. A value this
+		// version does not know leaves upstream's defaults (monthly, UTC).
+		if reports.Valid && model.ValidReports(reports.String) {
+			u.User.Reports = reports.String
+			if u.User.NextReportDate, err = timeOf(nextReport); err != nil {
+				return fmt.Errorf("user %d: next_report_date: %w", u.UpstreamID, err)
+			}
+		}
+		if name, err := schedule.NormalizeTZ(tz.String); tz.Valid && err == nil {
+			u.User.TZ = name
 		}
 		ds.Users = append(ds.Users, u)
 		return nil

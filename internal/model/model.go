@@ -60,6 +60,33 @@ type User struct {
 	// Theme is the pages' colour scheme: ThemeLight, ThemeDark or
 	// ThemeSystem (follow the browser).
 	Theme string
+	// Reports is how often the summary email goes out (upstream's
+	// Profile.reports): ReportsOff, ReportsDaily, ReportsWeekly or
+	// ReportsMonthly; "" is stored as ReportsMonthly, upstream's default.
+	Reports string
+	// NextReportDate is when the next report is due; nil when none is
+	// planned yet (the report sender plans it without sending).
+	NextReportDate *time.Time
+	// TZ is the user's IANA time zone ("" is stored as UTC): reports cover
+	// whole days, weeks and months there and go out at 09:00 local time.
+	TZ string
+}
+
+// The report frequencies (upstream's REPORT_CHOICES).
+const (
+	ReportsOff     = "off"
+	ReportsDaily   = "daily"
+	ReportsWeekly  = "weekly"
+	ReportsMonthly = "monthly"
+)
+
+// ValidReports reports whether freq is one of those.
+func ValidReports(freq string) bool {
+	switch freq {
+	case ReportsOff, ReportsDaily, ReportsWeekly, ReportsMonthly:
+		return true
+	}
+	return false
 }
 
 // The themes a user may pick (upstream's Profile.theme stores "" for

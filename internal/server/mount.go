@@ -88,7 +88,8 @@ type Surfaces struct {
 	// API serves the Management API, /api/v1/, /api/v2/ and /api/v3/.
 	API http.Handler
 	// Integrations serves the links in integration emails:
-	// /integrations/<uuid>/verify/... and /integrations/<uuid>/unsub/...
+	// /integrations/<uuid>/verify/... and /integrations/<uuid>/unsub/...,
+	// and the reports' /accounts/unsubscribe_reports/<signed>/.
 	Integrations http.Handler
 }
 
@@ -107,6 +108,7 @@ func Compat(s Surfaces) Group {
 		{Pattern: "/projects/*/checks/metrics/", Handler: s.Metrics, LogPath: MaskSegments(4)},
 		{Pattern: "/integrations/*/verify/", Handler: s.Integrations, LogPath: MaskSegments(3)},
 		{Pattern: "/integrations/*/unsub/", Handler: s.Integrations, LogPath: MaskSegments(3)},
+		{Pattern: "/accounts/unsubscribe_reports/", Handler: s.Integrations, LogPath: MaskSegments(2)},
 	}}
 }
 

@@ -9,11 +9,11 @@ import (
 	"github.com/overdue/overdue/internal/model"
 )
 
-const userCols = "id, email, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date, theme"
+const userCols = "id, email, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date, reports, next_report_date, tz, theme"
 
 func userDest(u *model.User) []any {
 	return []any{&u.ID, &u.Email, &u.Password, &u.IsSuperuser, timeScan{&u.Created}, &u.PingLogLimit, &u.CheckLimit,
-		durScan{&u.NagPeriod}, nullTimeScan{&u.NextNagDate}, &u.Theme}
+		durScan{&u.NagPeriod}, nullTimeScan{&u.NextNagDate}, &u.Reports, nullTimeScan{&u.NextReportDate}, &u.TZ, &u.Theme}
 }
 
 func scanUser(sc interface{ Scan(...any) error }) (model.User, error) {
@@ -43,9 +43,11 @@ func (s *Store) createUser(ctx context.Context, q queryer, u *model.User) error 
 		u.Created = time.Now()
 	}
 	u.Created = u.Created.UTC().Truncate(time.Microsecond)
+	reportDefaults(u)
 	u.Theme = themeOrDefault(u.Theme)
-	id, err := s.insert(ctx, q, "INSERT INTO users (email, email_key, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date, theme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, s.ts(u.Created), u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate), u.Theme)
+	id, err := s.insert(ctx, q, "INSERT INTO users (email, email_key, password, is_superuser, created, ping_log_limit, check_limit, nag_period_us, next_nag_date, reports, next_report_date, tz, theme) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, s.ts(u.Created), u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate),
+		u.Reports, s.tsPtr(u.NextReportDate), u.TZ, u.Theme)
 	if err != nil {
 		if isDuplicate(err) {
 			return fmt.Errorf("create user %q: %w", u.Email, ErrDuplicate)
@@ -58,9 +60,11 @@ func (s *Store) createUser(ctx context.Context, q queryer, u *model.User) error 
 
 // UpdateUser writes every field of u except ID and Created.
 func (s *Store) UpdateUser(ctx context.Context, u *model.User) error {
+	reportDefaults(u)
 	u.Theme = themeOrDefault(u.Theme)
-	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET email = ?, email_key = ?, password = ?, is_superuser = ?, ping_log_limit = ?, check_limit = ?, nag_period_us = ?, next_nag_date = ?, theme = ? WHERE id = ?"),
-		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate), u.Theme, u.ID)
+	res, err := s.w.ExecContext(ctx, s.d.rebind("UPDATE users SET email = ?, email_key = ?, password = ?, is_superuser = ?, ping_log_limit = ?, check_limit = ?, nag_period_us = ?, next_nag_date = ?, reports = ?, next_report_date = ?, tz = ?, theme = ? WHERE id = ?"),
+		u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), s.tsPtr(u.NextNagDate),
+		u.Reports, s.tsPtr(u.NextReportDate), u.TZ, u.Theme, u.ID)
 	if err != nil {
 		if isDuplicate(err) {
 			return fmt.Errorf("update user %d: email %q: %w", u.ID, u.Email, ErrDuplicate)

@@ -101,12 +101,14 @@ func (it *ImportTx) PutUser(ctx context.Context, u *model.User) (ImportAction, e
 	}
 	u.ID, u.Created = old.ID, old.Created
 	args := func(u *model.User) []any {
-		return []any{u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), it.s.tsPtr(u.NextNagDate)}
+		reportDefaults(u)
+		return []any{u.Email, emailKey(u.Email), u.Password, u.IsSuperuser, u.PingLogLimit, u.CheckLimit, us(u.NagPeriod), it.s.tsPtr(u.NextNagDate),
+			u.Reports, it.s.tsPtr(u.NextReportDate), u.TZ}
 	}
 	if same(args(&old), args(u)) {
 		return ImportSkipped, nil
 	}
-	_, err = it.exec(ctx, "UPDATE users SET email = ?, email_key = ?, password = ?, is_superuser = ?, ping_log_limit = ?, check_limit = ?, nag_period_us = ?, next_nag_date = ? WHERE id = ?",
+	_, err = it.exec(ctx, "UPDATE users SET email = ?, email_key = ?, password = ?, is_superuser = ?, ping_log_limit = ?, check_limit = ?, nag_period_us = ?, next_nag_date = ?, reports = ?, next_report_date = ?, tz = ? WHERE id = ?",
 		append(args(u), u.ID)...)
 	if err != nil {
 		return "", fmt.Errorf("update user %q: %w", u.Email, err)

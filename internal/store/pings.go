@@ -648,50 +648,65 @@ func (s *Store) ListPings(ctx context.Context, checkID int64, limit int) ([]mode
 }
 
 // PrunePings deletes the check's pings older than the newest keep ones
-// (those with n <= n_pings - keep).
+// (those with n <= n_pings - keep), then the notifications and flips that
+// upstream's retention lets go with them (pruneHistory).
 func (s *Store) PrunePings(ctx context.Context, checkID int64, keep int) error {
+	return s.PrunePingsAt(ctx, checkID, keep, time.Now())
+}
+
+// PrunePingsAt is PrunePings with the flips' 93 days counted back from now.
+func (s *Store) PrunePingsAt(ctx context.Context, checkID int64, keep int, now time.Time) error {
+	if _, err := s.PruneCheckPings(ctx, checkID, keep); err != nil {
+		return err
+	}
+	// Like upstream's Check.prune, the history goes by the oldest ping
+	// even when no ping was old enough to delete.
+	return s.pruneHistory(ctx, checkID, now)
+}
+
+// PruneCheckPings deletes only the check's pings with n <= n_pings - keep
+// and returns how many went. They go in batches of pruneBatch rows, each
+// its own statement, so a check with a large backlog never holds the
+// writer for long.
+func (s *Store) PruneCheckPings(ctx context.Context, checkID int64, keep int) (int64, error) {
 	if keep < 0 {
-		return fmt.Errorf("prune pings of check %d: keep must not be negative, got %d", checkID, keep)
+		return 0, fmt.Errorf("prune pings of check %d: keep must not be negative, got %d", checkID, keep)
 	}
 	var nPings int64
 	err := s.r.QueryRowContext(ctx, s.d.rebind("SELECT n_pings FROM checks WHERE id = ?"), checkID).Scan(&nPings)
 	if err != nil {
-		return notFound(err, fmt.Sprintf("prune pings of check %d", checkID))
+		return 0, notFound(err, fmt.Sprintf("prune pings of check %d", checkID))
 	}
-	if nPings > int64(keep) {
-		_, err = s.w.ExecContext(ctx, s.d.rebind("DELETE FROM pings WHERE check_id = ? AND n <= ?"), checkID, nPings-int64(keep))
-		if err != nil {
-			return fmt.Errorf("prune pings of check %d: %w", checkID, err)
-		}
+	if nPings <= int64(keep) {
+		return 0, nil
 	}
-	// Like upstream's Check.prune, the history goes by the oldest ping
-	// even when no ping was old enough to delete.
-	return s.pruneHistory(ctx, checkID, time.Now())
+	n, err := s.deleteBatched(ctx, "pings", "check_id = ? AND n <= ?", checkID, nPings-int64(keep))
+	if err != nil {
+		return n, fmt.Errorf("prune pings of check %d: %w", checkID, err)
+	}
+	return n, nil
 }
 
 // flipRetention is how long flips are kept whatever the pings: upstream keeps
 // about three months for its downtime statistics.
 const flipRetention = 93 * 24 * time.Hour
 
-// pruneHistory applies upstream's retention to the rows around the pings:
-// notifications older than the oldest remaining ping go (but never one that
-// is still to be delivered), and flips older than both that ping and 93 days.
+// Upstream's retention of the rows around the pings, as WHERE clauses: a
+// notification older than its check's oldest remaining ping goes (but never
+// one that is still to be delivered), and a flip older than both that ping
+// and 93 days (the ? is now - flipRetention). A check without pings keeps
+// both. The per-check prune and the periodic sweep (retention.go) share them.
+const (
+	notificationsPrunable = "status IN ('sent', 'failed') AND created < (SELECT MIN(p.created) FROM pings p WHERE p.check_id = notifications.check_id)"
+	flipsPrunable         = "created < ? AND created < (SELECT MIN(p.created) FROM pings p WHERE p.check_id = flips.check_id)"
+)
+
+// pruneHistory applies that retention to one check's notifications and flips.
 func (s *Store) pruneHistory(ctx context.Context, checkID int64, now time.Time) error {
-	var oldest *time.Time
-	err := s.r.QueryRowContext(ctx, s.d.rebind("SELECT MIN(created) FROM pings WHERE check_id = ?"), checkID).Scan(nullTimeScan{&oldest})
-	if err != nil {
-		return fmt.Errorf("prune history of check %d: %w", checkID, err)
-	}
-	if oldest == nil {
-		return nil
-	}
-	if _, err := s.w.ExecContext(ctx, s.d.rebind("DELETE FROM notifications WHERE check_id = ? AND created < ? AND status IN ('sent', 'failed')"),
-		checkID, s.ts(*oldest)); err != nil {
+	if _, err := s.deleteBatched(ctx, "notifications", "check_id = ? AND "+notificationsPrunable, checkID); err != nil {
 		return fmt.Errorf("prune notifications of check %d: %w", checkID, err)
 	}
-	threshold := min(oldest.UnixNano(), now.Add(-flipRetention).UnixNano())
-	if _, err := s.w.ExecContext(ctx, s.d.rebind("DELETE FROM flips WHERE check_id = ? AND created < ?"),
-		checkID, s.ts(time.Unix(0, threshold))); err != nil {
+	if _, err := s.deleteBatched(ctx, "flips", "check_id = ? AND "+flipsPrunable, checkID, s.ts(now.Add(-flipRetention).UTC())); err != nil {
 		return fmt.Errorf("prune flips of check %d: %w", checkID, err)
 	}
 	return nil

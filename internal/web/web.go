@@ -265,10 +265,11 @@ func (w *Web) routes() {
 	m.HandleFunc("GET /cloaked/{key}/{$}", w.uncloak)
 	m.HandleFunc("GET /admin/{$}", w.admin)
 	// Each area registers its own routes from its own file.
-	w.accountRoutes(m)  // account.go: sign-up, login links, profile
-	w.projectRoutes(m)  // projects.go: projects, team, API keys
-	w.securityRoutes(m) // security.go: second factors, sudo mode
-	w.telegramRoutes(m) // telegram.go: the Telegram bot's set-up
+	w.accountRoutes(m)      // account.go: sign-up, login links, profile
+	w.projectRoutes(m)      // projects.go: projects, team, API keys
+	w.securityRoutes(m)     // security.go: second factors, sudo mode
+	w.telegramRoutes(m)     // telegram.go: the Telegram bot's set-up
+	w.notificationRoutes(m) // notifications.go: reports and reminders
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
 

@@ -11,16 +11,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"errors"
 	"io"
 	"math/big"
-	"mime"
-	"mime/multipart"
 	"net"
-	"net/mail"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -243,50 +238,4 @@ func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
-// Parts decodes a received message: its Subject header and its text and
-// HTML parts (quoted-printable or base64 undone, line ends as LF), so a
-// test can read the words and links a message carries.
-func (m Mail) Parts() (subject, text, html string, err error) {
-	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
-	if err != nil {
-		return "", "", "", err
-	}
-	subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		return "", "", "", err
-	}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		return "", "", "", err
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		b, err := io.ReadAll(msg.Body)
-		return subject, strings.ReplaceAll(string(b), "\r\n", "\n"), "", err
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			return subject, text, html, nil
-		}
-		if err != nil {
-			return "", "", "", err
-		}
-		var r io.Reader = p
-		if strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "base64") {
-			r = base64.NewDecoder(base64.StdEncoding, p)
-		}
-		b, err := io.ReadAll(r)
-		if err != nil {
-			return "", "", "", err
-		}
-		part := strings.ReplaceAll(string(b), "\r\n", "\n")
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-			html = part
-		} else {
-			text = part
-		}
-	}
 }

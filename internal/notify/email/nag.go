@@ -29,20 +29,33 @@ func NagSubject(n int) string {
 	return "Reminder: " + strconv.Itoa(n) + " check" + humanize.Plural(int64(n)) + " still down"
 }
 
+// Nag is one reminder email.
+type Nag struct {
+	To, SiteName string
+	// Every is the user's reminder period.
+	Every time.Duration
+	Items []NagItem
+	// UnsubURL, when set, is the one-click link that turns reports and
+	// reminders off (ReportUnsubURL), sent in the footer and as upstream's
+	// List-Unsubscribe headers; BounceID names the message in its envelope
+	// sender ("r.<user id>", signed).
+	UnsubURL, BounceID string
+}
+
 // SendNag emails a reminder listing the checks that are still down.
-func SendNag(ctx context.Context, m Sender, to, siteName string, every time.Duration, items []NagItem) error {
-	word := "every " + humanize.Duration(every)
-	switch every {
+func SendNag(ctx context.Context, m Sender, n Nag) error {
+	word := "every " + humanize.Duration(n.Every)
+	switch n.Every {
 	case time.Hour:
 		word = "hourly"
 	case 24 * time.Hour:
 		word = "daily"
 	}
 	d := struct {
-		Count           int
-		Items           []NagItem
-		Every, SiteName string
-	}{len(items), items, word, siteName}
+		Count                     int
+		Items                     []NagItem
+		Every, SiteName, UnsubURL string
+	}{len(n.Items), n.Items, word, n.SiteName, n.UnsubURL}
 	var tb, hb bytes.Buffer
 	if err := nagText.Execute(&tb, d); err != nil {
 		return err
@@ -50,5 +63,9 @@ func SendNag(ctx context.Context, m Sender, to, siteName string, every time.Dura
 	if err := nagHTML.Execute(&hb, d); err != nil {
 		return err
 	}
-	return m.Send(ctx, &mailer.Message{To: []string{to}, Subject: NagSubject(len(items)), Text: tb.String(), HTML: hb.String()})
+	msg := &mailer.Message{To: []string{n.To}, Subject: NagSubject(len(n.Items)), Text: tb.String(), HTML: hb.String(), BounceID: n.BounceID}
+	if n.UnsubURL != "" {
+		msg.Headers = map[string]string{"List-Unsubscribe": "<" + n.UnsubURL + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+	}
+	return m.Send(ctx, msg)
 }
