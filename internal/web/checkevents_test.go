@@ -299,3 +299,41 @@ func TestEventsListNotifications(t *testing.T) {
 		})
 	}
 }
+
+// TestDetailsDowntimeSummary: the details page sums the down stretches of
+// the last three months from the flips, in the user's time zone.
+func TestDetailsDowntimeSummary(t *testing.T) {
+	f := newEventsFixture(t, "sqlite")
+	e, ctx := f.e, context.Background()
+	now := time.Now()
+	// Before the fixture's own flip (new → up an hour ago), so that the
+	// history agrees with itself.
+	down := now.Add(-4 * time.Hour)
+	up := down.Add(90 * time.Minute)
+	err := e.st.ApplyPings(ctx, []int64{f.check.ID}, func(m map[int64]*model.Check) ([]model.Ping, []model.Flip, error) {
+		return nil, []model.Flip{
+			{CheckID: f.check.ID, Created: down, OldStatus: model.StatusUp, NewStatus: model.StatusDown, Processed: &down},
+			{CheckID: f.check.ID, Created: up, OldStatus: model.StatusDown, NewStatus: model.StatusUp, Processed: &up},
+		}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := e.login("alice@example.org", "correct horse")
+	_, body := get(t, owner, e.base+"/checks/"+f.check.Code+"/details/")
+	// The check was made today: this month has the stretch, the two
+	// before it no data. (Four hours back may be last month on the 1st.)
+	month := now.UTC().Format("January 2006")
+	if down.UTC().Month() != now.UTC().Month() {
+		t.Skip("the stretch straddles a month boundary today")
+	}
+	for _, want := range []string{
+		`<tr class="status-down"><th scope="row">` + month + `</th><td>1 downtime, 1 h 30 min in all</td></tr>`,
+		"no data (the check did not exist yet)",
+		"Months in UTC",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("details page lacks %q:\n%s", want, body[strings.Index(body, "<h2>Downtime"):][:600])
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/pycompat"
+	"github.com/overdue/overdue/internal/reports"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -234,6 +235,10 @@ type detailsData struct {
 	Email      string
 	Channels   []channelSwitch
 	Badges     []badgeLink
+	// Downtimes are the last three months in the user's time zone,
+	// newest first, as upstream's details page shows them.
+	Downtimes  []downtimeRow
+	TZ         string
 	Events     []event
 	MoreEvents bool
 	Copied     bool
@@ -326,6 +331,9 @@ func (w *Web) detailsFor(r *http.Request, ca *checkAccess) (detailsData, error) 
 			d.Badges = append(d.Badges, badgeLink{strings.ToUpper(f), api.CheckBadgeURL(root, c.BadgeKey, f, false)},
 				badgeLink{strings.ToUpper(f) + ", with late", api.CheckBadgeURL(root, c.BadgeKey, f, true)})
 		}
+	}
+	if d.Downtimes, d.TZ, err = w.downtimes(r, c, now); err != nil {
+		return d, err
 	}
 	if d.Events, d.MoreEvents, err = w.events(r, c, 0, detailsEvents); err != nil {
 		return d, err
@@ -437,4 +445,44 @@ func (w *Web) uncloak(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.notFound(rw)
+}
+
+// downtimeRow is one month of the downtime summary.
+type downtimeRow struct {
+	Month string
+	Text  string
+	Down  bool
+}
+
+// downtimes summarises the check's last three months (the current one
+// first) in the user's time zone, with the reports' rule (one copy).
+func (w *Web) downtimes(r *http.Request, c *model.Check, now time.Time) ([]downtimeRow, string, error) {
+	tz := "UTC"
+	if u := userFrom(r.Context()); u != nil && u.TZ != "" {
+		tz = u.TZ
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc, tz = time.UTC, "UTC"
+	}
+	bounds := reports.Boundaries(model.ReportsMonthly, 3, now, loc)
+	flips, err := w.d.Store.FlipsSince(r.Context(), []int64{c.ID}, bounds[len(bounds)-1])
+	if err != nil {
+		return nil, "", err
+	}
+	var rows []downtimeRow
+	for _, dt := range reports.Downtimes(bounds, c.Created, c.Status, flips[c.ID], now) {
+		row := downtimeRow{Month: dt.Start.In(loc).Format("January 2006")}
+		switch {
+		case dt.NoData:
+			row.Text = "no data (the check did not exist yet)"
+		case dt.Count == 0:
+			row.Text = "no downtime"
+		default:
+			row.Down = true
+			row.Text = strconv.Itoa(dt.Count) + " downtime" + humanize.Plural(int64(dt.Count)) + ", " + humanize.Approx(dt.Duration) + " in all"
+		}
+		rows = append(rows, row)
+	}
+	return rows, tz, nil
 }
