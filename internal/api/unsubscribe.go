@@ -19,14 +19,16 @@ import (
 // a script submits it, so a person who clicked the link is done, while a
 // mail scanner that fetched the link when the email arrived unsubscribed
 // nobody (upstream's reasoning, and its 5 minutes).
+//
+// One page serves both links (alerts here, reports in
+// unsubscribe_reports.go); Confirm and Done say what stops.
 var unsubPage = template.Must(template.New("unsub").Parse(`<!DOCTYPE html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} – {{.SiteName}}</title></head>
 <body style="font-family: sans-serif; max-width: 40em; margin: 4em auto; padding: 0 1em;">
 <h1>{{.Title}}</h1>
 {{- if eq .Kind "confirm"}}
-<p>You are about to stop {{.SiteName}} alerts from reaching this email address.
-Please press the button below to unsubscribe.</p>
+<p>{{.Confirm}} Please press the button below to unsubscribe.</p>
 <form id="unsubscribe-form" method="post">
 <button type="submit" style="font-size: 1.2em; padding: 0.4em 1.2em;">Unsubscribe</button>
 </form>
@@ -34,8 +36,7 @@ Please press the button below to unsubscribe.</p>
 <script>document.getElementById("unsubscribe-form").submit();</script>
 {{- end}}
 {{- else if eq .Kind "done"}}
-<p>This email address has been unsubscribed from {{.SiteName}} alerts, and the integration is now
-disabled. To receive alerts here again, ask a member of the project to set the integration up again.</p>
+<p>{{.Done}}</p>
 {{- else if eq .Kind "bad"}}
 <p>The link you just used is incorrect. Part of it may have been lost on the way: open it again from
 the email, or copy the whole address.</p>
@@ -44,6 +45,30 @@ the email, or copy the whole address.</p>
 {{- end}}
 </body></html>
 `))
+
+// unsubWords are what an unsubscribe page says stops.
+type unsubWords struct{ SiteName, Confirm, Done string }
+
+// unsubPageFunc writes one of the unsubscribe pages (kind confirm, done,
+// bad or text) with the headers both links need.
+func unsubPageFunc(w http.ResponseWriter, words unsubWords) func(status int, kind, title, text string, autoSubmit bool) {
+	return func(status int, kind, title, text string, autoSubmit bool) {
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		// The form turns mail off with one click: no framing. The link
+		// is a credential: no Referer beyond this site.
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		w.WriteHeader(status)
+		_ = unsubPage.Execute(w, struct {
+			unsubWords
+			Kind, Title, Text string
+			AutoSubmit        bool
+		}{words, kind, title, text, autoSubmit})
+	}
+}
 
 // autoSubmitAfter is how old an unsubscribe link must be before its
 // confirmation page submits itself (upstream: max_age=300).
@@ -62,21 +87,10 @@ const autoSubmitAfter = 5 * time.Minute
 func unsubscribe(st *store.Store, secretKey, siteName string, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		code, signed := r.PathValue("code"), r.PathValue("token")
-		page := func(status int, kind, title, text string, autoSubmit bool) {
-			h := w.Header()
-			h.Set("Content-Type", "text/html; charset=utf-8")
-			h.Set("Cache-Control", "no-store")
-			// The form disables alerts with one click: no framing. The
-			// link is a credential: no Referer beyond this site.
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Referrer-Policy", "same-origin")
-			w.WriteHeader(status)
-			_ = unsubPage.Execute(w, struct {
-				Kind, Title, Text, SiteName string
-				AutoSubmit                  bool
-			}{kind, title, text, siteName, autoSubmit})
-		}
+		page := unsubPageFunc(w, unsubWords{SiteName: siteName,
+			Confirm: "You are about to stop " + siteName + " alerts from reaching this email address.",
+			Done: "This email address has been unsubscribed from " + siteName + " alerts, and the integration is now disabled. " +
+				"To receive alerts here again, ask a member of the project to set the integration up again."})
 		// Upstream's <uuid:code> and <str:signed_token> converters: a code
 		// that is not a lowercase canonical UUID, or a token with a "/" in
 		// it once decoded, matches no URL.

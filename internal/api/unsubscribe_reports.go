@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -11,35 +10,6 @@ import (
 	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/store"
 )
-
-// reportsUnsubPage is the report unsubscribe link's page, the twin of the
-// alert one (unsubPage): a confirmation form that submits itself once the
-// link is older than autoSubmitAfter, the done page, and the bad link.
-var reportsUnsubPage = template.Must(template.New("unsub-reports").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}} – {{.SiteName}}</title></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto; padding: 0 1em;">
-<h1>{{.Title}}</h1>
-{{- if eq .Kind "confirm"}}
-<p>You are about to stop {{.SiteName}} reports and reminders from reaching your email address.
-Please press the button below to unsubscribe.</p>
-<form id="unsubscribe-form" method="post">
-<button type="submit" style="font-size: 1.2em; padding: 0.4em 1.2em;">Unsubscribe</button>
-</form>
-{{- if .AutoSubmit}}
-<script>document.getElementById("unsubscribe-form").submit();</script>
-{{- end}}
-{{- else if eq .Kind "done"}}
-<p>You will not receive {{.SiteName}} reports or reminders any more. To turn them back on, log in
-and open your account's notification settings.</p>
-{{- else if eq .Kind "bad"}}
-<p>The link you just used is incorrect. Part of it may have been lost on the way: open it again from
-the email, or copy the whole address.</p>
-{{- else}}
-<p>{{.Text}}</p>
-{{- end}}
-</body></html>
-`))
 
 // unsubscribeReports serves /accounts/unsubscribe_reports/<signed>/, the
 // link in every report's List-Unsubscribe header and footer (upstream's
@@ -52,19 +22,10 @@ the email, or copy the whole address.</p>
 // (RFC 8058).
 func unsubscribeReports(st *store.Store, secretKey, siteName string, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		page := func(status int, kind, title, text string, autoSubmit bool) {
-			h := w.Header()
-			h.Set("Content-Type", "text/html; charset=utf-8")
-			h.Set("Cache-Control", "no-store")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Referrer-Policy", "same-origin")
-			w.WriteHeader(status)
-			_ = reportsUnsubPage.Execute(w, struct {
-				Kind, Title, Text, SiteName string
-				AutoSubmit                  bool
-			}{kind, title, text, siteName, autoSubmit})
-		}
+		page := unsubPageFunc(w, unsubWords{SiteName: siteName,
+			Confirm: "You are about to stop " + siteName + " reports and reminders from reaching your email address.",
+			Done: "You will not receive " + siteName + " reports or reminders any more. " +
+				"To turn them back on, log in and open your account's notification settings."})
 		signed := r.PathValue("token")
 		if strings.Contains(signed, "/") {
 			notFoundPage(w)

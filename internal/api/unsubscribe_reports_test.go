@@ -31,7 +31,7 @@ func TestUnsubscribeReports(t *testing.T) {
 
 			// test_it_serves_confirmation_form; a GET changes nothing.
 			r := e.do(http.MethodGet, link(u.ID, now))
-			if r.status != 200 || !strings.Contains(r.body, "Please press the button below") || strings.Contains(r.body, "submit()") {
+			if r.status != 200 || !strings.Contains(r.body, "stop Overdue reports and reminders from reaching your email address. Please press the button below") || strings.Contains(r.body, "submit()") {
 				t.Errorf("confirmation: %d %s", r.status, r.body)
 			}
 			if got, _ := e.st.UserByID(ctx, u.ID); got.Reports != "weekly" {
@@ -44,7 +44,7 @@ func TestUnsubscribeReports(t *testing.T) {
 			// test_it_unsubscribes, twice (a mail client may retry).
 			for range 2 {
 				r = e.do(http.MethodPost, link(u.ID, now))
-				if r.status != 200 || !strings.Contains(r.body, "Unsubscribed") || r.header.Get("X-Frame-Options") != "DENY" {
+				if r.status != 200 || !strings.Contains(r.body, "You will not receive Overdue reports or reminders any more.") || r.header.Get("X-Frame-Options") != "DENY" {
 					t.Errorf("unsubscribe: %d %v %s", r.status, r.header, r.body)
 				}
 			}

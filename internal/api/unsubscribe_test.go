@@ -33,10 +33,10 @@ import (
 	"github.com/overdue/overdue/internal/store/storetest"
 )
 
-// The page texts upstream's tests look for.
+// The page texts upstream's tests look for, with the words of the alert link.
 const (
-	unsubConfirmText = "Please press the button below to unsubscribe"
-	unsubDoneText    = "has been unsubscribed"
+	unsubConfirmText = "stop Overdue alerts from reaching this email address. Please press the button below to unsubscribe"
+	unsubDoneText    = "has been unsubscribed from Overdue alerts, and the integration is now disabled"
 	unsubBadText     = "link you just used is incorrect"
 	unsubAutoSubmit  = "submit()"
 )
