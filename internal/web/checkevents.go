@@ -172,18 +172,12 @@ func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	u := userFrom(ctx)
-	all, err := w.d.Store.ProjectsForUser(ctx, u.ID)
+	targets, err := w.writableProjects(r, ca.Project.ID)
 	if err != nil {
 		w.unavailable(rw, r, "list projects", err)
 		return
 	}
-	d := transferData{Check: ca.Check, Project: ca.Project}
-	for _, pr := range all {
-		if pr.Project.ID != ca.Project.ID && pr.Role.CanWrite() {
-			d.Targets = append(d.Targets, pr.Project)
-		}
-	}
+	d := transferData{Check: ca.Check, Project: ca.Project, Targets: targets}
 	title := "Transfer · " + ca.Check.NameThenCode()
 	if r.Method != http.MethodPost {
 		w.render(rw, r, http.StatusOK, "transfer.html", title, d)
@@ -193,12 +187,7 @@ func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Selected = strings.TrimSpace(r.PostForm.Get("project"))
-	var target *model.Project
-	for i := range d.Targets {
-		if d.Targets[i].Code == d.Selected {
-			target = &d.Targets[i]
-		}
-	}
+	target := pickProject(d.Targets, d.Selected)
 	if target == nil {
 		// A project the user cannot write to is the same answer as one
 		// that does not exist.
@@ -222,4 +211,31 @@ func (w *Web) transfer(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(rw, r, w.base+"/checks/"+ca.Check.Code+"/details/?transferred=1", http.StatusSeeOther)
+}
+
+// writableProjects are the logged-in user's projects where their role may
+// add checks and integrations, but the one with id skip (0 for none).
+func (w *Web) writableProjects(r *http.Request, skip int64) ([]model.Project, error) {
+	all, err := w.d.Store.ProjectsForUser(r.Context(), userFrom(r.Context()).ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []model.Project
+	for _, pr := range all {
+		if pr.Project.ID != skip && pr.Role.CanWrite() {
+			out = append(out, pr.Project)
+		}
+	}
+	return out, nil
+}
+
+// pickProject is the project of ps with this UUID, or nil: a form may only
+// name a project it was offered.
+func pickProject(ps []model.Project, code string) *model.Project {
+	for i := range ps {
+		if ps[i].Code == code {
+			return &ps[i]
+		}
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -117,15 +116,9 @@ func (w *Web) telegramAdd(rw http.ResponseWriter, r *http.Request) {
 	if chat.Name != nil {
 		d.ChatName = *chat.Name
 	}
-	all, err := w.d.Store.ProjectsForUser(r.Context(), u.ID)
-	if err != nil {
+	if d.Projects, err = w.writableProjects(r, 0); err != nil {
 		w.unavailable(rw, r, "list projects", err)
 		return
-	}
-	for _, pr := range all {
-		if pr.Role.CanWrite() {
-			d.Projects = append(d.Projects, pr.Project)
-		}
 	}
 	if r.Method != http.MethodPost {
 		w.render(rw, r, http.StatusOK, "telegram.html", "Add Telegram", d)
@@ -135,13 +128,7 @@ func (w *Web) telegramAdd(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	code := strings.TrimSpace(form.Get("project"))
-	var target *model.Project
-	for i := range d.Projects {
-		if d.Projects[i].Code == code {
-			target = &d.Projects[i]
-		}
-	}
+	target := pickProject(d.Projects, strings.TrimSpace(form.Get("project")))
 	if target == nil {
 		d.Error = "Choose one of the projects listed."
 		w.render(rw, r, http.StatusBadRequest, "telegram.html", "Add Telegram", d)
@@ -154,9 +141,7 @@ func (w *Web) telegramAdd(rw http.ResponseWriter, r *http.Request) {
 			w.render(rw, r, http.StatusBadRequest, "telegram.html", "Add Telegram", d)
 			return
 		}
-		if !errors.Is(err, context.Canceled) {
-			w.unavailable(rw, r, "add telegram channel", err)
-		}
+		w.unavailable(rw, r, "add telegram channel", err)
 		return
 	}
 	w.toIntegrations(rw, r, *target, "")
