@@ -254,35 +254,34 @@ func (s *Store) ListPingInfos(ctx context.Context, checkID int64, limit int) ([]
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx, s.d.rebind("SELECT id, check_id, n, created, kind, scheme, remote_addr, method, ua, "+
-		"COALESCE(LENGTH(body), 0), rid, exit_status FROM pings WHERE check_id = ? ORDER BY id DESC LIMIT ?"), checkID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list pings of check %d: %w", checkID, err)
+	return queryRows(ctx, s, fmt.Sprintf("list pings of check %d", checkID),
+		"SELECT "+pingInfoCols+" FROM pings WHERE check_id = ? ORDER BY id DESC LIMIT ?",
+		func(sc scanner, p *PingInfo) error { return scanPingInfo(sc, p, nil) }, checkID, limit)
+}
+
+// pingInfoCols are a ping's columns without its body but with the body's
+// length; scanPingInfo reads them (with the preview column, when asked,
+// between the length and rid).
+const pingInfoCols = "id, check_id, n, created, kind, scheme, remote_addr, method, ua, COALESCE(LENGTH(body), 0), rid, exit_status"
+
+func scanPingInfo(sc scanner, p *PingInfo, preview *[]byte) error {
+	var (
+		bodyLen int64
+		exit    sql.NullInt64
+	)
+	dest := []any{&p.ID, &p.CheckID, &p.N, timeScan{&p.Created}, &p.Kind, &p.Scheme, &p.RemoteAddr, &p.Method, &p.UA, &bodyLen}
+	if preview != nil {
+		dest = append(dest, preview)
 	}
-	defer rows.Close()
-	var out []PingInfo
-	for rows.Next() {
-		var (
-			p       PingInfo
-			bodyLen int64
-			exit    sql.NullInt64
-		)
-		err := rows.Scan(&p.ID, &p.CheckID, &p.N, timeScan{&p.Created}, &p.Kind, &p.Scheme, &p.RemoteAddr, &p.Method, &p.UA,
-			&bodyLen, nullStrScan{&p.RID}, &exit)
-		if err != nil {
-			return nil, fmt.Errorf("list pings of check %d: %w", checkID, err)
-		}
-		p.HasBody = bodyLen > 0
-		if exit.Valid {
-			v := int(exit.Int64)
-			p.ExitStatus = &v
-		}
-		out = append(out, p)
+	if err := sc.Scan(append(dest, nullStrScan{&p.RID}, &exit)...); err != nil {
+		return err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list pings of check %d: %w", checkID, err)
+	p.HasBody = bodyLen > 0
+	if exit.Valid {
+		v := int(exit.Int64)
+		p.ExitStatus = &v
 	}
-	return out, nil
+	return nil
 }
 
 // PingBody returns the body of the check's ping number n; ErrNotFound when

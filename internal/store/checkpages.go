@@ -5,7 +5,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -45,7 +44,7 @@ func (s *Store) ListPingPreviews(ctx context.Context, checkID, before int64, lim
 		return nil, nil
 	}
 	q := "SELECT id, check_id, n, created, kind, scheme, remote_addr, method, ua, COALESCE(LENGTH(body), 0), " +
-		"SUBSTR(body, 1, ?), rid, exit_status FROM pings WHERE check_id = ?"
+		"SUBSTR(body, 1, ?), rid, exit_status FROM pings WHERE check_id = ?" // pingInfoCols with the preview
 	args := []any{PreviewLen, checkID}
 	if before > 0 {
 		q += " AND n < ?"
@@ -53,34 +52,8 @@ func (s *Store) ListPingPreviews(ctx context.Context, checkID, before int64, lim
 	}
 	q += " ORDER BY n DESC LIMIT ?"
 	args = append(args, limit)
-	rows, err := s.r.QueryContext(ctx, s.d.rebind(q), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list ping previews of check %d: %w", checkID, err)
-	}
-	defer rows.Close()
-	var out []PingPreview
-	for rows.Next() {
-		var (
-			p       PingPreview
-			bodyLen int64
-			exit    sql.NullInt64
-		)
-		err := rows.Scan(&p.ID, &p.CheckID, &p.N, timeScan{&p.Created}, &p.Kind, &p.Scheme, &p.RemoteAddr, &p.Method, &p.UA,
-			&bodyLen, &p.Preview, nullStrScan{&p.RID}, &exit)
-		if err != nil {
-			return nil, fmt.Errorf("list ping previews of check %d: %w", checkID, err)
-		}
-		p.HasBody = bodyLen > 0
-		if exit.Valid {
-			v := int(exit.Int64)
-			p.ExitStatus = &v
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list ping previews of check %d: %w", checkID, err)
-	}
-	return out, nil
+	return queryRows(ctx, s, fmt.Sprintf("list ping previews of check %d", checkID), q,
+		func(sc scanner, p *PingPreview) error { return scanPingInfo(sc, &p.PingInfo, &p.Preview) }, args...)
 }
 
 // PingByN returns the check's ping number n with its whole body; n <= 0
