@@ -270,6 +270,7 @@ func (w *Web) routes() {
 	w.securityRoutes(m)     // security.go: second factors, sudo mode
 	w.telegramRoutes(m)     // telegram.go: the Telegram bot's set-up
 	w.notificationRoutes(m) // notifications.go: reports and reminders
+	w.appRoutes(m)          // apps.go: Slack, Discord, GitHub and Trello installs
 	m.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { w.notFound(rw) })
 }
 
