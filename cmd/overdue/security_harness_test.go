@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/accounts"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify/kinds"
@@ -140,12 +140,10 @@ func newSecApp(t *testing.T, engine string, extra map[string]string) *secApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	seed := apptest.Seed{T: t, Store: st}
 	for _, name := range []string{"alice", "rita", "bob"} {
-		u := model.User{Email: name + "@example.org", Password: hash, CheckLimit: 10000, PingLogLimit: 100, Created: time.Now()} // the owner control makes a check per route
-		if err := st.CreateUser(ctx, &u); err != nil {
-			t.Fatal(err)
-		}
-		s.owner[name] = u
+		// The owner control makes a check per route, hence the limit.
+		s.owner[name] = seed.AddUser(model.User{Email: name + "@example.org", Password: hash, CheckLimit: 10000, PingLogLimit: 100, Created: time.Now()}, "")
 	}
 	s.a = s.project("alice", "Alpha")
 	s.b = s.project("bob", "Bravo")
@@ -182,11 +180,7 @@ func (s *secApp) newChannel(p secProject, name string) string {
 	if !ok {
 		s.t.Fatal("no webhook kind")
 	}
-	ch := model.Channel{Code: uuid.NewString(), ProjectID: p.ID, Name: name, Kind: "webhook", Value: in.Example}
-	if err := s.st.CreateChannel(context.Background(), &ch); err != nil {
-		s.t.Fatal(err)
-	}
-	return ch.Code
+	return apptest.Seed{T: s.t, Store: s.st}.AddChannel(model.Channel{ProjectID: p.ID, Name: name, Kind: "webhook", Value: in.Example}).Code
 }
 
 // newCheck creates a check through the Management API and returns its UUID.

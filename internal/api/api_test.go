@@ -15,8 +15,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
+	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store"
@@ -46,21 +48,36 @@ const siteRoot = "http://hc.example/hc"
 
 func newAPIEnv(t *testing.T, engine string, rateLimit int) *apiEnv {
 	t.Helper()
-	st := storetest.Open(t, engine)
-	e := &apiEnv{t: t, st: st, now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
-	e.owner, e.proj = newProject(t, st, func(p *model.Project) {
+	return newAPIEnvWith(t, engine, nil, func(e *apiEnv, _ *apptest.App) server.Surfaces {
+		now := func() time.Time { return e.now }
+		return server.Surfaces{Badges: api.NewBadges(e.st, "s3cr3t", "Overdue", schedule.NewCache(10), now, nil), API: api.NewAPI(api.APIDeps{
+			Store: e.st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t", MetricsKey: "mk",
+			Now: now, Cache: schedule.NewCache(100), RateLimit: rateLimit,
+		})}
+	})
+}
+
+// newAPIEnvWith is the apiEnv's fixture (owner, project with the keys,
+// other project) in memory under /hc, with the surfaces mount gives, and a
+// ping writer when writer is set.
+func newAPIEnvWith(t *testing.T, engine string, writer func(e *apiEnv) ping.WriterOptions, mount func(e *apiEnv, a *apptest.App) server.Surfaces) *apiEnv {
+	t.Helper()
+	e := &apiEnv{t: t, now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	o := apptest.Options{Engine: engine, BasePath: "/hc", NoServer: true, Surfaces: func(a *apptest.App) server.Surfaces {
+		e.st = a.Store
+		return mount(e, a)
+	}}
+	if writer != nil {
+		wo := writer(e)
+		o.Writer = &wo
+	}
+	a := apptest.New(t, o)
+	e.st, e.h = a.Store, a.Handler
+	e.owner, e.proj = newProject(t, e.st, func(p *model.Project) {
 		p.APIKey, p.APIKeyReadonly, p.BadgeKey = auth.HashAPIKey(apiRW), auth.HashAPIKey(apiRO), "alice"
 	})
-	e.other = model.Project{Code: uuid.NewString(), Name: "Other", OwnerID: e.owner.ID, APIKey: auth.HashAPIKey(otherRW),
-		PingKey: "zyxwvutsrqponmlkjihgfe", BadgeKey: "bob", Created: e.now}
-	if err := st.CreateProject(context.Background(), &e.other); err != nil {
-		t.Fatal(err)
-	}
-	now := func() time.Time { return e.now }
-	e.h = server.Handler(server.Options{BasePath: "/hc", Groups: []server.Group{server.Compat(server.Surfaces{Badges: api.NewBadges(st, "s3cr3t", "Overdue", schedule.NewCache(10), now, nil), API: api.NewAPI(api.APIDeps{
-		Store: st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t", MetricsKey: "mk",
-		Now: now, Cache: schedule.NewCache(100), RateLimit: rateLimit,
-	})})}})
+	e.other = a.AddProject(model.Project{Name: "Other", OwnerID: e.owner.ID, APIKey: auth.HashAPIKey(otherRW),
+		PingKey: "zyxwvutsrqponmlkjihgfe", BadgeKey: "bob", Created: e.now})
 	return e
 }
 

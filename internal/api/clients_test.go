@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
@@ -104,16 +105,13 @@ type clientEnv struct {
 
 func newClientEnv(t *testing.T, engine string) *clientEnv {
 	t.Helper()
-	st := storetest.Open(t, engine)
-	_, proj := newProject(t, st, func(p *model.Project) { p.APIKey = auth.HashAPIKey(apiRW) })
 	cache := schedule.NewCache(100)
-	w := ping.NewWriter(st, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(cache, nil)})
-	wctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = w.Run(wctx); close(done) }()
-	srv := httptest.NewServer(server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(st, w, 10000, nil, nil), API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example", Cache: cache})})}}))
-	t.Cleanup(func() { srv.Close(); cancel(); <-done })
-	return &clientEnv{st: st, srv: srv, proj: proj}
+	a := apptest.New(t, apptest.Options{Engine: engine, Writer: &ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(cache, nil)},
+		Surfaces: func(a *apptest.App) server.Surfaces {
+			return server.Surfaces{Pings: api.NewPings(a.Store, a.Writer, 10000, nil, nil), API: api.NewAPI(api.APIDeps{Store: a.Store, SiteRoot: "http://hc.example", Cache: cache})}
+		}})
+	_, proj := newProject(t, a.Store, func(p *model.Project) { p.APIKey = auth.HashAPIKey(apiRW) })
+	return &clientEnv{st: a.Store, srv: a.Server, proj: proj}
 }
 
 // tfCheck and tfChannel are go-healthchecksio v2.1.0's HealthcheckResponse

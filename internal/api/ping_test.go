@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
-	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/store/storetest"
@@ -31,17 +31,13 @@ type pingEnv struct {
 
 func newPingEnv(t *testing.T, engine, basePath string, bodyLimit int) *pingEnv {
 	t.Helper()
-	st := storetest.Open(t, engine)
-	owner, proj := newProject(t, st, nil)
-	cache := schedule.NewCache(100)
-	w := ping.NewWriter(st, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(cache, nil)})
-	wctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = w.Run(wctx); close(done) }()
-	h := server.Handler(server.Options{BasePath: basePath, HostAllowed: func(h string) bool { return !strings.HasPrefix(h, "evil.") }, Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(st, w, bodyLimit, nil, nil)})}})
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() { srv.Close(); cancel(); <-done })
-	return &pingEnv{t: t, st: st, srv: srv, base: srv.URL + basePath, project: proj, owner: owner}
+	a := apptest.New(t, apptest.Options{Engine: engine, BasePath: basePath, Writer: &ping.WriterOptions{},
+		HostAllowed: func(h string) bool { return !strings.HasPrefix(h, "evil.") },
+		Surfaces: func(a *apptest.App) server.Surfaces {
+			return server.Surfaces{Pings: api.NewPings(a.Store, a.Writer, bodyLimit, nil, nil)}
+		}})
+	owner, proj := newProject(t, a.Store, nil)
+	return &pingEnv{t: t, st: a.Store, srv: a.Server, base: a.URL, project: proj, owner: owner}
 }
 
 func (e *pingEnv) newCheck(mut func(*model.Check)) model.Check {

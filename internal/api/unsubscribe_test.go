@@ -14,7 +14,6 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/mailer/smtptest"
@@ -54,13 +54,13 @@ type unsubEnv struct {
 // a deployment below a path would.
 func newUnsubEnv(t *testing.T, engine, secret string) *unsubEnv {
 	t.Helper()
-	st := storetest.Open(t, engine)
-	_, p := newProject(t, st, nil)
-	srv := httptest.NewServer(server.Handler(server.Options{BasePath: "/hc", Groups: []server.Group{server.Compat(server.Surfaces{Integrations: api.NewIntegrations(st, secret, "Overdue", nil)})}}))
-	t.Cleanup(srv.Close)
+	a := apptest.New(t, apptest.Options{Engine: engine, BasePath: "/hc", Surfaces: func(a *apptest.App) server.Surfaces {
+		return server.Surfaces{Integrations: api.NewIntegrations(a.Store, secret, "Overdue", nil)}
+	}})
+	_, p := newProject(t, a.Store, nil)
 	// No cookie jar and no redirects followed: a mail client's POST.
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &unsubEnv{t: t, st: st, base: srv.URL + "/hc", secret: secret, proj: p, client: client}
+	return &unsubEnv{t: t, st: a.Store, base: a.URL, secret: secret, proj: p, client: client}
 }
 
 func (e *unsubEnv) channel(code, kind, value string) model.Channel {

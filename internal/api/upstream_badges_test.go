@@ -16,12 +16,12 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store"
-	"github.com/overdue/overdue/internal/store/storetest"
 )
 
 const (
@@ -45,15 +45,17 @@ type badgeEnv struct {
 
 func newBadgeEnv(t *testing.T, engine string) *badgeEnv {
 	t.Helper()
-	st := storetest.Open(t, engine)
-	e := &badgeEnv{t: t, st: st, now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
-	_, e.proj = newProject(t, st, func(p *model.Project) {
+	e := &badgeEnv{t: t, now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)}
+	now := func() time.Time { return e.now }
+	cache := schedule.NewCache(10)
+	a := apptest.New(t, apptest.Options{Engine: engine, BasePath: "/hc", NoServer: true, Surfaces: func(a *apptest.App) server.Surfaces {
+		return server.Surfaces{Badges: api.NewBadges(a.Store, upSecret, "Overall Status", cache, now, nil), Metrics: api.NewMetrics(a.Store, cache, now, nil)}
+	}})
+	e.st, e.h = a.Store, a.Handler
+	_, e.proj = newProject(t, e.st, func(p *model.Project) {
 		p.BadgeKey = "alices-badge-key"
 		p.APIKey, p.APIKeyReadonly = auth.HashAPIKey(upRW), auth.HashAPIKey(upRO)
 	})
-	now := func() time.Time { return e.now }
-	cache := schedule.NewCache(10)
-	e.h = server.Handler(server.Options{BasePath: "/hc", Groups: []server.Group{server.Compat(server.Surfaces{Badges: api.NewBadges(st, upSecret, "Overall Status", cache, now, nil), Metrics: api.NewMetrics(st, cache, now, nil)})}})
 	return e
 }
 

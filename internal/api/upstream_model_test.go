@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
@@ -233,17 +234,16 @@ func TestUpstreamCheckModelThroughAPI(t *testing.T) {
 // back through the API at chosen instants. The writer never lets its clock
 // go back, so a test moves e.now forward only.
 func newPingAPIEnv(t *testing.T, engine string) *apiEnv {
-	e := newAPIEnv(t, engine, 0)
-	now := func() time.Time { return e.now }
+	t.Helper()
 	cache := schedule.NewCache(100)
-	w := ping.NewWriter(e.st, ping.WriterOptions{Now: now, AlertAfter: ping.ScheduleAlertAfter(cache, nil)})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = w.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	e.h = server.Handler(server.Options{BasePath: "/hc", Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(e.st, w, 10000, now, nil), API: api.NewAPI(api.APIDeps{Store: e.st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t",
-		MetricsKey: "mk", Now: now, Cache: cache})})}})
-	return e
+	writer := func(e *apiEnv) ping.WriterOptions {
+		return ping.WriterOptions{Now: func() time.Time { return e.now }, AlertAfter: ping.ScheduleAlertAfter(cache, nil)}
+	}
+	return newAPIEnvWith(t, engine, writer, func(e *apiEnv, a *apptest.App) server.Surfaces {
+		now := func() time.Time { return e.now }
+		return server.Surfaces{Pings: api.NewPings(e.st, a.Writer, 10000, now, nil), API: api.NewAPI(api.APIDeps{Store: e.st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t",
+			MetricsKey: "mk", Now: now, Cache: cache})}
+	})
 }
 
 // TestUpstreamCheckPingThroughAPI: what Check.ping does to a check (start,

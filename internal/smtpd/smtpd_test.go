@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/checks"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
@@ -43,15 +44,10 @@ func newEnv(t testing.TB, engine string, opts smtpd.Options) *env {
 	t.Helper()
 	st := storetest.Open(t, engine)
 	ctx := context.Background()
-	owner := model.User{Email: "o-" + uuid.NewString() + "@example.org", Password: "!", CheckLimit: 100, PingLogLimit: 100000}
-	if err := st.CreateUser(ctx, &owner); err != nil {
-		t.Fatal(err)
-	}
-	proj := model.Project{Code: uuid.NewString(), Name: "p", OwnerID: owner.ID, PingKey: "abcdefghijklmnopqrstuv", BadgeKey: "b", Created: time.Now()}
-	if err := st.CreateProject(ctx, &proj); err != nil {
-		t.Fatal(err)
-	}
-	w := ping.NewWriter(st, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(schedule.NewCache(10), nil)})
+	seed := apptest.Seed{T: t, Store: st}
+	owner := seed.AddUser(model.User{Email: "o-" + uuid.NewString() + "@example.org", CheckLimit: 100, PingLogLimit: 100000}, "")
+	proj := seed.AddProject(model.Project{Name: "p", OwnerID: owner.ID, PingKey: "abcdefghijklmnopqrstuv", BadgeKey: "b", Created: time.Now()})
+	w := apptest.StartWriter(t, st, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(schedule.NewCache(10), nil)})
 	res := ping.NewResolver(st, store.ErrNotFound, w, ping.ResolverOptions{Room: checks.RoomFunc(st)})
 	if opts.Domain == "" {
 		opts.Domain = domain
@@ -69,7 +65,6 @@ func newEnv(t testing.TB, engine string, opts smtpd.Options) *env {
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = w.Run(sctx) })
 	wg.Go(func() {
 		if err := srv.Serve(sctx, ln); err != nil {
 			t.Errorf("serve: %v", err)

@@ -48,15 +48,23 @@ func newAcctEnv(t *testing.T, engine string, registrationOpen bool) *acctEnv {
 	t.Helper()
 	a := &acctEnv{smtp: smtptest.Start(t, smtptest.Options{}), clk: &testClock{now: time.Now().UTC().Truncate(time.Second)}}
 	a.env = newEnv(t, engine, func(d *web.Deps) {
-		acc, err := accounts.New(accounts.Options{Store: d.Store, Kinds: kinds.New(),
-			Mailer: mailer.New(mailer.Config{Host: a.smtp.Host, Port: a.smtp.Port, From: "overdue@example.org"}),
-			Clock:  a.clk.Now, SiteRoot: d.SiteRoot, SiteName: d.SiteName, SecretKey: "test secret", PingLogLimit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.Accounts, d.Now, d.RegistrationOpen = acc, a.clk.Now, registrationOpen
+		d.Accounts = mailingAccounts(t, d, a.smtp, a.clk.Now, "test secret")
+		d.Now, d.RegistrationOpen = a.clk.Now, registrationOpen
 	})
 	return a
+}
+
+// mailingAccounts are the account rules over d's store, mailing through
+// srv, on clock.
+func mailingAccounts(t *testing.T, d *web.Deps, srv *smtptest.Server, clock func() time.Time, secret string) *accounts.Accounts {
+	t.Helper()
+	acc, err := accounts.New(accounts.Options{Store: d.Store, Kinds: kinds.New(),
+		Mailer: mailer.New(mailer.Config{Host: srv.Host, Port: srv.Port, From: "overdue@example.org"}),
+		Clock:  clock, SiteRoot: d.SiteRoot, SiteName: d.SiteName, SecretKey: secret, PingLogLimit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acc
 }
 
 var mailLinkRE = regexp.MustCompile(`http://example\.org(/hc/accounts/(?:check_token/\d+/[A-Za-z0-9_-]+|change_email/[^/\s]+)/(?:\?next=\S+)?)`)

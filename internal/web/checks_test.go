@@ -16,12 +16,7 @@ import (
 
 func (e *env) login(email, password string) *http.Client {
 	e.t.Helper()
-	c := e.client()
-	resp, _ := post(e.t, c, e.base+"/accounts/login/", url.Values{"email": {email}, "password": {password}})
-	if resp.StatusCode != http.StatusSeeOther {
-		e.t.Fatalf("log-in as %s: %d", email, resp.StatusCode)
-	}
-	return c
+	return e.app.LogIn(email, password).Client
 }
 
 func TestDashboardShowsOnlyWhatTheUserMaySee(t *testing.T) {

@@ -15,10 +15,8 @@ import (
 
 	"github.com/overdue/overdue/internal/accounts"
 	"github.com/overdue/overdue/internal/auth"
-	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/mailer/smtptest"
 	"github.com/overdue/overdue/internal/model"
-	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/store/storetest"
 	"github.com/overdue/overdue/internal/web"
@@ -47,13 +45,7 @@ func newTeamEnv(t *testing.T, engine string) *teamEnv {
 	t.Helper()
 	srv := smtptest.Start(t, smtptest.Options{})
 	e := newEnv(t, engine, func(d *web.Deps) {
-		a, err := accounts.New(accounts.Options{Store: d.Store, Kinds: kinds.New(), SiteRoot: d.SiteRoot, SiteName: d.SiteName,
-			Mailer: mailer.New(mailer.Config{Host: srv.Host, Port: srv.Port, From: "overdue@example.org"}),
-			Clock:  func() time.Time { return teamT0 }, PingLogLimit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.Accounts = a
+		d.Accounts = mailingAccounts(t, d, srv, func() time.Time { return teamT0 }, "")
 	})
 	te := &teamEnv{env: e, smtp: srv, users: map[string]model.User{}, clients: map[string]*http.Client{}}
 	for who, email := range actorEmail {

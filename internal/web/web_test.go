@@ -2,88 +2,64 @@ package web_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/overdue/overdue/internal/auth"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/model"
-	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/store/storetest"
 	"github.com/overdue/overdue/internal/web"
 )
 
+// env is the UI (with no compatibility surfaces) under SITE_ROOT
+// http://example.org/hc, served by apptest.
 type env struct {
 	t    testing.TB
 	st   *store.Store
 	srv  *httptest.Server
 	base string
+	app  *apptest.App
 }
 
 func newEnv(t testing.TB, engine string, opts ...func(*web.Deps)) *env {
-	st := storetest.Open(t, engine)
-	d := web.Deps{Store: st, SiteRoot: "http://example.org/hc", SiteName: "Overdue"}
-	for _, o := range opts {
-		o(&d)
-	}
-	w, err := web.New(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	groups := append([]server.Group{server.Compat(server.Surfaces{})}, w.Groups()...)
-	srv := httptest.NewServer(server.Handler(server.Options{BasePath: "/hc", Groups: groups}))
-	t.Cleanup(srv.Close)
-	return &env{t: t, st: st, srv: srv, base: srv.URL + "/hc"}
+	t.Helper()
+	a := apptest.New(t, apptest.Options{Engine: engine, BasePath: "/hc", Web: func(d *web.Deps) {
+		for _, o := range opts {
+			o(d)
+		}
+	}})
+	return &env{t: t, st: a.Store, srv: a.Server, base: a.URL, app: a}
 }
 
+// user stores a user who logs in with password (20 checks, 100 pings kept).
 func (e *env) user(email, password string) model.User {
 	e.t.Helper()
-	h, err := auth.HashPassword(password)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	u := model.User{Email: email, Password: h, PingLogLimit: 100, CheckLimit: 20}
-	if err := e.st.CreateUser(context.Background(), &u); err != nil {
-		e.t.Fatal(err)
-	}
-	return u
+	return e.app.AddUser(model.User{Email: email}, password)
 }
 
 // client is a browser-like client: it keeps cookies and does not follow
 // redirects, so that each answer can be checked.
-func (e *env) client() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
+func (e *env) client() *http.Client { return e.app.Client().Client }
 
 func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, string) {
 	t.Helper()
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return apptest.Do(t, c, req)
 }
 
 func get(t testing.TB, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
 	req, _ := http.NewRequest("GET", u, nil)
 	return do(t, c, req)
 }
 
 func post(t testing.TB, c *http.Client, u string, form url.Values, hdr ...string) (*http.Response, string) {
-	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
+	t.Helper()
+	req, _ := apptest.NewFormRequest(u, form, hdr...)
 	return do(t, c, req)
 }
 
