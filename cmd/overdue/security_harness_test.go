@@ -24,7 +24,6 @@ import (
 
 	"github.com/overdue/overdue/internal/accounts"
 	"github.com/overdue/overdue/internal/apptest"
-	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/schedule"
@@ -136,7 +135,7 @@ func newSecApp(t *testing.T, engine string, extra map[string]string) *secApp {
 		t.Fatal(err)
 	}
 	s := &secApp{t: t, vars: vars, st: st, acc: acc, owner: map[string]model.User{}}
-	hash, err := auth.HashPassword(secPassword)
+	hash, err := apptest.HashPassword(secPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
@@ -137,13 +136,13 @@ type Seed struct {
 	Store *store.Store
 }
 
-// AddUser stores u with password hashed into it ("" leaves u.Password, or
+// AddUser stores u with password hashed into it (see HashPassword) ("" leaves u.Password, or
 // "!" when that is empty too: a user who cannot log in with a password).
 // Zero limits get the web pages' usual ones (20 checks, 100 pings kept).
 func (s Seed) AddUser(u model.User, password string) model.User {
 	s.T.Helper()
 	if password != "" {
-		h, err := auth.HashPassword(password)
+		h, err := HashPassword(password)
 		if err != nil {
 			s.T.Fatalf("apptest: hash password: %v", err)
 		}
