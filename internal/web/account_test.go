@@ -118,8 +118,10 @@ func loggedIn(t *testing.T, c *http.Client, base string) bool {
 }
 
 func TestSignUpAndLogInByLink(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			a := newAcctEnv(t, engine, true)
 			ctx := context.Background()
 			c := a.client()
@@ -208,8 +210,10 @@ func TestSignUpAndLogInByLink(t *testing.T) {
 }
 
 func TestLoginLinkAnswersTheSame(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			a := newAcctEnv(t, engine, true)
 			a.user("alice@example.org", "correct horse")
 			c := a.client()
@@ -243,6 +247,7 @@ func TestLoginLinkAnswersTheSame(t *testing.T) {
 // Open redirects: a next that leaves the site is dropped both when the
 // link is made and when it is followed.
 func TestLoginLinkNextIsSafe(t *testing.T) {
+	t.Parallel()
 	a := newAcctEnv(t, "sqlite", true)
 	a.user("alice@example.org", "correct horse")
 	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example", "http:/evil", "javascript:alert(1)", "/ok\r\nLocation: x"} {
@@ -263,8 +268,10 @@ func TestLoginLinkNextIsSafe(t *testing.T) {
 }
 
 func TestLoginLinkExpiresAndIsBound(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			a := newAcctEnv(t, engine, true)
 			alice := a.user("alice@example.org", "correct horse")
 			bob := a.user("bob@example.org", "battery staple")
@@ -311,6 +318,7 @@ func TestLoginLinkExpiresAndIsBound(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestLoginLinkRateLimits(t *testing.T) {
+	t.Parallel()
 	a := newAcctEnv(t, "sqlite", true)
 	a.user("alice@example.org", "correct horse")
 	c := a.client()
@@ -349,6 +357,7 @@ func TestLoginLinkRateLimits(t *testing.T) {
 }
 
 func TestSignUpClosed(t *testing.T) {
+	t.Parallel()
 	a := newAcctEnv(t, "sqlite", false)
 	c := a.client()
 	_, body := get(t, c, a.base+"/accounts/login/")
@@ -375,8 +384,10 @@ func TestSignUpClosed(t *testing.T) {
 }
 
 func TestSignUpHostileInput(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			a := newAcctEnv(t, engine, true)
 			cases := []struct {
 				name, body string
@@ -411,6 +422,7 @@ func TestSignUpHostileInput(t *testing.T) {
 }
 
 func TestLoginLinkHostileInput(t *testing.T) {
+	t.Parallel()
 	a := newAcctEnv(t, "sqlite", true)
 	for _, tc := range []struct {
 		identity string
@@ -433,6 +445,7 @@ func TestLoginLinkHostileInput(t *testing.T) {
 // Without a mailer there are no links to send: the form is hidden and a
 // post of it says why; sign-up is refused.
 func TestAccountsWithoutMailer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite", func(d *web.Deps) { d.RegistrationOpen = true })
 	c := e.client()
 	if _, body := get(t, c, e.base+"/accounts/login/"); strings.Contains(body, `name="identity"`) {
@@ -454,8 +467,10 @@ func TestAccountsWithoutMailer(t *testing.T) {
 }
 
 func TestProfileAndAppearance(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			a := newAcctEnv(t, engine, true)
 			ctx := context.Background()
 			u, c := a.logIn(t, "alice@example.org")
@@ -507,8 +522,10 @@ func TestProfileAndAppearance(t *testing.T) {
 }
 
 func TestSetPassword(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			a := newAcctEnv(t, engine, true)
 			ctx := context.Background()
 			u, c := a.logIn(t, "alice@example.org")
@@ -557,8 +574,10 @@ func TestSetPassword(t *testing.T) {
 }
 
 func TestChangeEmail(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			a := newAcctEnv(t, engine, true)
 			ctx := context.Background()
 			u, c := a.logIn(t, "alice@example.org")
@@ -627,8 +646,10 @@ func TestChangeEmail(t *testing.T) {
 }
 
 func TestCloseAccount(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			a := newAcctEnv(t, engine, true)
 			ctx := context.Background()
 			u, c := a.logIn(t, "alice@example.org")
@@ -686,6 +707,7 @@ func TestCloseAccount(t *testing.T) {
 // Every state-changing account page refuses a cross-site post before it
 // runs, and changes nothing.
 func TestAccountPagesRefuseCrossSitePosts(t *testing.T) {
+	t.Parallel()
 	a := newAcctEnv(t, "sqlite", true)
 	ctx := context.Background()
 	u, c := a.logIn(t, "alice@example.org")
@@ -723,6 +745,7 @@ func TestAccountPagesRefuseCrossSitePosts(t *testing.T) {
 }
 
 func TestAccountPagesNeedLogIn(t *testing.T) {
+	t.Parallel()
 	a := newAcctEnv(t, "sqlite", true)
 	c := a.client()
 	for _, p := range []string{"/accounts/profile/", "/accounts/profile/appearance/", "/accounts/set_password/", "/accounts/change_email/", "/accounts/close/"} {

@@ -18,6 +18,7 @@ import (
 // then a form whose bad input is refused next to its field and whose good
 // input is stored in upstream's format.
 func TestAddPagesOfOperatorKinds(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"TWILIO_ACCOUNT": "AC1", "TWILIO_AUTH": "secret", "TWILIO_FROM": "+15555550199",
 		"TRELLO_APP_KEY": "key", "APPRISE_ENABLED": "True"}
 	cases := []struct {
@@ -47,6 +48,7 @@ func TestAddPagesOfOperatorKinds(t *testing.T) {
 	}
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			for _, on := range []bool{false, true} {
 				var st *store.Store
 				e := newEnv(t, engine, func(d *web.Deps) {

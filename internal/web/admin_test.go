@@ -14,8 +14,10 @@ import (
 // TestAdminPage: a superuser sees every user and project with their
 // counts, escaped; anyone else, logged in or not, gets 404.
 func TestAdminPage(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine)
 			ctx := context.Background()
 			root := e.user("root@example.org", "correct horse")

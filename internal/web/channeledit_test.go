@@ -23,8 +23,10 @@ import (
 // back with the error and changes nothing; roles and kinds without an edit
 // form are refused.
 func TestEditChannel(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			smtp := smtptest.Start(t, smtptest.Options{})
 			e := newEnv(t, engine, func(d *web.Deps) {
 				reg := kinds.New()

@@ -86,8 +86,10 @@ func newEventsFixture(t *testing.T, engine string) eventsFixture {
 }
 
 func TestPingDetails(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			f := newEventsFixture(t, engine)
 			e := f.e
 			owner := e.login("alice@example.org", "correct horse")
@@ -140,6 +142,7 @@ func TestPingDetails(t *testing.T) {
 }
 
 func TestCheckStatusPoll(t *testing.T) {
+	t.Parallel()
 	f := newEventsFixture(t, "sqlite")
 	e := f.e
 	owner := e.login("alice@example.org", "correct horse")
@@ -176,8 +179,10 @@ func TestCheckStatusPoll(t *testing.T) {
 }
 
 func TestClearEvents(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			f := newEventsFixture(t, engine)
 			e, ctx := f.e, context.Background()
 			path := e.base + "/checks/" + f.check.Code + "/clear_events/"
@@ -213,8 +218,10 @@ func TestClearEvents(t *testing.T) {
 }
 
 func TestTransferCheck(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			f := newEventsFixture(t, engine)
 			e, ctx := f.e, context.Background()
 			path := e.base + "/checks/" + f.check.Code + "/transfer/"
@@ -265,8 +272,10 @@ func TestTransferCheck(t *testing.T) {
 // TestEventsListNotifications: a flip's notifications appear in the events
 // under it, with the channel, and their state as the outbox changes it.
 func TestEventsListNotifications(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			f := newEventsFixture(t, engine)
 			e, ctx := f.e, context.Background()
 			down := time.Now().Add(-30 * time.Minute).Truncate(time.Second)
@@ -303,6 +312,7 @@ func TestEventsListNotifications(t *testing.T) {
 // TestDetailsDowntimeSummary: the details page sums the down stretches of
 // the last three months from the flips, in the user's time zone.
 func TestDetailsDowntimeSummary(t *testing.T) {
+	t.Parallel()
 	f := newEventsFixture(t, "sqlite")
 	e, ctx := f.e, context.Background()
 	now := time.Now()

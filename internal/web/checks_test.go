@@ -20,8 +20,10 @@ func (e *env) login(email, password string) *http.Client {
 }
 
 func TestDashboardShowsOnlyWhatTheUserMaySee(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine)
 			ctx := context.Background()
 			alice := e.user("alice@example.org", "correct horse")
@@ -94,8 +96,10 @@ func TestDashboardShowsOnlyWhatTheUserMaySee(t *testing.T) {
 }
 
 func TestDashboardFiltersSortsAndLiveStatus(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine)
 			ctx := context.Background()
 			alice := e.user("alice@example.org", "correct horse")
@@ -221,6 +225,7 @@ func TestDashboardFiltersSortsAndLiveStatus(t *testing.T) {
 }
 
 func TestNaturalCompare(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		a, b string
 		want int

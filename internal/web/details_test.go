@@ -17,6 +17,7 @@ import (
 // edit, pause, copy and delete, for the owner; 403 for a read-only member;
 // 404 for a stranger.
 func TestCheckPagesSmoke(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) { checkPagesSmoke(t, engine) })
 	}

@@ -17,8 +17,10 @@ import (
 // The group kind's add page offers the project's other integrations, and
 // takes only those: not a group, not another project's channel.
 func TestAddGroup(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			var st *store.Store
 			e := newEnv(t, engine, func(d *web.Deps) { st = d.Store })
 			ctx := context.Background()

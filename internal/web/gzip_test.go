@@ -12,6 +12,7 @@ import (
 // same-origin requests that accept it, and left plain for cross-site ones
 // (the BREACH rule), for clients that do not ask, and for range requests.
 func TestCompression(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite")
 	// The transport must not add Accept-Encoding itself (and undo the
 	// encoding), so that the test sees the wire.

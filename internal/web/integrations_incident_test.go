@@ -17,6 +17,7 @@ import (
 // field's error and nothing written, a good one stored in upstream's
 // format and linked to the project's check.
 func TestAddIncidentKinds(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		kind     string
 		fields   []string // input names the page must show
@@ -46,6 +47,7 @@ func TestAddIncidentKinds(t *testing.T) {
 	}
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine)
 			ctx := context.Background()
 			alice := e.user("alice@example.org", "correct horse")

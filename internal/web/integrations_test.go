@@ -43,8 +43,10 @@ func (rc *receiver) got() []string {
 }
 
 func TestIntegrationsPages(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			rc := &receiver{status: 200}
 			hook := httptest.NewServer(rc)
 			defer hook.Close()
@@ -232,6 +234,7 @@ func TestIntegrationsPages(t *testing.T) {
 }
 
 func TestIntegrationKindsTheOperatorTurnedOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite", func(d *web.Deps) {
 		d.Getenv = func(name string) (string, bool) {
 			if name == "WEBHOOKS_ENABLED" {

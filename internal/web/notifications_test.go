@@ -17,9 +17,11 @@ import (
 // plans the next report in the chosen zone, and reminders for a check that
 // is already down), and refuses anything else with the old values intact.
 func TestNotificationSettings(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newEnv(t, engine, func(d *web.Deps) { d.Now = func() time.Time { return now } })
 			alice := e.user("alice@example.org", "correct horse")

@@ -58,6 +58,7 @@ func connect(t *testing.T, c *http.Client, e *env, project string) url.Values {
 }
 
 func TestPushbulletOAuth(t *testing.T) {
+	t.Parallel()
 	tokens := notifytest.NewServer(t, notifytest.Reply{Status: 200, Body: `{"access_token": "o.test-token"}`})
 	e := oauthEnv(t, tokens, "t1")
 	ctx := context.Background()
@@ -147,6 +148,7 @@ func connectState(t *testing.T, e *env, c *http.Client, project string) string {
 // Answers of the token endpoint that give no token add nothing, with
 // upstream's words to the user.
 func TestPushbulletOAuthBadAnswers(t *testing.T) {
+	t.Parallel()
 	for _, rep := range []notifytest.Reply{{Status: 200, Body: "surprise"}, {Status: 200, Body: "{}"},
 		{Status: 200, Body: `{"access_token": "bad token\r\n"}`}, {Status: 400, Body: `{"error": "invalid_grant"}`}} {
 		tokens := notifytest.NewServer(t, rep)
@@ -170,6 +172,7 @@ func TestPushbulletOAuthBadAnswers(t *testing.T) {
 
 // Without the app, the add page is the token form alone.
 func TestPushbulletWithoutApp(t *testing.T) {
+	t.Parallel()
 	e := oauthEnv(t, notifytest.NewServer(t), "")
 	alice := e.user("alice@example.org", "correct horse")
 	p := model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000024", OwnerID: alice.ID}
@@ -187,6 +190,7 @@ var pdInstallRe = regexp.MustCompile(`href="(https://app\.pagerduty\.com/install
 // PagerDuty's Simple Install Flow: one channel per service picked there,
 // named for it, stored as upstream's {"service_key", "account"}.
 func TestPagerDutySimpleInstall(t *testing.T) {
+	t.Parallel()
 	vars := map[string]string{"PD_APP_ID": "FOOBAR"}
 	e := newEnv(t, "sqlite", func(d *web.Deps) {
 		d.Getenv = func(name string) (string, bool) { v, ok := vars[name]; return v, ok }

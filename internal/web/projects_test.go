@@ -132,6 +132,7 @@ func (te *teamEnv) transferTo(t *testing.T, p model.Project) string {
 // status each gets and whether the action took effect, which must be
 // exactly when it was allowed.
 func TestProjectRoutesByRole(t *testing.T) {
+	t.Parallel()
 	type route struct {
 		name   string
 		method string
@@ -207,6 +208,7 @@ func TestProjectRoutesByRole(t *testing.T) {
 	}
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			te := newTeamEnv(t, engine)
 			for _, rt := range routes {
 				for i, who := range actors {
@@ -256,6 +258,7 @@ func TestProjectRoutesByRole(t *testing.T) {
 // TestSettingsPageShowsWhatTheRoleMay checks what each role sees: the
 // read-only member sees neither keys nor forms, members no team tools.
 func TestSettingsPageShowsWhatTheRoleMay(t *testing.T) {
+	t.Parallel()
 	te := newTeamEnv(t, "sqlite")
 	p, _ := te.project(t, `<b>Alice's</b> project`)
 	cases := []struct {
@@ -296,8 +299,10 @@ func TestSettingsPageShowsWhatTheRoleMay(t *testing.T) {
 // page shows it once, the database holds its digest (or, for the ping key,
 // the key), and the API accepts it.
 func TestAPIKeysShownOnceStoredHashed(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			te := newTeamEnv(t, engine)
 			p, _ := te.project(t, "Keys")
 			page := te.base + "/projects/" + p.Code + "/settings/"
@@ -351,8 +356,10 @@ func TestAPIKeysShownOnceStoredHashed(t *testing.T) {
 // TestProjectFormsRefuseBadInput sends malformed, oversized and hostile
 // values: each gets its precise 4xx and message, and nothing is written.
 func TestProjectFormsRefuseBadInput(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			te := newTeamEnv(t, engine)
 			p, _ := te.project(t, "Original")
 			page := "/projects/" + p.Code + "/settings/"
@@ -441,8 +448,10 @@ func TestProjectFormsRefuseBadInput(t *testing.T) {
 
 // TestAddProjectFromTheIndex creates a project from the projects list.
 func TestAddProjectFromTheIndex(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			te := newTeamEnv(t, engine)
 			c := te.clients["stranger"]
 			resp, body := get(t, c, te.base+"/")
@@ -488,6 +497,7 @@ func TestAddProjectFromTheIndex(t *testing.T) {
 // TestCrossOriginSettingsPostsAreRefused: every settings form refuses a
 // cross-site post with 403 and leaves the project as it was.
 func TestCrossOriginSettingsPostsAreRefused(t *testing.T) {
+	t.Parallel()
 	te := newTeamEnv(t, "sqlite")
 	p, _ := te.project(t, "Guarded")
 	for _, f := range []url.Values{
@@ -522,8 +532,10 @@ var loginLinkRe = regexp.MustCompile(`http://example\.org/hc/accounts/check_toke
 // unknown address becomes a user without a project, joins with the role,
 // and gets a one-time link that logs in and lands on the checks.
 func TestInviteCreatesUserAndEmailsALoginLink(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			te := newTeamEnv(t, engine)
 			ctx := context.Background()
 			p, _ := te.project(t, "Alice's Project")
@@ -581,6 +593,7 @@ func teRole(t *testing.T, te *teamEnv, p model.Project, u model.User) model.Role
 // TestInvitesAreRateLimited: 20 invitations a day to new people, then 429;
 // people from the owner's other teams do not count.
 func TestInvitesAreRateLimited(t *testing.T) {
+	t.Parallel()
 	te := newTeamEnv(t, "sqlite")
 	p, _ := te.project(t, "Busy")
 	te.project(t, "Other")
@@ -616,8 +629,10 @@ func TestInvitesAreRateLimited(t *testing.T) {
 // TestTransferFlow: offer, email, accept with the check limit, the old
 // owner stays as a member; cancel and reject undo the offer.
 func TestTransferFlow(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			te := newTeamEnv(t, engine)
 			ctx := context.Background()
 			p, _ := te.project(t, "Handover")
@@ -700,8 +715,10 @@ func TestTransferFlow(t *testing.T) {
 // channels, links, notifications and team go with it; another project of
 // the same owner keeps all of its rows.
 func TestRemoveProjectDeletesEverything(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			te := newTeamEnv(t, engine)
 			ctx := context.Background()
 			doomed, dc := te.project(t, "Doomed")
@@ -785,6 +802,7 @@ func TestRemoveProjectDeletesEverything(t *testing.T) {
 // TestLeaveFromTheIndex: a member leaves with the index page's button and
 // no longer sees the project.
 func TestLeaveFromTheIndex(t *testing.T) {
+	t.Parallel()
 	te := newTeamEnv(t, "sqlite")
 	p, _ := te.project(t, "Shared")
 	c := te.clients["member"]

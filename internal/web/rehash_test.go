@@ -16,8 +16,10 @@ import (
 // Django pbkdf2_sha256 hash (made with Python's hashlib) logs in, and the
 // hash is then replaced by Overdue's argon2id, which verifies the same password.
 func TestImportedHashLogsInAndIsRehashed(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine)
 			ctx := context.Background()
 			const django = "pbkdf2_sha256$1000$saltsalt$ny5meISIhaoh9Hf5couWXriLEditl+KNHV25zTsYC34="

@@ -19,6 +19,7 @@ func getWith(t testing.TB, c *http.Client, u string, hdr ...string) (*http.Respo
 }
 
 func TestRemoteUserHeaderOffByDefault(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite")
 	e.user("alice@example.org", "correct horse")
 	for _, h := range []string{"X-Authenticated-User", "Remote-User", "X-Remote-User", "X-Forwarded-User"} {
@@ -30,8 +31,10 @@ func TestRemoteUserHeaderOffByDefault(t *testing.T) {
 }
 
 func TestRemoteUserHeader(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine, func(d *web.Deps) { d.RemoteUserHeader = "HTTP_X_AUTHENTICATED_USER" })
 			e.user("alice@example.org", "correct horse")
 			c := e.client()
@@ -89,6 +92,7 @@ func TestRemoteUserHeader(t *testing.T) {
 }
 
 func TestRemoteUserHeaderPlainName(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite", func(d *web.Deps) { d.RemoteUserHeader = "remote-user" })
 	e.user("alice@example.org", "correct horse")
 	if resp, _ := getWith(t, e.client(), e.base+"/", "Remote-User", "alice@example.org"); resp.StatusCode != 200 {

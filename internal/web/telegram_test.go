@@ -50,8 +50,10 @@ func (b *botAPI) messages() []map[string]any {
 // chat; the link, opened logged in, adds the chat to a project the user
 // may write to. Tampered, expired and foreign-project attempts add nothing.
 func TestTelegramBotSetUp(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			api := &botAPI{}
 			bot := httptest.NewServer(api)
 			defer bot.Close()
@@ -161,6 +163,7 @@ func TestTelegramBotSetUp(t *testing.T) {
 
 // TestTelegramBotOff: without TELEGRAM_TOKEN the bot's URLs do not exist.
 func TestTelegramBotOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite", func(d *web.Deps) { d.SecretKey = "test secret" })
 	req, _ := http.NewRequest("POST", e.base+"/integrations/telegram/bot/", strings.NewReader(`{}`))
 	if resp, _ := do(t, e.client(), req); resp.StatusCode != 404 {

@@ -80,8 +80,10 @@ func enrolTOTP(t testing.TB, e *env, c *http.Client, clk *clock) string {
 }
 
 func TestTOTPEnrolLogInRemove(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			clk := newClock()
 			e := newEnv(t, engine, withClock(clk))
 			e.user("alice@example.org", "correct horse")
@@ -209,6 +211,7 @@ func TestTOTPEnrolLogInRemove(t *testing.T) {
 }
 
 func TestSecondStepCannotBeSkipped(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, "sqlite", withClock(clk))
 	e.user("alice@example.org", "correct horse")
@@ -268,6 +271,7 @@ func TestSecondStepCannotBeSkipped(t *testing.T) {
 }
 
 func TestTOTPAttemptsAreLimited(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, "sqlite", withClock(clk))
 	e.user("alice@example.org", "correct horse")
@@ -291,6 +295,7 @@ func TestTOTPAttemptsAreLimited(t *testing.T) {
 }
 
 func TestTOTPHostileInput(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, "sqlite", withClock(clk))
 	e.user("alice@example.org", "correct horse")
@@ -330,8 +335,10 @@ func TestTOTPHostileInput(t *testing.T) {
 }
 
 func TestSudoRedirectAndReturn(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			clk := newClock()
 			e := newEnv(t, engine, withClock(clk))
 			e.user("alice@example.org", "correct horse")
@@ -399,6 +406,7 @@ func TestSudoRedirectAndReturn(t *testing.T) {
 }
 
 func TestSudoAttemptsAreLimited(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, "sqlite", withClock(clk))
 	e.user("alice@example.org", "correct horse")

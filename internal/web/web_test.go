@@ -64,8 +64,10 @@ func post(t testing.TB, c *http.Client, u string, form url.Values, hdr ...string
 }
 
 func TestLogInSeeProjectsLogOut(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine)
 			alice := e.user("alice@example.org", "correct horse")
 			bob := e.user("bob@example.org", "battery staple")
@@ -155,6 +157,7 @@ func TestLogInSeeProjectsLogOut(t *testing.T) {
 }
 
 func TestLogInHostileInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite")
 	e.user("alice@example.org", "correct horse")
 	c := e.client()
@@ -190,6 +193,7 @@ func TestLogInHostileInput(t *testing.T) {
 }
 
 func TestLogInIsRateLimitedPerEmail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite")
 	e.user("alice@example.org", "correct horse")
 	c := e.client()
@@ -207,6 +211,7 @@ func TestLogInIsRateLimitedPerEmail(t *testing.T) {
 }
 
 func TestUnknownPagesAndStatic(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite")
 	c := e.client()
 	if resp, _ := get(t, c, e.base+"/no/such/page/"); resp.StatusCode != 404 {

@@ -148,8 +148,10 @@ func registerKey(t testing.TB, e *env, c *http.Client, k *softKey, name string) 
 }
 
 func TestWebAuthnRegisterLogInRemove(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			clk := newClock()
 			e := newEnv(t, engine, withClock(clk))
 			e.user("alice@example.org", "correct horse")
@@ -306,6 +308,7 @@ func TestWebAuthnRegisterLogInRemove(t *testing.T) {
 
 // A user with both factors is sent to the key, which offers TOTP instead.
 func TestWebAuthnAndTOTPTogether(t *testing.T) {
+	t.Parallel()
 	clk := newClock()
 	e := newEnv(t, "sqlite", withClock(clk))
 	e.user("alice@example.org", "correct horse")
