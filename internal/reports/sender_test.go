@@ -2,10 +2,7 @@ package reports_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,12 +14,11 @@ import (
 	"github.com/overdue/overdue/internal/mailer/smtptest"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/notify/notifytest"
 	"github.com/overdue/overdue/internal/reports"
 	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/store/storetest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 const secret = "test-secret-key"
 
@@ -147,25 +143,11 @@ func (g got) has(t *testing.T, texts ...string) {
 	}
 }
 
+// golden compares s with testdata/<name> (notifytest's golden files: go
+// test -update rewrites them).
 func golden(t *testing.T, name, s string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if s != string(want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, s, want)
-	}
+	notifytest.Golden(t, name, []byte(s))
 }
 
 // Two users see one check across the turn of the year: alice in UTC, bob
