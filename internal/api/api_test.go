@@ -166,6 +166,7 @@ var (
 )
 
 func TestAPIChecksLifecycle(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) { testAPIChecksLifecycle(t, engine) })
 	}
@@ -327,6 +328,7 @@ func testAPIChecksLifecycle(t *testing.T, engine string) {
 }
 
 func TestAPICheckLimit(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 0)
 	e.owner.CheckLimit = 1
 	if err := e.st.UpdateUser(context.Background(), &e.owner); err != nil {
@@ -345,6 +347,7 @@ func TestAPICheckLimit(t *testing.T) {
 }
 
 func TestAPIVersions(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 0)
 	start := e.now.Add(-time.Minute)
 	c := e.addCheck(func(c *model.Check) { c.LastStart = &start; c.Name = "x" })
@@ -373,6 +376,7 @@ func TestAPIVersions(t *testing.T) {
 }
 
 func TestAPIValidationMessages(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 0)
 	e.addChannel(e.proj.ID, "dup", "email")
 	e.addChannel(e.proj.ID, "dup", "sms")
@@ -451,6 +455,7 @@ func TestAPIValidationMessages(t *testing.T) {
 }
 
 func TestAPIAuth(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 0)
 	c := e.addCheck(nil)
 	cases := []struct {
@@ -486,6 +491,7 @@ func TestAPIAuth(t *testing.T) {
 }
 
 func TestAPIRoutingAndCORS(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 0)
 	c := e.addCheck(nil)
 	r := e.do("OPTIONS", "/api/v3/checks/", "", "")
@@ -529,6 +535,7 @@ func TestAPIRoutingAndCORS(t *testing.T) {
 }
 
 func TestAPIPingsAndBodies(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) { testAPIPingsAndBodies(t, engine) })
 	}
@@ -587,6 +594,7 @@ func testAPIPingsAndBodies(t *testing.T, engine string) {
 }
 
 func TestAPIFlipFilters(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 0)
 	c := e.addCheck(nil)
 	for _, tc := range []struct {
@@ -607,6 +615,7 @@ func TestAPIFlipFilters(t *testing.T) {
 }
 
 func TestAPIChannelsAndBadges(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 0)
 	ch := e.addChannel(e.proj.ID, "My <Email>", "email")
 	e.addChannel(e.other.ID, "not mine", "sms")
@@ -650,6 +659,7 @@ func keysObject(t *testing.T, doc, key string) string {
 }
 
 func TestAPIRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 3)
 	for i := range 3 {
 		if r := e.do("GET", "/api/v3/checks/", apiRW, ""); r.code != 200 {
@@ -673,6 +683,7 @@ func TestAPIRateLimit(t *testing.T) {
 // TestAPIConcurrentEdits runs pings-like writes and API edits at once (for
 // -race); the API must not overwrite n_pings written meanwhile.
 func TestAPIConcurrentEdits(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 0)
 	c := e.addCheck(nil)
 	ctx := context.Background()

@@ -16,6 +16,7 @@ import (
 )
 
 func TestBadgeSignatureMatchesDjango(t *testing.T) {
+	t.Parallel()
 	// Expected values computed in Python with hashlib/hmac/base64 exactly as
 	// Django's base64_hmac(salt, value, key, algorithm="sha1") does.
 	cases := []struct{ key, tag, secret, want string }{
@@ -38,6 +39,7 @@ func TestBadgeSignatureMatchesDjango(t *testing.T) {
 }
 
 func TestBadgeSVGGeometry(t *testing.T) {
+	t.Parallel()
 	svg := api.BadgeSVG("foo", "up")
 	// f=4 o=7 o=7 (+10 padding) = 28; u=7 p=7 (+10) = 24.
 	for _, want := range []string{`width="52" height="20"`, `<rect width="28" height="20" fill="#555"/>`,
@@ -53,6 +55,7 @@ func TestBadgeSVGGeometry(t *testing.T) {
 }
 
 func TestBadgeEndpoints(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) { testBadgeEndpoints(t, engine) })
 	}

@@ -37,8 +37,10 @@ func dsn(to, status, diagnostic string) string {
 }
 
 func TestBounces(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			st := storetest.Open(t, engine)
 			ctx := context.Background()
 			now := time.Now().UTC()

@@ -62,6 +62,7 @@ func (a *API) checkDictReference(c *model.Check, channels []string, v int, reado
 // kinds, statuses, nil and zero times and durations, a run in progress,
 // subject filters, text that needs escaping, keys, versions and channels.
 func TestAppendCheckMatchesReference(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	for _, root := range []string{"http://hc.example", "https://example.org/hc"} {
 		a := NewAPI(APIDeps{SiteRoot: root, PingEndpoint: "https://ping.example/p/", Now: func() time.Time { return now },

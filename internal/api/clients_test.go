@@ -170,6 +170,7 @@ func tfDecode(t *testing.T, name string, resp *http.Response, body string, v any
 // v2.3.0 sends through go-healthchecksio v2.1.0 (captured in testdata) and
 // checks what the provider takes from each answer.
 func TestTerraformProviderRequests(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) { testTerraformProviderRequests(t, engine) })
 	}
@@ -286,6 +287,7 @@ func testTerraformProviderRequests(t *testing.T, engine string) {
 // slug, and checks the answers runitor acts on (2xx, Ping-Body-Limit) and
 // what was recorded.
 func TestRunitorRequests(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) { testRunitorRequests(t, engine) })
 	}

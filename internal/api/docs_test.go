@@ -179,6 +179,7 @@ func replayDocs(t *testing.T, e *apiEnv, f *docsFixture, v int, cases []docCase)
 // (templates/docs/api.md) and checks the status and that every field its
 // example responses show is present with the same JSON type.
 func TestAPIDocsExamples(t *testing.T) {
+	t.Parallel()
 	const checkRW = "name:s slug:s tags:s desc:s grace:n n_pings:n status:s started:b last_ping:S next_ping:S manual_resume:b " +
 		"methods:s start_kw:s success_kw:s failure_kw:s filter_subject:b filter_body:b filter_http_body:b filter_default_fail:b " +
 		"badge_url:s uuid:s ping_url:s update_url:s pause_url:s resume_url:s channels:s"
@@ -215,6 +216,7 @@ func TestAPIDocsExamples(t *testing.T) {
 	}
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newAPIEnv(t, engine, 0)
 			replayDocs(t, e, newDocsFixture(t, e), 3, cases)
 			checkDocumentedBadges(t, e, 3)

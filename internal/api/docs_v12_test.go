@@ -16,6 +16,7 @@ import (
 // boolean, and v1 reports a running check's status as "started" (v2's
 // "Changes From v1"). Both derive the slug from the name on create.
 func TestAPIDocsV1V2Examples(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		for _, v := range []int{1, 2} {
 			t.Run(engine+"/v"+strconv.Itoa(v), func(t *testing.T) {

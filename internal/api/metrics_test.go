@@ -23,6 +23,7 @@ const (
 )
 
 func TestMetricsEndpoint(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) { testMetricsEndpoint(t, engine) })
 	}

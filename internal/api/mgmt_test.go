@@ -24,6 +24,7 @@ import (
 // figure) the 101st request of a key within the minute is refused with 429
 // and a JSON error; with 0 nothing is refused. The clock is the test's.
 func TestAPIRateLimitPerMinute(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 100)
 	for i := range 100 {
 		if r := e.do("GET", "/api/v3/checks/", apiRW, ""); r.code != 200 {
@@ -62,6 +63,7 @@ func TestAPIRateLimitPerMinute(t *testing.T) {
 // up among the older pings (within 72 hours, and only when the latest older
 // ping of that run is a start).
 func TestAPIPingDurationLookBack(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) { testAPIPingDurationLookBack(t, engine) })
 	}
@@ -163,6 +165,7 @@ func pingDurations(t *testing.T, e *apiEnv, c model.Check) string {
 // UUID and by slug answer 404 at once instead of waiting on the check's row.
 // It needs row locks, so it runs on PostgreSQL and MySQL/MariaDB.
 func TestAPIDeleteRenamesFirst(t *testing.T) {
+	t.Parallel()
 	ran := false
 	for _, engine := range storetest.Engines() {
 		if engine == "sqlite" {

@@ -22,8 +22,10 @@ import (
 // delivery report on the notification and its channel, and always answers
 // 200 with an empty body.
 func TestNotificationStatusCallback(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			st := storetest.Open(t, engine)
 			ctx := context.Background()
 			now := time.Now().UTC()

@@ -8,6 +8,7 @@ import (
 )
 
 func TestParsePingPath(t *testing.T) {
+	t.Parallel()
 	const u = "0b5cd2a1-1b0d-4b89-9e2e-9d6f1b2c3d4e"
 	cases := []struct {
 		in                   string
@@ -98,6 +99,7 @@ func FuzzParsePingPath(f *testing.F) {
 }
 
 func TestTruncateCountsCharacters(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		n    int

@@ -14,6 +14,7 @@ import (
 // again): 404 and 409 come without never_cache's headers, as upstream's slug
 // view sends them, and ?create=1 makes a check (201).
 func TestSlugPingAfterChange(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		change     func(e *pingEnv, x *model.Check)

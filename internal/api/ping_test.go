@@ -100,11 +100,12 @@ func expect(t *testing.T, what string, a answer, status int, body string) {
 
 func forEachEngine(t *testing.T, fn func(t *testing.T, engine string)) {
 	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) { fn(t, engine) })
+		t.Run(engine, func(t *testing.T) { t.Parallel(); fn(t, engine) })
 	}
 }
 
 func TestPingByUUID(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		c := e.newCheck(nil)
@@ -172,6 +173,7 @@ func intp(n int) *int { return &n }
 func sameInt(a, b *int) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
 
 func TestPingErrors(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		c := e.newCheck(nil)
@@ -212,6 +214,7 @@ func TestPingErrors(t *testing.T) {
 }
 
 func TestPingRunIDs(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		c := e.newCheck(nil)
@@ -238,6 +241,7 @@ func TestPingRunIDs(t *testing.T) {
 }
 
 func TestPingBodies(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		c := e.newCheck(nil)
@@ -268,6 +272,7 @@ func TestPingBodies(t *testing.T) {
 }
 
 func TestPingBodyLimitNone(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "", -1)
 	c := e.newCheck(nil)
 	a := e.do("POST", "/ping/"+c.Code, strings.NewReader(strings.Repeat("z", 50000)), nil)
@@ -282,6 +287,7 @@ func TestPingBodyLimitNone(t *testing.T) {
 }
 
 func TestPingBySlug(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		key := e.project.PingKey
@@ -329,6 +335,7 @@ func TestPingBySlug(t *testing.T) {
 }
 
 func TestSlugCreateRespectsCheckLimit(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "", 10000)
 	e.owner.CheckLimit = 1
 	if err := e.st.UpdateUser(context.Background(), &e.owner); err != nil {
@@ -340,6 +347,7 @@ func TestSlugCreateRespectsCheckLimit(t *testing.T) {
 }
 
 func TestPingCheckSettings(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "", 10000)
 	post := e.newCheck(func(c *model.Check) { c.Methods = "POST" })
 	expect(t, "GET to a POST-only check", e.get("/ping/"+post.Code), 200, "OK")
@@ -363,6 +371,7 @@ func TestPingCheckSettings(t *testing.T) {
 }
 
 func TestPingUnderSiteRootPath(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "/hc", 10000)
 	c := e.newCheck(nil)
 	expect(t, "prefixed", e.get("/ping/"+c.Code), 200, "OK")
@@ -384,6 +393,7 @@ func TestPingUnderSiteRootPath(t *testing.T) {
 }
 
 func TestPingRemoteAddr(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "", 10000)
 	c := e.newCheck(nil)
 	for _, tc := range []struct{ xff, want string }{
@@ -405,6 +415,7 @@ func TestPingRemoteAddr(t *testing.T) {
 }
 
 func TestPingRejectsForeignHost(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "", 10000)
 	c := e.newCheck(nil)
 	a := e.do("GET", "/ping/"+c.Code, nil, map[string]string{"Host": "evil.example"})
@@ -417,6 +428,7 @@ func TestPingRejectsForeignHost(t *testing.T) {
 }
 
 func TestPingDeletedCheck(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "", 10000)
 	c := e.newCheck(nil)
 	expect(t, "first", e.get("/ping/"+c.Code), 200, "OK") // now cached

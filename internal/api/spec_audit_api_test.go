@@ -22,6 +22,7 @@ import (
 )
 
 func TestSpecAuditCreateLimits(t *testing.T) {
+	t.Parallel()
 	runCUCases(t, specAuditLimitCases)
 }
 
@@ -155,6 +156,7 @@ var specAuditLimitCases = []cuCase{
 // not after the previous scheduled slot: a daily 10:00 job that pinged at
 // 09:59 is expected again at 10:00 the same day.
 func TestSpecAuditCronMeasuredFromLastPing(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		last := time.Date(2026, 11, 24, 9, 59, 0, 0, time.UTC)
 		c := e.addCheck(func(c *model.Check) {
@@ -180,6 +182,7 @@ func TestSpecAuditCronMeasuredFromLastPing(t *testing.T) {
 // §3.3: the CORS headers, OPTIONS and 405 of the GET-only endpoints, in
 // every version, before authentication.
 func TestSpecAuditGetEndpointsCORS(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c := e.addCheck(nil)
 		e.storePings(c, 1, []model.Ping{{N: 1, Created: e.now, Body: []byte("b")}})
@@ -223,8 +226,10 @@ func corsHeaders(t *testing.T, what string, r apiResp, methods string) {
 // §3.4: status/ runs a query and fails with 500 when the database does not
 // answer (upstream: Django's error page; Overdue: a short text body).
 func TestSpecAuditStatusDatabaseDown(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			st, err := store.Open(ctx, storetest.NewDatabase(t, engine))
 			if err != nil {
@@ -256,6 +261,7 @@ func TestSpecAuditStatusDatabaseDown(t *testing.T) {
 // 1000 fields is Django's TooManyFieldsSent, a 400 page without CORS
 // headers, raised after the key is checked.
 func TestSpecAuditListChecksQueryString(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		e.addCheck(func(c *model.Check) { c.Name, c.Tags, c.Slug = "plain", "a b", "s" })
 		e.addCheck(func(c *model.Check) { c.Name, c.Tags, c.Slug = "odd", "%ZZ a;b \ufffd", "s;t" })

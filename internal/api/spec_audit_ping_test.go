@@ -29,6 +29,7 @@ var tooManyFields = strings.Repeat("a=1&", 1000) + "b=2"
 // escapes are data, the last value counts, and more than 1000 fields is a
 // Bad Request raised out of the view (so without never_cache).
 func TestSpecAuditPingQueryParsing(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		c := e.newCheck(nil)
@@ -105,6 +106,7 @@ func TestSpecAuditPingQueryParsing(t *testing.T) {
 // reads the body, so it comes after the check lookup and the exit-status
 // test, and carries no never_cache headers.
 func TestSpecAuditPingBodyCap(t *testing.T) {
+	t.Parallel()
 	const djangoCap = 2621440
 	forEachEngine(t, func(t *testing.T, engine string) {
 		over := bytes.Repeat([]byte("z"), djangoCap+1)
@@ -149,6 +151,7 @@ func TestSpecAuditPingBodyCap(t *testing.T) {
 // TestSpecAuditPingBodyLimitZero: PING_BODY_LIMIT=0 stores no body and still
 // sends "Ping-Body-Limit: 0" (upstream tests "is not None").
 func TestSpecAuditPingBodyLimitZero(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "", 0)
 	c := e.newCheck(nil)
 	a := e.post("/ping/"+c.Code, "hello")
@@ -163,6 +166,7 @@ func TestSpecAuditPingBodyLimitZero(t *testing.T) {
 // preflight included, and there is no preflight handling: the answer is the
 // plain "OK" with only Access-Control-Allow-Origin.
 func TestSpecAuditPingMethods(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		c := e.newCheck(nil)
@@ -197,6 +201,7 @@ func TestSpecAuditPingMethods(t *testing.T) {
 // TestSpecAuditPingNoRateLimit: §1.3, the open-source code has no rate limit
 // on pings: many pings in a row to one check are all accepted and counted.
 func TestSpecAuditPingNoRateLimit(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "", 10000)
 	c := e.newCheck(nil)
 	for i := range 40 {
@@ -211,6 +216,7 @@ func TestSpecAuditPingNoRateLimit(t *testing.T) {
 
 // TestSpecAuditPingRecordedFields: §1.4 details the ports do not cover.
 func TestSpecAuditPingRecordedFields(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		for _, tc := range []struct {
@@ -267,6 +273,7 @@ func TestSpecAuditPingRecordedFields(t *testing.T) {
 // or a character cut at the limit; Overdue matches the bytes (README,
 // "Upgrading from Healthchecks").
 func TestSpecAuditPingFilterBytes(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "", 6)
 	c := e.newCheck(func(c *model.Check) { c.FilterHTTPBody, c.SuccessKw = true, "ok" })
 	// "okay é" cut at 6 bytes ends in half of "é".
@@ -283,6 +290,7 @@ func TestSpecAuditPingFilterBytes(t *testing.T) {
 // key is looked at; unsafe methods still meet the CSRF middleware first and
 // the slash redirect still happens.
 func TestSpecAuditMetricsDisabled(t *testing.T) {
+	t.Parallel()
 	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Metrics: api.NewDisabledMetrics()})}})
 	const proj = "11111111-2222-4333-8444-555555555555"
 	do := func(method, path, authz string) (int, string, http.Header) {
@@ -315,6 +323,7 @@ func TestSpecAuditMetricsDisabled(t *testing.T) {
 // the view, so an unknown check badge key or a bad signature makes no
 // difference to a POST, and a HEAD (safe) reaches the cors decorator's 405.
 func TestSpecAuditBadgeMethodsBeforeLookup(t *testing.T) {
+	t.Parallel()
 	e := newBadgeEnv(t, "sqlite")
 	c := e.add(nil)
 	for _, path := range []string{"/b/3/" + c.BadgeKey + ".svg", "/b/3/" + uuid.NewString() + ".json", "/b/3/" + c.BadgeKey + ".png",
@@ -339,6 +348,7 @@ func TestSpecAuditBadgeMethodsBeforeLookup(t *testing.T) {
 // TestSpecAuditSlugLimitAcrossProjects: §1.8, the 2 × check_limit bound on
 // ?create=1 counts the owner's checks in all of their projects.
 func TestSpecAuditSlugLimitAcrossProjects(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		ctx := context.Background()

@@ -18,8 +18,10 @@ import (
 )
 
 func TestUnsubscribeReports(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newUnsubEnv(t, engine, "unsub-secret")
 			now := time.Now().UTC().Truncate(time.Second)

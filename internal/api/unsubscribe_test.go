@@ -152,8 +152,10 @@ func alertParts(t *testing.T, data []byte) (mail.Header, string, string) {
 // List-Unsubscribe header, POSTed as a mail client does it (no session,
 // no CSRF token), disables the channel; the same link is in both parts.
 func TestUnsubscribeLinkFromAlertEmail(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newUnsubEnv(t, engine, "the-secret-key")
 			ch := e.channel("0c5a3b1e-8d2f-4e6a-9b7c-1d2e3f4a5b6c", "email", `{"value": "ops@example.org", "up": true, "down": true}`)
 			other := e.channel("1d6b4c2f-9e3a-4f7b-8c8d-2e3f4a5b6c7d", "email", `{"value": "dev@example.org", "up": true, "down": true}`)
@@ -237,8 +239,10 @@ func TestUnsubscribeLinkFromAlertEmail(t *testing.T) {
 
 // test_unsubscribe.py, case by case, and upstream's order of checks.
 func TestUpstreamUnsubscribe(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newUnsubEnv(t, engine, "the-secret-key")
 			const value = `{"value": "alice@example.org", "up": true, "down": true}`
 			ch := e.channel("2e7c5d3a-0f4b-4a8c-9d9e-3f4a5b6c7d8e", "email", value)
@@ -373,8 +377,10 @@ func TestUpstreamUnsubscribe(t *testing.T) {
 // (computed in Python following Django's TimestampSigner, see
 // internal/auth's test) disables the channel here.
 func TestUnsubscribeLinkSignedByUpstream(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newUnsubEnv(t, engine, "django-insecure-test-key")
 			ch := e.channel("7a1c0e9e-5d3f-4a51-9c0b-1b2c3d4e5f60", "email", "alice@example.org")
 			const upstream = "ae41dc80419c552c64877aef1cb24dbf09fac6c90fdcb9280da10fdfae68edef:1vNYyu:uQxyT0ldQNnFIgCwsrsg9PgzyeCsX0jHWjBYy6zUzes"
@@ -396,6 +402,7 @@ func TestUnsubscribeLinkSignedByUpstream(t *testing.T) {
 // line past its header limit is refused with 431 before any handler, and
 // nothing on the way answers 5xx.
 func TestUnsubscribeOverlongRequest(t *testing.T) {
+	t.Parallel()
 	st := storetest.Open(t, "sqlite")
 	_, p := newProject(t, st, nil)
 	ch := model.Channel{Code: "6c1a9b7e-4d8f-4e2a-9b3c-7d8e9f0a1b2c", ProjectID: p.ID, Kind: "email", Value: "a@example.org"}

@@ -126,6 +126,7 @@ func wantNoBadgeHeaders(t *testing.T, what string, r apiResp) {
 // TestUpstreamTagBadges ports test_badge.py: a check tagged "foo bar" and
 // the badges of tag "foo".
 func TestUpstreamTagBadges(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newBadgeEnv(t, engine)
 		key := e.proj.BadgeKey
@@ -228,6 +229,7 @@ func TestUpstreamTagBadges(t *testing.T) {
 
 // TestUpstreamCheckBadges ports test_check_badge.py: /b/<states>/<badge key>.
 func TestUpstreamCheckBadges(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newBadgeEnv(t, engine)
 		c := e.add(func(c *model.Check) { c.Name = "foobar" })
@@ -334,6 +336,7 @@ func TestUpstreamCheckBadges(t *testing.T) {
 // TestUpstreamBadgeRouting covers the rest of the two views: signatures with
 // suffixes, methods, the all-checks badge and the URL patterns.
 func TestUpstreamBadgeRouting(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newBadgeEnv(t, engine)
 		key := e.proj.BadgeKey
@@ -422,6 +425,7 @@ func TestUpstreamBadgeRouting(t *testing.T) {
 // TestUpstreamBadgeSVG ports hc/lib/tests/test_badges.py and checks the SVG
 // text against upstream's template, byte for byte.
 func TestUpstreamBadgeSVG(t *testing.T) {
+	t.Parallel()
 	// test_get_width_works: "mm" is 20 pixels wide, an unknown character
 	// ("@") 7; each half of the badge adds 10.
 	if svg := api.BadgeSVG("mm", "up"); !strings.Contains(svg, `<rect width="30" height="20" fill="#555"/>`) {
@@ -503,6 +507,7 @@ func TestUpstreamBadgeSVG(t *testing.T) {
 // TestUpstreamBadgeURLs ports the URL-building parts of
 // hc/lib/tests/test_badges.py and hc/front/tests/test_badges.py.
 func TestUpstreamBadgeURLs(t *testing.T) {
+	t.Parallel()
 	// test_it_generates_absolute_url
 	if u := api.BadgeURL("https://example.org", "fake-key", "prod", "svg", upSecret, false); !strings.HasPrefix(u, "https://example.org/badge/fake-key/") || !strings.HasSuffix(u, "-2/prod.svg") {
 		t.Errorf("absolute URL %q", u)
@@ -528,6 +533,7 @@ func TestUpstreamBadgeURLs(t *testing.T) {
 // TestUpstreamBadgeURLRoundTrip serves the URLs BadgeURL builds for awkward
 // tags: the handler must undo both rounds of quoting.
 func TestUpstreamBadgeURLRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newBadgeEnv(t, "sqlite")
 	tags := []string{"db@dc1", "ü", "a%b", "100%25", "x+y", "a&b", "日本", "v1.2", "a/b"}
 	e.add(func(c *model.Check) { c.Tags = strings.Join(tags, " ") })
@@ -548,6 +554,7 @@ func TestUpstreamBadgeURLRoundTrip(t *testing.T) {
 
 // TestUpstreamMetrics ports test_metrics.py.
 func TestUpstreamMetrics(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newBadgeEnv(t, engine)
 		c := e.add(func(c *model.Check) { c.Name, c.Tags = "Alice Was Here", "foo" })
@@ -711,6 +718,7 @@ func TestUpstreamMetrics(t *testing.T) {
 // upstream's view yields for the same checks: block order, HELP and TYPE
 // lines, blank lines, label order, checks by id, tags sorted.
 func TestUpstreamMetricsText(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newBadgeEnv(t, engine)
 		a := e.add(func(c *model.Check) {
@@ -809,6 +817,7 @@ func newProjectNamed(t *testing.T, st *store.Store, email, ro string) (model.Use
 
 // TestUpstreamMetricsRouting covers the URL patterns around the view.
 func TestUpstreamMetricsRouting(t *testing.T) {
+	t.Parallel()
 	e := newBadgeEnv(t, "sqlite")
 	code := e.proj.Code
 	for _, path := range []string{

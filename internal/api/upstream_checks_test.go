@@ -83,6 +83,7 @@ func ucRun(t *testing.T, cases []ucCase) {
 	t.Helper()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			st := storetest.Open(t, engine)
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) { tc.run(t, ucNewEnv(t, st)) })
@@ -220,6 +221,7 @@ const (
 // --- test_auth.py -----------------------------------------------------------
 
 func TestUpstreamAuth(t *testing.T) {
+	t.Parallel()
 	get := func(e *ucEnv, key string) apiResp { return e.do("GET", "/api/v1/checks/", key, "") }
 	post := func(e *ucEnv, key string) apiResp { return e.do("POST", "/api/v1/checks/", key, `{"name": "Foo"}`) }
 	ucRun(t, []ucCase{
@@ -430,6 +432,7 @@ func ucNames(t *testing.T, r apiResp) []string {
 }
 
 func TestUpstreamListChecks(t *testing.T) {
+	t.Parallel()
 	list := func(e *ucEnv, query string) apiResp { return e.do("GET", "/api/v1/checks/"+query, e.plainRW, "") }
 	ucRun(t, []ucCase{
 		{"works", func(t *testing.T, e *ucEnv) {
@@ -618,6 +621,7 @@ func ucGetFixture(t *testing.T, e *ucEnv) (model.Check, model.Channel) {
 }
 
 func TestUpstreamGetCheck(t *testing.T) {
+	t.Parallel()
 	get := func(e *ucEnv, id, key string, v int) apiResp {
 		return e.do("GET", fmt.Sprintf("/api/v%d/checks/%s", v, id), key, "")
 	}
@@ -784,6 +788,7 @@ func TestUpstreamGetCheck(t *testing.T) {
 // --- test_delete_check.py ---------------------------------------------------
 
 func TestUpstreamDeleteCheck(t *testing.T) {
+	t.Parallel()
 	del := func(e *ucEnv, v int, c model.Check, key string) apiResp {
 		return e.do("DELETE", fmt.Sprintf("/api/v%d/checks/%s", v, c.Code), key, "")
 	}
@@ -884,6 +889,7 @@ func TestUpstreamDeleteCheck(t *testing.T) {
 // --- test_pause.py ----------------------------------------------------------
 
 func TestUpstreamPause(t *testing.T) {
+	t.Parallel()
 	setup := func(t *testing.T, e *ucEnv) (model.Check, string) {
 		ucPlainKeys(t, e, false)
 		c := ucAdd(t, e, e.proj.ID, false, func(c *model.Check) { c.Status, c.LastPing = model.StatusUp, ucTime(e.now) })
@@ -1060,6 +1066,7 @@ func TestUpstreamPause(t *testing.T) {
 // --- test_resume.py ---------------------------------------------------------
 
 func TestUpstreamResume(t *testing.T) {
+	t.Parallel()
 	setup := func(t *testing.T, e *ucEnv) (model.Check, string) {
 		ucPlainKeys(t, e, false)
 		at := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -1185,6 +1192,7 @@ func TestUpstreamResume(t *testing.T) {
 // --- CORS, methods, routing -------------------------------------------------
 
 func TestUpstreamCORSAndMethods(t *testing.T) {
+	t.Parallel()
 	ucRun(t, []ucCase{{"every_endpoint", func(t *testing.T, e *ucEnv) {
 		c := ucAdd(t, e, e.proj.ID, false, nil)
 		endpoints := []struct {
@@ -1226,6 +1234,7 @@ func TestUpstreamCORSAndMethods(t *testing.T) {
 // TestUpstreamHostileInputs: malformed identifiers, overlong paths and odd
 // keys get precise 4xx answers, never a 5xx.
 func TestUpstreamHostileInputs(t *testing.T) {
+	t.Parallel()
 	e := ucNewEnv(t, storetest.Open(t, "sqlite"))
 	c := ucAdd(t, e, e.proj.ID, false, nil)
 	upper := strings.ToUpper(c.Code)

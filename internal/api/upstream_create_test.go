@@ -38,6 +38,7 @@ type cuEnv struct {
 func runCUCases(t *testing.T, cases []cuCase) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			base := newAPIEnv(t, engine, 0)
 			for i, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) { tc.run(t, cuFresh(t, base, i)) })
@@ -156,6 +157,7 @@ func cuWantStatus(t *testing.T, r apiResp, code int) {
 }
 
 func TestUpstreamCreateCheck(t *testing.T) {
+	t.Parallel()
 	runCUCases(t, upstreamCreateCases)
 }
 
@@ -530,6 +532,7 @@ var upstreamCreateCases = []cuCase{
 // TestCreateCheckReference covers what the reference (§2.8, §2.9, §3.3,
 // §3.5) says about POST checks/ beyond upstream's own tests.
 func TestCreateCheckReference(t *testing.T) {
+	t.Parallel()
 	runCUCases(t, createReferenceCases)
 }
 

@@ -125,6 +125,7 @@ func pingsFixture(e *apiEnv) (model.Check, time.Time) {
 }
 
 func TestUpstreamGetPings(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c, _ := pingsFixture(e)
 		url := "/api/v3/checks/" + c.Code + "/pings/"
@@ -158,6 +159,7 @@ func TestUpstreamGetPings(t *testing.T) {
 }
 
 func TestUpstreamGetPingsDurations(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		epoch := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 		m := time.Minute
@@ -222,6 +224,7 @@ func TestUpstreamGetPingsDurations(t *testing.T) {
 }
 
 func TestUpstreamGetPingsFields(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c, _ := pingsFixture(e)
 		rid := uuid.NewString()
@@ -257,6 +260,7 @@ func TestUpstreamGetPingsFields(t *testing.T) {
 
 // The list holds the newest min(ping_log_limit, 1000) pings.
 func TestUpstreamGetPingsCap(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c := e.addCheck(nil)
 		t0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
@@ -296,6 +300,7 @@ func TestUpstreamGetPingsCap(t *testing.T) {
 // --- test_get_ping_body.py -----------------------------------------------
 
 func TestUpstreamGetPingBody(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c := e.addCheck(func(c *model.Check) { c.Name, c.Status = "Alice 1", model.StatusUp })
 		e.storePings(c, 1, []model.Ping{{N: 1, Created: e.now.Add(-time.Minute), Body: []byte("Foo\nBar\nBaz")}})
@@ -376,6 +381,7 @@ func flipsFixture(e *apiEnv) model.Check {
 }
 
 func TestUpstreamGetFlips(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c := flipsFixture(e)
 		url := "/api/v1/checks/" + c.Code + "/flips/"
@@ -419,6 +425,7 @@ func TestUpstreamGetFlips(t *testing.T) {
 
 // The filters' bounds, and the input Django's forms take or refuse.
 func TestUpstreamGetFlipsFilters(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c := flipsFixture(e) // 2020-06-01T12:24:32.123 = 1591014272.123
 		url := "/api/v3/checks/" + c.Code + "/flips/"
@@ -507,6 +514,7 @@ func TestUpstreamGetFlipsFilters(t *testing.T) {
 // up is 1 only for flips to "up": paused, new, down and grace are 0. The
 // list is newest first by id; ?seconds= counts back from now.
 func TestUpstreamGetFlipsStatuses(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c := e.addCheck(nil)
 		p := e.now
@@ -549,6 +557,7 @@ func TestUpstreamGetFlipsStatuses(t *testing.T) {
 // --- test_list_channels.py -----------------------------------------------
 
 func TestUpstreamListChannels(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c1 := e.addChannel(e.proj.ID, "Email to Alice", "email")
 		url := "/api/v1/channels/"
@@ -596,6 +605,7 @@ func TestUpstreamListChannels(t *testing.T) {
 // --- test_get_badges.py --------------------------------------------------
 
 func TestUpstreamGetBadges(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		url := "/api/v1/badges/"
 		// A project without checks has the "*" badges only.
@@ -660,6 +670,7 @@ func TestUpstreamGetBadges(t *testing.T) {
 // --- test_status.py ------------------------------------------------------
 
 func TestUpstreamStatus(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		for _, v := range []string{"v1", "v2", "v3"} {
 			r := e.do("GET", "/api/"+v+"/status/", "", "")
@@ -682,6 +693,7 @@ func TestUpstreamStatus(t *testing.T) {
 // --- test_metrics.py -----------------------------------------------------
 
 func TestUpstreamOperatorMetrics(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		ctx := context.Background()
 		get := func() map[string]any {
@@ -829,6 +841,7 @@ func formBody(t *testing.T, multi bool, fields [][2]string) (string, string) {
 }
 
 func TestUpstreamNotificationStatus(t *testing.T) {
+	t.Parallel()
 	for _, multi := range []bool{false, true} {
 		t.Run(map[bool]string{false: "urlencoded", true: "multipart"}[multi], func(t *testing.T) {
 			eachEngine(t, func(t *testing.T, e *apiEnv) { testUpstreamNotificationStatus(t, e, multi) })
@@ -913,6 +926,7 @@ func testUpstreamNotificationStatus(t *testing.T, e *apiEnv, multi bool) {
 
 // Bodies Django does not read as a form, and oversized ones.
 func TestUpstreamNotificationStatusBodies(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c := e.addCheck(nil)
 		path := func(code string) string { return "/api/v3/notifications/" + code + "/status" }
@@ -996,6 +1010,7 @@ func bounceMessage(toLocal, status, diagnostic string) string {
 }
 
 func TestUpstreamBounces(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		c := e.addCheck(func(c *model.Check) { c.Status = model.StatusUp })
 		sign := func(s string) string { return auth.SignBounceID("s3cr3t", s, e.now) }
@@ -1088,6 +1103,7 @@ func TestUpstreamBounces(t *testing.T) {
 
 // Every endpoint answers a huge or odd query string without a 5xx.
 func TestUpstreamListsHostileQueries(t *testing.T) {
+	t.Parallel()
 	e := newAPIEnv(t, "sqlite", 0)
 	c := e.addCheck(nil)
 	e.storePings(c, 1, []model.Ping{{N: 1, Created: e.now, Body: []byte("b")}})

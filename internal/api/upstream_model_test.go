@@ -104,6 +104,7 @@ func before(d time.Duration) *time.Time { return ptime(modelNow.Add(-d)) }
 // TestUpstreamCheckModelThroughAPI: test_check_model.py's get_status and
 // next-ping cases, each instant of a time_machine block as its own case.
 func TestUpstreamCheckModelThroughAPI(t *testing.T) {
+	t.Parallel()
 	jan1 := utcAt(2000, 1, 1, 0, 0)
 	riga := utcAt(2023, 10, 29, 0, 55)
 	simple := func(status string, lastPing, lastStart *time.Time) func(*model.Check) {
@@ -250,6 +251,7 @@ func newPingAPIEnv(t *testing.T, engine string) *apiEnv {
 // success, fail, log, exit status, run ids, manual resume) as API v1-v3 show
 // it afterwards.
 func TestUpstreamCheckPingThroughAPI(t *testing.T) {
+	t.Parallel()
 	ridA, ridB := uuid.NewString(), uuid.NewString()
 	type step struct {
 		at   time.Duration // after the scenario's start
@@ -348,6 +350,7 @@ func TestUpstreamCheckPingThroughAPI(t *testing.T) {
 	}
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newPingAPIEnv(t, engine)
 			t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 			for _, sc := range scenarios {
@@ -381,6 +384,7 @@ func TestUpstreamCheckPingThroughAPI(t *testing.T) {
 // TestUpstreamPingModelDurations: test_ping_model.py's Ping.duration and
 // prepare_durations cases, as the "duration" of GET checks/<uuid>/pings/.
 func TestUpstreamPingModelDurations(t *testing.T) {
+	t.Parallel()
 	epoch := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	s := func(n int) time.Time { return epoch.Add(time.Duration(n) * time.Second) }
 	ridA, ridB := "63832bb7-ddd5-4f2d-bf0a-cac885212963", "beecf8af-7bff-4cbe-b179-49693c15413b"
@@ -469,6 +473,7 @@ func uniqueRunSuccesses(t0 time.Time, n int) []model.Ping {
 // the ?tag= filter and the badge list see the stripped tags, while the
 // check keeps its tags string as given.
 func TestUpstreamTagsListThroughAPI(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, e *apiEnv) {
 		r := e.do("POST", "/api/v3/checks/", apiRW, `{"name": "t", "tags": "\u001cfoo\u001f  bar "}`)
 		if r.code != 201 {

@@ -56,6 +56,7 @@ func wantOKHeaders(t *testing.T, what string, a answer, bodyLimit string) {
 }
 
 func TestUpstreamPing(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		ctx := context.Background()
@@ -524,6 +525,7 @@ func TestUpstreamPing(t *testing.T) {
 // TestUpstreamPingBodyLimits ports test_it_chops_long_body (PING_BODY_LIMIT=5)
 // and test_it_allows_unlimited_body (None).
 func TestUpstreamPingBodyLimits(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 5)
 		c := e.newCheck(nil)
@@ -554,6 +556,7 @@ func TestUpstreamPingBodyLimits(t *testing.T) {
 }
 
 func TestUpstreamPingBySlug(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		ctx := context.Background()
@@ -713,6 +716,7 @@ func (e *pingEnv) addChannelTo(projectID int64) model.Channel {
 // auto-provisioning may take the owner to twice the check limit, no further;
 // a limit of 0 refuses every auto-created check.
 func TestUpstreamSlugCheckLimit(t *testing.T) {
+	t.Parallel()
 	forEachEngine(t, func(t *testing.T, engine string) {
 		e := newPingEnv(t, engine, "", 10000)
 		ctx := context.Background()
@@ -745,6 +749,7 @@ func TestUpstreamSlugCheckLimit(t *testing.T) {
 // Content-Length, also for HEAD; the 404 of an unknown path is not cached
 // as a view's would be.
 func TestUpstreamPingResponseBasics(t *testing.T) {
+	t.Parallel()
 	e := newPingEnv(t, "sqlite", "", 10000)
 	c := e.newCheck(nil)
 	for _, tc := range []struct {

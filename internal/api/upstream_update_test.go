@@ -32,6 +32,7 @@ func cuUpdate(t *testing.T, e *cuEnv, v, code, key string, doc map[string]any) a
 }
 
 func TestUpstreamUpdateCheck(t *testing.T) {
+	t.Parallel()
 	runCUCases(t, upstreamUpdateCases)
 }
 
@@ -457,6 +458,7 @@ func cuSameConfig(a, b model.Check) bool {
 // TestUpdateCheckReference covers what the reference (§2.5, §2.8, §3.1,
 // §3.3, §3.5) says about POST checks/<uuid> beyond upstream's tests.
 func TestUpdateCheckReference(t *testing.T) {
+	t.Parallel()
 	runCUCases(t, updateReferenceCases)
 }
 

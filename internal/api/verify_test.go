@@ -18,8 +18,10 @@ import (
 )
 
 func TestEmailVerificationLink(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			st := storetest.Open(t, engine)
 			ctx := context.Background()
 			u := model.User{Email: "o@example.org"}

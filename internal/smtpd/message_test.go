@@ -11,6 +11,7 @@ import (
 )
 
 func TestMessageToEvent(t *testing.T) {
+	t.Parallel()
 	crlf := func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
 	tests := []struct {
 		name        string

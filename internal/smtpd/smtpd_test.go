@@ -145,8 +145,10 @@ func sendMail(t testing.TB, addr, from string, to []string, msg string) error {
 }
 
 func TestEmailPings(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine, smtpd.Options{})
 			a := e.check(nil)
 			b := e.check(func(c *model.Check) { c.Slug = "backup" })
@@ -216,6 +218,7 @@ func TestEmailPings(t *testing.T) {
 }
 
 func TestRecipientsAndHostileSessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite", smtpd.Options{MaxRecipients: 3, MaxMessageBytes: 64 << 10, MaxLineLength: 1000})
 	a := e.check(nil)
 	e.check(func(c *model.Check) { c.Slug = "twin" })
@@ -313,6 +316,7 @@ func TestRecipientsAndHostileSessions(t *testing.T) {
 }
 
 func TestConnectionLimitAndTimeout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "sqlite", smtpd.Options{MaxConns: 2, ReadTimeout: 300 * time.Millisecond})
 	e.dial()
 	e.dial()
@@ -335,6 +339,7 @@ func TestConnectionLimitAndTimeout(t *testing.T) {
 }
 
 func TestSTARTTLS(t *testing.T) {
+	t.Parallel()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
