@@ -241,7 +241,9 @@ type detailsData struct {
 	TZ         string
 	Events     []event
 	MoreEvents bool
-	Copied     bool
+	// EventsVersion is what the live poll sends back as ?u= (checkevents.go).
+	EventsVersion string
+	Copied        bool
 	// Transferred: the check has just moved here from another project.
 	Transferred bool
 	Name        nameForm
@@ -333,6 +335,11 @@ func (w *Web) detailsFor(r *http.Request, ca *checkAccess) (detailsData, error) 
 		}
 	}
 	if d.Downtimes, d.TZ, err = w.downtimes(r, c, now); err != nil {
+		return d, err
+	}
+	// The version first: an event that lands between the two reads is
+	// then sent by the first poll rather than missed.
+	if d.EventsVersion, err = w.eventsVersion(r, c); err != nil {
 		return d, err
 	}
 	if d.Events, d.MoreEvents, err = w.events(r, c, 0, detailsEvents); err != nil {
