@@ -62,7 +62,7 @@ func (w *Web) checkStatus(rw http.ResponseWriter, r *http.Request) {
 		Title: checkTitle(c, d.Status) + " · " + w.d.SiteName, Updated: ver, Started: c.LastStart != nil, NPings: c.NPings}
 	if ver != r.URL.Query().Get("u") {
 		// Only now is the table read: most rounds find nothing new.
-		evs, _, err := w.events(r, c, 0, detailsEvents)
+		evs, _, err := w.events(r, c, allEvents(), 0, detailsEvents)
 		if err != nil {
 			w.d.Log.Error("web: check status", "err", err)
 			http.Error(rw, `{"error": "the database could not be reached"}`, http.StatusServiceUnavailable)
