@@ -15,7 +15,8 @@ import (
 // The events log's filters, upstream's LogFiltersForm as query parameters,
 // so that they work without JavaScript and a filtered log can be
 // bookmarked: one checkbox per kind of event (success, fail, start, log,
-// ign, flip, notification), and a date range (start, end). The form
+// ign, flip, notification), and a date range (from, to; "start" is taken
+// by the start pings' box, and upstream's own "end" is read as "to"). The form
 // carries filter=1, so that unticking every box is told from not having
 // sent the form. Without it every kind is shown: our log has always listed
 // notifications with the pings and flips (upstream lists only its downtime
@@ -96,10 +97,10 @@ func (f *eventFilter) query() url.Values {
 		}
 	}
 	if f.StartDate != "" {
-		q.Set("start", f.StartDate)
+		q.Set("from", f.StartDate)
 	}
 	if f.EndDate != "" {
-		q.Set("end", f.EndDate)
+		q.Set("to", f.EndDate)
 	}
 	return q
 }
@@ -138,14 +139,21 @@ func parseEventFilter(q url.Values, loc *time.Location) (eventFilter, error) {
 		end   bool
 		t     **time.Time
 		shown *string
-	}{{"start", false, &f.Start, &f.StartDate}, {"end", true, &f.End, &f.EndDate}} {
+	}{{"from", false, &f.Start, &f.StartDate}, {"to", true, &f.End, &f.EndDate}} {
 		s := strings.TrimSpace(q.Get(bound.name))
+		if bound.end && !q.Has("to") {
+			s = strings.TrimSpace(q.Get("end")) // upstream's name
+		}
 		if s == "" {
 			continue
 		}
 		t, err := parseFilterTime(s, bound.end, loc)
 		if err != nil {
-			return f, fmt.Errorf("the %s of the date range %w", bound.name, err)
+			what := "start"
+			if bound.end {
+				what = "end"
+			}
+			return f, fmt.Errorf("the %s of the date range %w", what, err)
 		}
 		*bound.t, *bound.shown = &t, s
 	}
