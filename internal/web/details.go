@@ -31,7 +31,7 @@ const (
 	// maxFilteredEvents bounds a log of flips and notifications only
 	// (upstream's log shows at most 1,000 events).
 	maxFilteredEvents = 1000
-	previewShown  = store.PreviewLen - 1
+	previewShown      = store.PreviewLen - 1
 )
 
 // checkAccess is a check as the logged-in user may see it.
