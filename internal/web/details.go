@@ -184,8 +184,8 @@ func (w *Web) events(r *http.Request, c *model.Check, f eventFilter, before int6
 		}
 		out = append(out, e)
 	}
-	for _, f := range flips {
-		out = append(out, event{Time: f.Created, Ago: humanize.NaturalTime(f.Created, now), Flip: true, Kind: f.NewStatus, From: f.OldStatus})
+	for _, fl := range flips {
+		out = append(out, event{Time: fl.Created, Ago: humanize.NaturalTime(fl.Created, now), Flip: true, Kind: fl.NewStatus, From: fl.OldStatus})
 	}
 	var notes []store.NotificationEvent
 	if f.Show["notification"] {

@@ -43,7 +43,13 @@ func TestEventLogFilters(t *testing.T) {
 			log := e.base + "/checks/" + f.check.Code + "/log/"
 			// The fixture: ping 1 (start, t0-1m), ping 2 (fail, t0), flip
 			// new → up (t0), flip up → down (now-30m) and its notification.
-			t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
+			// The fixture's t0 is the failure's time (read back, not
+			// recomputed: a second may have passed since).
+			p2ping, err := e.st.PingByN(context.Background(), f.check.ID, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t0 := p2ping.Created
 			const (
 				p1, p2   = "/pings/1/", "/pings/2/"
 				up, down = "Status: new → up", "Status: up → down"
