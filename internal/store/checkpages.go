@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
@@ -37,18 +38,49 @@ type PingPreview struct {
 
 // ListPingPreviews returns up to limit of a check's pings numbered below
 // before (every ping when before <= 0), newest first, each with the start of
-// its body: a page of the events log. Sorting by n rather than id keeps the
-// per-check index in use, as upstream notes.
+// its body: a page of the events log.
 func (s *Store) ListPingPreviews(ctx context.Context, checkID, before int64, limit int) ([]PingPreview, error) {
-	if limit <= 0 {
+	return s.ListPingPreviewsFiltered(ctx, checkID, PingFilter{Before: before}, limit)
+}
+
+// PingFilter narrows a page of the events log, as upstream's log filters.
+type PingFilter struct {
+	Before int64 // only pings numbered below Before, when > 0
+	// Kinds are the stored kinds to list (model.PingSuccess is ""); nil
+	// lists every kind, an empty slice none.
+	Kinds []string
+	// Since and Until bound the pings' time: Since <= created < Until,
+	// each end open when nil.
+	Since, Until *time.Time
+}
+
+// ListPingPreviewsFiltered is ListPingPreviews with upstream's log
+// filters. Sorting by n rather than id keeps the per-check index in use, as
+// upstream notes.
+func (s *Store) ListPingPreviewsFiltered(ctx context.Context, checkID int64, f PingFilter, limit int) ([]PingPreview, error) {
+	if limit <= 0 || (f.Kinds != nil && len(f.Kinds) == 0) {
 		return nil, nil
 	}
 	q := "SELECT id, check_id, n, created, kind, scheme, remote_addr, method, ua, COALESCE(LENGTH(body), 0), " +
 		"SUBSTR(body, 1, ?), rid, exit_status FROM pings WHERE check_id = ?" // pingInfoCols with the preview
 	args := []any{PreviewLen, checkID}
-	if before > 0 {
+	if f.Before > 0 {
 		q += " AND n < ?"
-		args = append(args, before)
+		args = append(args, f.Before)
+	}
+	if f.Kinds != nil {
+		q += " AND kind IN (?" + strings.Repeat(", ?", len(f.Kinds)-1) + ")"
+		for _, k := range f.Kinds {
+			args = append(args, k)
+		}
+	}
+	if f.Since != nil {
+		q += " AND created >= ?"
+		args = append(args, s.ts(*f.Since))
+	}
+	if f.Until != nil {
+		q += " AND created < ?"
+		args = append(args, s.ts(*f.Until))
 	}
 	q += " ORDER BY n DESC LIMIT ?"
 	args = append(args, limit)

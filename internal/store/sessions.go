@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -75,7 +77,10 @@ func (s *Store) PruneSessions(ctx context.Context, now time.Time) (int64, error)
 // ProjectAccess returns the project with this code and the user's role in
 // it: RoleOwner for its owner, the member's role for a member. A project the
 // user cannot see is ErrNotFound, exactly as a project that does not exist,
-// so that the UI never tells one from the other.
+// so that the UI never tells one from the other. A superuser who is neither
+// gets every project with RoleManager, as upstream's _get_project_for_user
+// gives them read-write and manager rights (but not the owner's: no
+// transfer, no removal).
 func (s *Store) ProjectAccess(ctx context.Context, code string, userID int64) (model.Project, model.Role, error) {
 	p, err := s.ProjectByCode(ctx, code)
 	if err != nil {
@@ -85,6 +90,16 @@ func (s *Store) ProjectAccess(ctx context.Context, code string, userID int64) (m
 		return p, model.RoleOwner, nil
 	}
 	role, err := s.memberRole(ctx, p.ID, userID)
+	if errors.Is(err, ErrNotFound) {
+		var super bool
+		qerr := s.r.QueryRowContext(ctx, s.d.rebind("SELECT is_superuser FROM users WHERE id = ?"), userID).Scan(&super)
+		if qerr != nil && !errors.Is(qerr, sql.ErrNoRows) {
+			return model.Project{}, "", fmt.Errorf("project %d for user %d: %w", p.ID, userID, qerr)
+		}
+		if super {
+			return p, model.RoleManager, nil
+		}
+	}
 	if err != nil {
 		return model.Project{}, "", err
 	}

@@ -22,6 +22,7 @@ func (w *Web) accountRoutes(m *routeMux) {
 	m.HandleFunc("GET /accounts/check_token/{user}/{token}/{$}", w.checkTokenForm)
 	m.HandleFunc("POST /accounts/check_token/{user}/{token}/{$}", w.checkToken)
 	m.HandleFunc("GET /accounts/profile/{$}", w.profile)
+	m.HandleFunc("POST /accounts/profile/{$}", w.profilePost) // profileleave.go
 	m.HandleFunc("GET /accounts/profile/appearance/{$}", w.appearance)
 	m.HandleFunc("POST /accounts/profile/appearance/{$}", w.appearance)
 	m.HandleFunc("GET /accounts/set_password/{$}", w.setPassword)
@@ -274,6 +275,7 @@ type profileData struct {
 var profileNotices = map[string]string{
 	"password": "Your password is set. Your other sessions were logged out.",
 	"email":    "Your email address is changed.",
+	"left":     "You have left the project.",
 }
 
 func (w *Web) profile(rw http.ResponseWriter, r *http.Request) {

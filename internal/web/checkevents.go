@@ -22,7 +22,8 @@ import (
 
 // statusSingle is the details page's poll. Like upstream's, it answers
 // 403 rather than a redirect to an anonymous request (a script asks), and
-// sends the events table only when it changed since the client's ?u=.
+// sends the events table only when it changed since the client's ?u=, the
+// "updated" version (eventsVersion) the page or the last round gave it.
 type statusSingle struct {
 	Status     string `json:"status"`
 	StatusText string `json:"status_text"`
@@ -50,7 +51,7 @@ func (w *Web) checkStatus(rw http.ResponseWriter, r *http.Request) {
 	if c.Kind != model.KindSimple {
 		sch, _ = w.d.Cache.Parse(c.Kind, c.Schedule, c.TZ)
 	}
-	evs, _, err := w.events(r, c, 0, detailsEvents)
+	ver, err := w.eventsVersion(r, c)
 	if err != nil {
 		w.d.Log.Error("web: check status", "err", err)
 		http.Error(rw, `{"error": "the database could not be reached"}`, http.StatusServiceUnavailable)
@@ -58,12 +59,15 @@ func (w *Web) checkStatus(rw http.ResponseWriter, r *http.Request) {
 	}
 	d := w.timing(c, sch, now)
 	out := statusSingle{Status: d.Status, StatusText: statusText(d.Status, c), LastPing: d.LastPing, NextPing: d.NextPing,
-		Title: checkTitle(c, d.Status) + " · " + w.d.SiteName, Updated: "1", Started: c.LastStart != nil, NPings: c.NPings}
-	if len(evs) > 0 {
-		// The newest event's time, to the microsecond the store keeps.
-		out.Updated = strconv.FormatInt(evs[0].Time.UnixMicro(), 10)
-	}
-	if out.Updated != r.URL.Query().Get("u") {
+		Title: checkTitle(c, d.Status) + " · " + w.d.SiteName, Updated: ver, Started: c.LastStart != nil, NPings: c.NPings}
+	if ver != r.URL.Query().Get("u") {
+		// Only now is the table read: most rounds find nothing new.
+		evs, _, err := w.events(r, c, allEvents(), 0, detailsEvents)
+		if err != nil {
+			w.d.Log.Error("web: check status", "err", err)
+			http.Error(rw, `{"error": "the database could not be reached"}`, http.StatusServiceUnavailable)
+			return
+		}
 		var b bytes.Buffer
 		if err := w.pages["details.html"].ExecuteTemplate(&b, "events", evs); err != nil {
 			w.d.Log.Error("web: render events", "err", err)
@@ -74,6 +78,17 @@ func (w *Web) checkStatus(rw http.ResponseWriter, r *http.Request) {
 	}
 	rw.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(rw).Encode(out)
+}
+
+// eventsVersion is the details page's events version: the check's ping
+// count (every ping raises it) and the store's fingerprint of its flips
+// and notifications, one small query.
+func (w *Web) eventsVersion(r *http.Request, c *model.Check) (string, error) {
+	v, err := w.d.Store.EventsVersion(r.Context(), c.ID)
+	if err != nil {
+		return "", err
+	}
+	return "p" + strconv.FormatInt(c.NPings, 10) + "." + v, nil
 }
 
 // checkTitle is the details page's title: the name, and "DOWN" first when

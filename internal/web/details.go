@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/subtle"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,7 +28,10 @@ import (
 const (
 	detailsEvents = 20  // events on the details page
 	logPage       = 100 // events per page of the log
-	previewShown  = store.PreviewLen - 1
+	// maxFilteredEvents bounds a log of flips and notifications only
+	// (upstream's log shows at most 1,000 events).
+	maxFilteredEvents = 1000
+	previewShown      = store.PreviewLen - 1
 )
 
 // checkAccess is a check as the logged-in user may see it.
@@ -113,13 +117,17 @@ func kindName(k string) string {
 }
 
 // events reads up to limit pings numbered below before (all when before
-// <= 0) and the flips of the same stretch of time, newest first, and
-// whether older pings remain. Flips are bounded by the page's pings: from
-// the oldest ping on the page (or the beginning, on the last page) to the
-// ping just above the page (or now, on the first page).
-func (w *Web) events(r *http.Request, c *model.Check, before int64, limit int) ([]event, bool, error) {
+// <= 0) and the flips and notifications of the same stretch of time, newest
+// first, and whether older pings remain; f says which kinds and which dates
+// (allEvents for everything). Flips and notifications are bounded by the
+// page's pings: from the oldest ping on the page (or the beginning, on the
+// last page) to the ping just above the page (or now, on the first page),
+// within f's range. When f shows no pings there are no pages: every flip
+// and notification of the range is listed, up to maxFilteredEvents.
+func (w *Web) events(r *http.Request, c *model.Check, f eventFilter, before int64, limit int) ([]event, bool, error) {
 	ctx := r.Context()
-	pings, err := w.d.Store.ListPingPreviews(ctx, c.ID, before, limit+1)
+	pf := store.PingFilter{Before: before, Kinds: f.pingKinds(), Since: f.Start, Until: f.End}
+	pings, err := w.d.Store.ListPingPreviewsFiltered(ctx, c.ID, pf, limit+1)
 	if err != nil {
 		return nil, false, err
 	}
@@ -127,12 +135,13 @@ func (w *Web) events(r *http.Request, c *model.Check, before int64, limit int) (
 	if more {
 		pings = pings[:limit]
 	}
-	var since, until *time.Time
+	since, until := f.Start, f.End
 	if more {
 		since = &pings[len(pings)-1].Created
 	}
 	if before > 0 {
-		above, err := w.d.Store.ListPingPreviews(ctx, c.ID, before+1, 1)
+		pf.Before = before + 1
+		above, err := w.d.Store.ListPingPreviewsFiltered(ctx, c.ID, pf, 1)
 		if err != nil {
 			return nil, false, err
 		}
@@ -140,15 +149,19 @@ func (w *Web) events(r *http.Request, c *model.Check, before int64, limit int) (
 			until = &above[0].Created
 		}
 	}
-	flips, err := w.d.Store.ListFlipsBetween(ctx, c.ID, since, until)
-	if err != nil {
-		return nil, false, err
+	var flips []model.Flip
+	if f.Show["flip"] {
+		if flips, err = w.d.Store.ListFlipsBetween(ctx, c.ID, since, until); err != nil {
+			return nil, false, err
+		}
 	}
 	infos := make([]store.PingInfo, len(pings))
 	for i := range pings {
 		infos[i] = pings[i].PingInfo
 	}
-	durations, err := checks.RunDurations(ctx, w.d.Store, c.ID, infos, more)
+	// A filter that hides the starts leaves the successes without theirs
+	// on the page: look them up as for a full page.
+	durations, err := checks.RunDurations(ctx, w.d.Store, c.ID, infos, more || pf.Kinds != nil)
 	if err != nil {
 		return nil, false, err
 	}
@@ -171,12 +184,14 @@ func (w *Web) events(r *http.Request, c *model.Check, before int64, limit int) (
 		}
 		out = append(out, e)
 	}
-	for _, f := range flips {
-		out = append(out, event{Time: f.Created, Ago: humanize.NaturalTime(f.Created, now), Flip: true, Kind: f.NewStatus, From: f.OldStatus})
+	for _, fl := range flips {
+		out = append(out, event{Time: fl.Created, Ago: humanize.NaturalTime(fl.Created, now), Flip: true, Kind: fl.NewStatus, From: fl.OldStatus})
 	}
-	notes, err := w.d.Store.ListNotificationEventsBetween(ctx, c.ID, since, until)
-	if err != nil {
-		return nil, false, err
+	var notes []store.NotificationEvent
+	if f.Show["notification"] {
+		if notes, err = w.d.Store.ListNotificationEventsBetween(ctx, c.ID, since, until); err != nil {
+			return nil, false, err
+		}
 	}
 	for _, n := range notes {
 		name := n.ChannelKind
@@ -204,6 +219,9 @@ func (w *Web) events(r *http.Request, c *model.Check, before int64, limit int) (
 		}
 		return rank(&a) - rank(&b)
 	})
+	if len(out) > maxFilteredEvents {
+		out = out[:maxFilteredEvents]
+	}
 	return out, more, nil
 }
 
@@ -241,7 +259,9 @@ type detailsData struct {
 	TZ         string
 	Events     []event
 	MoreEvents bool
-	Copied     bool
+	// EventsVersion is what the live poll sends back as ?u= (checkevents.go).
+	EventsVersion string
+	Copied        bool
 	// Transferred: the check has just moved here from another project.
 	Transferred bool
 	Name        nameForm
@@ -335,7 +355,12 @@ func (w *Web) detailsFor(r *http.Request, ca *checkAccess) (detailsData, error) 
 	if d.Downtimes, d.TZ, err = w.downtimes(r, c, now); err != nil {
 		return d, err
 	}
-	if d.Events, d.MoreEvents, err = w.events(r, c, 0, detailsEvents); err != nil {
+	// The version first: an event that lands between the two reads is
+	// then sent by the first poll rather than missed.
+	if d.EventsVersion, err = w.eventsVersion(r, c); err != nil {
+		return d, err
+	}
+	if d.Events, d.MoreEvents, err = w.events(r, c, allEvents(), 0, detailsEvents); err != nil {
 		return d, err
 	}
 	d.Name = nameForm{Name: c.Name, Slug: c.Slug, Tags: c.Tags, Desc: c.Desc}
@@ -374,20 +399,29 @@ func (w *Web) renderDetails(rw http.ResponseWriter, r *http.Request, ca *checkAc
 type logData struct {
 	Check  model.Check
 	Events []event
-	// Older is the ?before= of the next page, 0 when there is none.
-	Older int64
-	First bool
+	// Newest and Older are the paging links, with the filter; "" when
+	// there is no such page. They are built here, whole, because
+	// html/template would escape a query string inserted into an href.
+	Newest, Older template.URL
+	// Filter is the form (eventfilter.go), Kinds its checkboxes, TZ the
+	// zone of its dates.
+	Filter   eventFilter
+	Kinds    []eventKind
+	Narrowed bool
+	TZ       string
 }
 
 // eventLog is /checks/<uuid>/log/: 100 events a page, newest first, and
-// ?before=<ping number> for older ones.
+// ?before=<ping number> for older ones, narrowed by the filter form's
+// parameters (eventfilter.go). A bad parameter is a 400 that says which.
 func (w *Web) eventLog(rw http.ResponseWriter, r *http.Request) {
 	ca, ok := w.checkFor(rw, r, false)
 	if !ok {
 		return
 	}
+	q := r.URL.Query()
 	var before int64
-	if s := r.URL.Query().Get("before"); s != "" {
+	if s := q.Get("before"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 1 {
 			w.render(rw, r, http.StatusBadRequest, "message.html", "Bad request", "The page number is not valid.")
@@ -395,16 +429,36 @@ func (w *Web) eventLog(rw http.ResponseWriter, r *http.Request) {
 		}
 		before = n
 	}
-	evs, more, err := w.events(r, &ca.Check, before, logPage)
+	loc, tz := userLocation(r)
+	f, err := parseEventFilter(q, loc)
+	if err != nil {
+		w.render(rw, r, http.StatusBadRequest, "message.html", "Bad request", capitalize(err)+".")
+		return
+	}
+	evs, more, err := w.events(r, &ca.Check, f, before, logPage)
 	if err != nil {
 		w.unavailable(rw, r, "read events", err)
 		return
 	}
-	d := logData{Check: ca.Check, Events: evs, First: before == 0}
+	d := logData{Check: ca.Check, Events: evs, Filter: f, Kinds: eventKinds, Narrowed: f.narrowed(), TZ: tz}
+	page := func(before int64) template.URL {
+		fq := f.query()
+		if before > 0 {
+			fq.Set("before", strconv.FormatInt(before, 10))
+		}
+		u := w.base + "/checks/" + ca.Check.Code + "/log/"
+		if len(fq) > 0 {
+			u += "?" + fq.Encode()
+		}
+		return template.URL(u)
+	}
+	if before > 0 {
+		d.Newest = page(0)
+	}
 	if more {
 		for i := len(evs) - 1; i >= 0; i-- {
-			if !evs[i].Flip {
-				d.Older = evs[i].N
+			if !evs[i].Flip && !evs[i].Notif {
+				d.Older = page(evs[i].N)
 				break
 			}
 		}
@@ -447,6 +501,20 @@ func (w *Web) uncloak(rw http.ResponseWriter, r *http.Request) {
 	w.notFound(rw)
 }
 
+// userLocation is the logged-in user's time zone (UTC when unset or
+// unknown), with its name.
+func userLocation(r *http.Request) (*time.Location, string) {
+	tz := "UTC"
+	if u := userFrom(r.Context()); u != nil && u.TZ != "" {
+		tz = u.TZ
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return time.UTC, "UTC"
+	}
+	return loc, tz
+}
+
 // downtimeRow is one month of the downtime summary.
 type downtimeRow struct {
 	Month string
@@ -457,14 +525,7 @@ type downtimeRow struct {
 // downtimes summarises the check's last three months (the current one
 // first) in the user's time zone, with the reports' rule (one copy).
 func (w *Web) downtimes(r *http.Request, c *model.Check, now time.Time) ([]downtimeRow, string, error) {
-	tz := "UTC"
-	if u := userFrom(r.Context()); u != nil && u.TZ != "" {
-		tz = u.TZ
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc, tz = time.UTC, "UTC"
-	}
+	loc, tz := userLocation(r)
 	bounds := reports.Boundaries(model.ReportsMonthly, 3, now, loc)
 	flips, err := w.d.Store.FlipsSince(r.Context(), []int64{c.ID}, bounds[len(bounds)-1])
 	if err != nil {

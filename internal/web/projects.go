@@ -38,7 +38,7 @@ func methodNotAllowed(allow string) http.HandlerFunc {
 }
 
 type indexPage struct {
-	Projects []store.ProjectRole
+	Projects []indexProject // projectsummary.go
 	// Name and Error are the "create project" form after a refusal.
 	Name, Error string
 }
@@ -57,7 +57,10 @@ func (w *Web) renderIndex(rw http.ResponseWriter, r *http.Request, status int, d
 		w.unavailable(rw, r, "list projects", err)
 		return
 	}
-	d.Projects = projects
+	if d.Projects, err = w.summarizeProjects(r.Context(), userFrom(r.Context()).ID, projects); err != nil {
+		w.unavailable(rw, r, "summarize projects", err)
+		return
+	}
 	w.render(rw, r, status, "index.html", "Projects", d)
 }
 

@@ -32,7 +32,9 @@
   // events table when it changed (the server sends it only then).
   var details = document.getElementById("details");
   if (details) {
-    var updated = "";
+    // The events version the page was rendered with: the server sends
+    // the table again only when its version differs.
+    var updated = details.dataset.updated || "";
     window.overdueLive(function () { return details.dataset.statusUrl + "?u=" + encodeURIComponent(updated); }, function (d) {
       document.title = d.title;
       var title = document.getElementById("check-title");
