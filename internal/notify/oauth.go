@@ -29,4 +29,8 @@ type OAuthChannel struct {
 	// Name is the channel's name ("" for none), as the provider calls it.
 	Name string
 	Form url.Values
+	// Value, when set instead of Form, is the stored value itself, built
+	// from the provider's answer (upstream stores Slack's and Discord's
+	// whole token answers); the kind's Validate checks it.
+	Value string
 }
