@@ -1,7 +1,12 @@
 package notify
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 )
 
@@ -33,4 +38,57 @@ type OAuthChannel struct {
 	// from the provider's answer (upstream stores Slack's and Discord's
 	// whole token answers); the kind's Validate checks it.
 	Value string
+}
+
+// PostToken trades an OAuth code at a provider's token endpoint: once
+// (a code is good for one try) and decoding the JSON answer into doc
+// whatever its status, since providers explain a refusal in the body
+// (Discord's 30007, GitHub's "bad_verification_code"). A failed request or
+// an answer that is not a JSON object is unexpected, wrapped with the cause
+// for the log; ErrorText of the result is unexpected's text.
+func PostToken(ctx context.Context, c *Client, r FormRequest, doc any, unexpected error) (status int, err error) {
+	r.Attempts = 1
+	r.Refuse = func(*Response) error { return nil }
+	resp, err := c.SendForm(ctx, r)
+	if resp == nil {
+		return 0, fmt.Errorf("%s: %s: %w", r.URL, ErrorText(err), unexpected)
+	}
+	if err := decodeObject(resp.Body, doc); err != nil {
+		return resp.StatusCode, fmt.Errorf("%s: status %d: %v: %w", r.URL, resp.StatusCode, err, unexpected)
+	}
+	return resp.StatusCode, nil
+}
+
+// GetJSON reads a provider's JSON object at u (a GitHub or Trello list)
+// into doc; a status other than 2xx, or an answer that is not JSON, is
+// unexpected (wrapped with the cause), with the status for the caller's
+// own rules (401: the user's token was revoked).
+func GetJSON(ctx context.Context, c *Client, u string, header map[string]string, doc any, unexpected error) (status int, err error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %v: %w", u, err, unexpected)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Send(ctx, req)
+	if resp == nil {
+		return 0, fmt.Errorf("%s: %s: %w", u, ErrorText(err), unexpected)
+	}
+	if err != nil {
+		return resp.StatusCode, fmt.Errorf("%s: %s: %w", u, ErrorText(err), unexpected)
+	}
+	if err := json.Unmarshal(resp.Body, doc); err != nil {
+		return resp.StatusCode, fmt.Errorf("%s: %v: %w", u, err, unexpected)
+	}
+	return resp.StatusCode, nil
+}
+
+// decodeObject is json.Unmarshal that also refuses an answer that is not
+// an object ("null", a list), which would leave doc as it was.
+func decodeObject(body []byte, doc any) error {
+	if b := bytes.TrimSpace(body); len(b) == 0 || b[0] != '{' {
+		return errors.New("the answer is not a JSON object")
+	}
+	return json.Unmarshal(body, doc)
 }
