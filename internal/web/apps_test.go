@@ -126,8 +126,8 @@ func codeFlows() []codeFlow {
 	const discordNo = "Received an unexpected response from Discord. Integration not added."
 	return []codeFlow{{
 		kind: "slack", name: "Slack",
-		vars:  map[string]string{"SLACK_CLIENT_ID": "c1", "SLACK_CLIENT_SECRET": "s1"},
-		patch: func(api string) func(*notify.Integration) { return patchKind("slack", slack.OAuth(api+"/api")) },
+		vars:      map[string]string{"SLACK_CLIENT_ID": "c1", "SLACK_CLIENT_SECRET": "s1"},
+		patch:     func(api string) func(*notify.Integration) { return patchKind("slack", slack.OAuth(api+"/api")) },
 		authorize: "https://slack.com/oauth/v2/authorize",
 		query: url.Values{"scope": {"incoming-webhook"}, "client_id": {"c1"},
 			"redirect_uri": {"http://example.org/hc/integrations/add_slack_btn/"}},
@@ -149,8 +149,8 @@ func codeFlows() []codeFlow {
 		},
 	}, {
 		kind: "discord", name: "Discord",
-		vars:  map[string]string{"DISCORD_CLIENT_ID": "d1", "DISCORD_CLIENT_SECRET": "s2"},
-		patch: func(api string) func(*notify.Integration) { return patchKind("discord", discord.OAuth(api+"/api")) },
+		vars:      map[string]string{"DISCORD_CLIENT_ID": "d1", "DISCORD_CLIENT_SECRET": "s2"},
+		patch:     func(api string) func(*notify.Integration) { return patchKind("discord", discord.OAuth(api+"/api")) },
 		authorize: "https://discord.com/oauth2/authorize",
 		query: url.Values{"client_id": {"d1"}, "scope": {"webhook.incoming"}, "response_type": {"code"},
 			"redirect_uri": {"http://example.org/hc/integrations/add_discord/"}},

@@ -1,16 +1,9 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/overdue/overdue/internal/accounts"
@@ -22,87 +15,6 @@ import (
 // button leads to the provider with a state, and the provider sends the
 // user back to the kind's callback page, which trades the code for the
 // channel and adds it like a submitted form.
-
-// stateAge bounds a set-up round-trip, from the add page to the last step
-// (installing a GitHub App can take a few minutes).
-const stateAge = 30 * time.Minute
-
-// A seal binds a round-trip's step (the OAuth state the provider hands
-// back, a GitHub repository list between two pages) to the project, to the
-// session that started it and to a purpose, for stateAge and for one use:
-//
-//	<project>.<expiry, Unix seconds>.<nonce>.<payload, base64url>.<HMAC>
-//
-// The HMAC is keyed by SECRET_KEY and the session's cookie, so no other
-// browser can complete the round-trip (a login CSRF that adds the
-// attacker's Slack or GitHub to a victim's project). Upstream keeps a
-// random state in the session instead; Overdue's sessions hold no data.
-// Single use is kept in memory (ratelimit's buckets, one token per nonce,
-// refilled only after the seal has expired): across several instances a
-// seal could be replayed once per instance, but the provider's one-time
-// code cannot.
-func sealMAC(secret, session, purpose, body string) string {
-	mac := hmac.New(sha256.New, []byte(secret+"\x00"+session))
-	mac.Write([]byte("seal|" + purpose + "|" + body))
-	return hex.EncodeToString(mac.Sum(nil))
-}
-
-func makeSeal(secret, session, purpose, project string, payload []byte, now time.Time) string {
-	nonce := make([]byte, 16)
-	_, _ = rand.Read(nonce) // crypto/rand.Read never fails
-	body := project + "." + strconv.FormatInt(now.Add(stateAge).Unix(), 10) + "." + hex.EncodeToString(nonce) + "." +
-		base64.RawURLEncoding.EncodeToString(payload)
-	return body + "." + sealMAC(secret, session, purpose, body)
-}
-
-// seal is makeSeal for the request's session ("" without one).
-func (w *Web) seal(r *http.Request, purpose, project string, payload []byte) string {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return ""
-	}
-	return makeSeal(w.d.SecretKey, c.Value, purpose, project, payload, w.d.Now())
-}
-
-// errSeal and errSealUsed are unseal's refusals, each a page's message.
-const (
-	errSeal     sealError = "This link was not started from this browser's session. Start again from the integration's add page."
-	errSealUsed sealError = "This set-up link has expired or was already used. Start again from the integration's add page."
-)
-
-// sealError is a refused seal, in words for the page.
-type sealError string
-
-func (e sealError) Error() string { return string(e) }
-
-// unseal checks s and spends it: the project and payload it was made for.
-func (w *Web) unseal(r *http.Request, purpose, s string) (project string, payload []byte, err error) {
-	c, cerr := r.Cookie(sessionCookie)
-	i := strings.LastIndexByte(s, '.')
-	if cerr != nil || i < 0 || len(s) > 64<<10 {
-		return "", nil, errSeal
-	}
-	body := s[:i]
-	if !hmac.Equal([]byte(s[i+1:]), []byte(sealMAC(w.d.SecretKey, c.Value, purpose, body))) {
-		return "", nil, errSeal
-	}
-	parts := strings.Split(body, ".")
-	if len(parts) != 4 {
-		return "", nil, errSeal
-	}
-	exp, err1 := strconv.ParseInt(parts[1], 10, 64)
-	payload, err2 := base64.RawURLEncoding.DecodeString(parts[3])
-	if err1 != nil || err2 != nil {
-		return "", nil, errSeal
-	}
-	if !w.d.Now().Before(time.Unix(exp, 0)) {
-		return "", nil, errSealUsed
-	}
-	if ok, _ := w.spent.Allow(parts[2]); !ok {
-		return "", nil, errSealUsed
-	}
-	return parts[0], payload, nil
-}
 
 // oauthPurpose is the seal purpose of kind k's OAuth state.
 func oauthPurpose(k notify.Kind) string { return "oauth|" + string(k) }
