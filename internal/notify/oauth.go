@@ -27,6 +27,37 @@ type OAuth struct {
 	// form; its error's ErrorText is shown to the user. A query with
 	// "error" (the user said no at the provider) never reaches it.
 	Exchange func(ctx context.Context, c *Client, env Env, query url.Values, redirect string) ([]OAuthChannel, error)
+
+	// Choose, set instead of Exchange, ends the round-trip with the
+	// user's choice on a page of ours (GitHub's repository and labels,
+	// Trello's list): it reads the provider's answer into what to offer.
+	Choose func(ctx context.Context, c *Client, env Env, query url.Values, redirect string) (*OAuthChoice, error)
+	// Save makes the channel of the choice's form, with Choose's Grant;
+	// it checks the pick with the provider again (the page's options are
+	// what the user sent, not what was offered).
+	Save func(ctx context.Context, c *Client, env Env, grant []byte, form url.Values) (OAuthChannel, error)
+	// Fragment says the provider hands its answer in the callback URL's
+	// fragment (Trello's response_type=token), which only the browser
+	// sees: the callback then serves a page whose script posts the
+	// fragment's fields back to it.
+	Fragment bool
+}
+
+// OAuthChoice is what a Choose round-trip offers.
+type OAuthChoice struct {
+	// Grant is what Save needs (the user's token), carried encrypted
+	// through the page.
+	Grant []byte
+	// Label and Options are the choice: a select named "option" of
+	// value, label pairs. With no options, the page says Empty.
+	Label   string
+	Options [][2]string
+	Empty   string
+	// Fields are further inputs of the page (GitHub's labels).
+	Fields []Field
+	// Link is a page at the provider to offer next to the choice, with
+	// its text (GitHub's "install the app on another account").
+	Link, LinkText string
 }
 
 // OAuthChannel is one channel a round-trip sets up.

@@ -42,12 +42,11 @@ func (w *Web) connectURL(r *http.Request, in notify.Integration, project string)
 // was used or is stale), then the project's access as on the add page; a
 // refusal at the provider ("?error=access_denied") is answered here, and
 // adds nothing.
-func (w *Web) oauthReturn(rw http.ResponseWriter, r *http.Request, k notify.Kind) (model.Project, notify.Integration, bool) {
+func (w *Web) oauthReturn(rw http.ResponseWriter, r *http.Request, k notify.Kind, q url.Values) (model.Project, notify.Integration, bool) {
 	if userFrom(r.Context()) == nil {
 		http.Redirect(rw, r, w.base+"/accounts/login/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
 		return model.Project{}, notify.Integration{}, false
 	}
-	q := r.URL.Query()
 	project, _, err := w.unseal(r, oauthPurpose(k), q.Get("state"))
 	if err != nil {
 		w.render(rw, r, http.StatusForbidden, "message.html", "Not allowed", err.Error())
@@ -69,7 +68,7 @@ func (w *Web) oauthReturn(rw http.ResponseWriter, r *http.Request, k notify.Kind
 // Exchange): the channels are added only when every one of them is valid.
 func (w *Web) oauthComplete(rw http.ResponseWriter, r *http.Request, k notify.Kind) {
 	q := r.URL.Query()
-	p, in, ok := w.oauthReturn(rw, r, k)
+	p, in, ok := w.oauthReturn(rw, r, k, q)
 	if !ok {
 		return
 	}
