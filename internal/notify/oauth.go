@@ -90,15 +90,18 @@ func PostToken(ctx context.Context, c *Client, r FormRequest, doc any, unexpecte
 	return resp.StatusCode, nil
 }
 
-// GetJSON reads a provider's JSON object at u (a GitHub or Trello list)
+// GetJSON reads a provider's JSON document at u (a GitHub or Trello list)
 // into doc; a status other than 2xx, or an answer that is not JSON, is
 // unexpected (wrapped with the cause), with the status for the caller's
 // own rules (401: the user's token was revoked).
 func GetJSON(ctx context.Context, c *Client, u string, header map[string]string, doc any, unexpected error) (status int, err error) {
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %v: %w", u, err, unexpected)
+		return 0, fmt.Errorf("%v: %w", err, unexpected)
 	}
+	// Errors name the URL without its query, which may hold a token
+	// (Trello's).
+	u = req.URL.Scheme + "://" + req.URL.Host + req.URL.Path
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
