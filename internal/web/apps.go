@@ -102,8 +102,8 @@ func (w *Web) choosePage(rw http.ResponseWriter, r *http.Request, k notify.Kind,
 }
 
 // saveChoice adds the channel the user chose: the grant must be this
-// session's, for this project and kind, unused and fresh; Save checks the
-// pick with the provider again.
+// session's, for this project and kind, unused and fresh (400 otherwise);
+// Save checks the pick with the provider again.
 func (w *Web) saveChoice(rw http.ResponseWriter, r *http.Request, k notify.Kind) {
 	p, in, ok := w.addPage(rw, r, k)
 	if !ok {
@@ -118,7 +118,9 @@ func (w *Web) saveChoice(rw http.ResponseWriter, r *http.Request, k notify.Kind)
 		err = errSeal
 	}
 	if err != nil {
-		w.render(rw, r, http.StatusForbidden, "message.html", "Not allowed", err.Error())
+		// 400, not the callback's 403: the form itself is not one this
+		// session's choice page gave (or was already sent).
+		w.render(rw, r, http.StatusBadRequest, "message.html", "Bad request", err.Error())
 		return
 	}
 	ch, err := in.OAuth.Save(r.Context(), w.d.Client, in.EnvFrom(w.d.Getenv), grant, form)

@@ -152,19 +152,19 @@ func TestGitHubApp(t *testing.T) {
 	if resp, body := post(t, s.owner, saveURL, url.Values{"grant": {grant}, "option": {"mallory/repo"}}); resp.StatusCode != 400 || !strings.Contains(body, "not one the GitHub App can reach") {
 		t.Errorf("foreign repo: %d %s", resp.StatusCode, body)
 	}
-	if resp, body := post(t, s.owner, saveURL, url.Values{"grant": {grant}, "option": {"alice/backups"}}); resp.StatusCode != 403 || !strings.Contains(body, "expired or was already used") {
+	if resp, body := post(t, s.owner, saveURL, url.Values{"grant": {grant}, "option": {"alice/backups"}}); resp.StatusCode != 400 || !strings.Contains(body, "expired or was already used") {
 		t.Errorf("spent grant: %d %s", resp.StatusCode, body)
 	}
 	other := s.e.login("alice@example.org", "correct horse")
 	grant, _ = choose(t)
-	if resp, _ := post(t, other, saveURL, url.Values{"grant": {grant}, "option": {"alice/backups"}}); resp.StatusCode != 403 {
+	if resp, body := post(t, other, saveURL, url.Values{"grant": {grant}, "option": {"alice/backups"}}); resp.StatusCode != 400 || !strings.Contains(body, "not started from this browser") {
 		t.Errorf("another session's grant: %d", resp.StatusCode)
 	}
 	p2 := model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000033", OwnerID: s.p.OwnerID}
 	if err := s.e.st.CreateProject(context.Background(), &p2); err != nil {
 		t.Fatal(err)
 	}
-	if resp, _ := post(t, s.owner, s.e.base+"/projects/"+p2.Code+"/add_github/save/", url.Values{"grant": {grant}, "option": {"alice/backups"}}); resp.StatusCode != 403 {
+	if resp, _ := post(t, s.owner, s.e.base+"/projects/"+p2.Code+"/add_github/save/", url.Values{"grant": {grant}, "option": {"alice/backups"}}); resp.StatusCode != 400 {
 		t.Errorf("another project's grant: %d", resp.StatusCode)
 	}
 	if chs := s.channels(t); len(chs) != 0 {

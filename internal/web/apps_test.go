@@ -79,6 +79,19 @@ func (s *appSite) connect(t *testing.T, kind string) *url.URL {
 	return u
 }
 
+// session is the owner's session cookie.
+func (s *appSite) session(t *testing.T) string {
+	t.Helper()
+	u, _ := url.Parse(s.e.base + "/")
+	for _, c := range s.owner.Jar.Cookies(u) {
+		if c.Name == "overdue_session" {
+			return c.Value
+		}
+	}
+	t.Fatal("no session cookie")
+	return ""
+}
+
 func (s *appSite) channels(t *testing.T) []model.Channel {
 	t.Helper()
 	chs, err := s.e.st.ListChannels(context.Background(), s.p.ID)
@@ -213,7 +226,7 @@ func TestCodeFlows(t *testing.T) {
 				{"forged MAC", s.owner, url.Values{"code": {"C0DE"}, "state": {state[:len(state)-2] + "00"}}, 403, "not started from this browser"},
 				{"another project", s.owner, url.Values{"code": {"C0DE"}, "state": {"bbbbbbbb-0000-4000-8000-000000000032" + strings.TrimPrefix(state, s.p.Code)}}, 403, "not started from this browser"},
 				{"another session", other, url.Values{"code": {"C0DE"}, "state": {state}}, 403, "not started from this browser"},
-				{"another kind's state", s.owner, url.Values{"code": {"C0DE"}, "state": {web.OAuthState("test secret", "x", "pushbullet", s.p.Code, time.Unix(s.now.Load(), 0))}}, 403, "not started from this browser"},
+				{"another kind's state", s.owner, url.Values{"code": {"C0DE"}, "state": {web.OAuthState("test secret", s.session(t), "pushbullet", s.p.Code, time.Unix(s.now.Load(), 0))}}, 403, "not started from this browser"},
 				{"cancelled", s.owner, url.Values{"error": {"access_denied"}, "state": {start()}}, 200, f.name + " setup was cancelled"},
 			} {
 				resp, body := get(t, c.client, callback+c.query.Encode())
