@@ -12,9 +12,10 @@ import (
 )
 
 // The kinds' OAuth set-ups (notify.OAuth): the add page's "Connect"
-// button leads to the provider with a state, and the provider sends the
-// user back to the kind's callback page, which trades the code for the
-// channel and adds it like a submitted form.
+// button leads to the provider with a state (a seal, seal.go), and the
+// provider sends the user back to the kind's callback page, which trades
+// the code for the channel (Exchange, here) or offers a choice first
+// (Choose, apps.go).
 
 // oauthPurpose is the seal purpose of kind k's OAuth state.
 func oauthPurpose(k notify.Kind) string { return "oauth|" + string(k) }
