@@ -264,6 +264,11 @@ type NewChannel struct {
 	Name    string
 	// Form holds the kind's fields (notify.Integration.Fields).
 	Form url.Values
+	// Value, when set, is the stored value itself, which a provider's
+	// set-up round-trip gave (never what a user typed: a GitHub App
+	// installation, say, must not be named by a form); it is checked with
+	// the kind's Validate, and Form is not read.
+	Value string
 }
 
 // CheckChannel checks nc without the database: the project UUID's shape,
@@ -275,6 +280,11 @@ func CheckChannel(reg *kinds.Registry, nc NewChannel) (value string, err error) 
 	}
 	if utf8.RuneCountInString(nc.Name) > MaxChannelNameLen {
 		return "", ErrChannelName
+	}
+	if nc.Value != "" {
+		if in, ok := reg.Lookup(nc.Kind); ok && in.Addable() {
+			return nc.Value, in.Validate(nc.Value)
+		}
 	}
 	return reg.FromForm(nc.Kind, nc.Form)
 }

@@ -1,7 +1,16 @@
 package web
 
+import (
+	"time"
+
+	"github.com/overdue/overdue/internal/notify"
+)
+
 // NaturalCompareForTest exposes the dashboard's name order to the tests.
 var NaturalCompareForTest = naturalCompare
 
-// OAuthState exposes the state of a kind's OAuth round-trip to the tests.
-var OAuthState = oauthState
+// OAuthState is the state of a kind's OAuth round-trip for a session,
+// made at now, for the tests.
+func OAuthState(secret, session, kind, project string, now time.Time) string {
+	return makeSeal(secret, session, oauthPurpose(notify.Kind(kind)), project, nil, now)
+}

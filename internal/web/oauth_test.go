@@ -95,7 +95,7 @@ func TestPushbulletOAuth(t *testing.T) {
 		{"another session's state", other, url.Values{"code": {"123"}, "state": {state}}, 403, "not started from this browser"},
 		{"another project in the state", owner, url.Values{"code": {"123"}, "state": {"bbbbbbbb-0000-4000-8000-000000000022" + strings.TrimPrefix(state, p.Code)}}, 403, "not started from this browser"},
 		{"read-only member", reader, url.Values{"code": {"123"}, "state": {connectState(t, e, reader, p.Code)}}, 403, "read-only"},
-		{"cancelled", owner, url.Values{"error": {"access_denied"}, "state": {state}}, 200, "Pushbullet setup was cancelled"},
+		{"cancelled", owner, url.Values{"error": {"access_denied"}, "state": {connect(t, owner, e, p.Code).Get("state")}}, 200, "Pushbullet setup was cancelled"},
 	} {
 		resp, body := get(t, c.client, callback+c.query.Encode())
 		if resp.StatusCode != c.status || !strings.Contains(body, c.want) {
@@ -114,6 +114,11 @@ func TestPushbulletOAuth(t *testing.T) {
 	resp, _ := get(t, owner, callback+url.Values{"code": {"12345678"}, "state": {state}}.Encode())
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/hc/projects/"+p.Code+"/integrations/" {
 		t.Fatalf("callback: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The state is spent: replaying the callback adds nothing more.
+	if resp, body := get(t, owner, callback+url.Values{"code": {"12345678"}, "state": {state}}.Encode()); resp.StatusCode != http.StatusForbidden ||
+		!strings.Contains(body, "expired or was already used") {
+		t.Errorf("replayed state: %d %s", resp.StatusCode, body)
 	}
 	reqs := tokens.Requests()
 	if len(reqs) != 1 || reqs[0].Method != "POST" || reqs[0].URI != "/oauth2/token" ||
@@ -138,7 +143,7 @@ func connectState(t *testing.T, e *env, c *http.Client, project string) string {
 	u, _ := url.Parse(e.base + "/")
 	for _, ck := range c.Jar.Cookies(u) {
 		if ck.Name == "overdue_session" {
-			return web.OAuthState(ck.Value, "pushbullet", project)
+			return web.OAuthState("", ck.Value, "pushbullet", project, time.Now())
 		}
 	}
 	t.Fatal("no session cookie")
@@ -202,33 +207,38 @@ func TestPagerDutySimpleInstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := e.login("alice@example.org", "correct horse")
-	_, body := get(t, owner, e.base+"/projects/"+p.Code+"/add_pd/")
-	m := pdInstallRe.FindStringSubmatch(body)
-	if m == nil || !strings.Contains(body, "Connect PagerDuty") {
-		t.Fatalf("no install link:\n%s", body)
+	// install opens the add page and returns the install link's state
+	// (each is spent by its callback).
+	install := func() string {
+		t.Helper()
+		_, body := get(t, owner, e.base+"/projects/"+p.Code+"/add_pd/")
+		m := pdInstallRe.FindStringSubmatch(body)
+		if m == nil || !strings.Contains(body, "Connect PagerDuty") {
+			t.Fatalf("no install link:\n%s", body)
+		}
+		u, _ := url.Parse(html.UnescapeString(m[1]))
+		back, err := url.Parse(u.Query().Get("redirect_url"))
+		if err != nil || u.Query().Get("app_id") != "FOOBAR" || u.Query().Get("version") != "2" ||
+			back.Scheme+"://"+back.Host+back.Path != "http://example.org/hc/integrations/add_pagerduty/" {
+			t.Fatalf("install link %s", u)
+		}
+		return back.Query().Get("state")
 	}
-	u, _ := url.Parse(html.UnescapeString(m[1]))
-	back, err := url.Parse(u.Query().Get("redirect_url"))
-	if err != nil || u.Query().Get("app_id") != "FOOBAR" || u.Query().Get("version") != "2" ||
-		back.Scheme+"://"+back.Host+back.Path != "http://example.org/hc/integrations/add_pagerduty/" {
-		t.Fatalf("install link %s", u)
-	}
-	state := back.Query().Get("state")
 	callback := e.base + "/integrations/add_pagerduty/?"
-	if resp, body := get(t, owner, callback+url.Values{"state": {state}, "config": {"surprise"}}.Encode()); resp.StatusCode != http.StatusBadGateway ||
+	if resp, body := get(t, owner, callback+url.Values{"state": {install()}, "config": {"surprise"}}.Encode()); resp.StatusCode != http.StatusBadGateway ||
 		!strings.Contains(body, "Received an unexpected response from PagerDuty") {
 		t.Errorf("bad config: %d", resp.StatusCode)
 	}
 	// A bad key among good ones adds none of them.
 	bad := `{"account": {"name": "Acme"}, "integration_keys": [{"integration_key": "abc", "name": "Ops"}, {"integration_key": "not a key", "name": "DB"}]}`
-	if resp, _ := get(t, owner, callback+url.Values{"state": {state}, "config": {bad}}.Encode()); resp.StatusCode != http.StatusBadGateway {
+	if resp, _ := get(t, owner, callback+url.Values{"state": {install()}, "config": {bad}}.Encode()); resp.StatusCode != http.StatusBadGateway {
 		t.Errorf("a bad key: %d", resp.StatusCode)
 	}
 	if chs, _ := e.st.ListChannels(ctx, p.ID); len(chs) != 0 {
 		t.Fatalf("refused installs wrote %v", chs)
 	}
 	cfg := `{"account": {"name": "Acme"}, "integration_keys": [{"integration_key": "abc", "name": "Ops\u0000 <b>"}, {"integration_key": "def", "name": "DB"}]}`
-	if resp, _ := get(t, owner, callback+url.Values{"state": {state}, "config": {cfg}}.Encode()); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := get(t, owner, callback+url.Values{"state": {install()}, "config": {cfg}}.Encode()); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("install: %d", resp.StatusCode)
 	}
 	chs, err := e.st.ListChannels(ctx, p.ID)

@@ -97,6 +97,8 @@ type Web struct {
 	dummyHash string
 	// sec is the state of second factors and sudo mode (security.go).
 	sec *security
+	// spent holds the set-up seals already used (oauth.go).
+	spent *ratelimit.Limiter
 }
 
 // New parses the templates and builds the routes.
@@ -231,7 +233,7 @@ func (w *Web) routes() {
 		k := in.Kind
 		m.HandleFunc("GET /projects/{code}/add_"+string(k)+"/{$}", func(rw http.ResponseWriter, r *http.Request) { w.addChannelForm(rw, r, k) })
 		m.HandleFunc("POST /projects/{code}/add_"+string(k)+"/{$}", func(rw http.ResponseWriter, r *http.Request) { w.addChannel(rw, r, k) })
-		if in.OAuth != nil { // oauth.go: the provider's way back
+		if in.OAuth != nil && in.OAuth.Exchange != nil { // oauth.go: the provider's way back (apps.go serves the others)
 			m.HandleFunc("GET "+in.OAuth.Callback+"{$}", func(rw http.ResponseWriter, r *http.Request) { w.oauthComplete(rw, r, k) })
 		}
 	}

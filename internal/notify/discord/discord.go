@@ -4,6 +4,7 @@
 package discord
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -23,7 +24,7 @@ func Integration() notify.Integration {
 		Kind: "discord",
 		Name: "Discord",
 		Settings: []notify.Setting{
-			{Name: "DISCORD_CLIENT_ID", Help: "the Discord app's client ID, for the OAuth set-up (not implemented yet; pasted webhook URLs work without it)"},
+			{Name: "DISCORD_CLIENT_ID", Help: "the Discord app's client ID: the add page offers \"Connect Discord\" (pasted webhook URLs work without it)"},
 			{Name: "DISCORD_CLIENT_SECRET", Secret: true, Help: "the Discord app's client secret"},
 		},
 		// Upstream shows the card only with DISCORD_CLIENT_ID, because it
@@ -33,6 +34,7 @@ func Integration() notify.Integration {
 		FromForm: fromForm,
 		Validate: validate,
 		Events:   notify.BothEvents,
+		OAuth:    OAuth(API),
 		New:      slack.NewTransport(slack.Target{Style: Style, URL: slackURL, Refuse: refuse}),
 		Example:  `{"webhook": {"url": "https://discord.com/api/webhooks/123456789012345678/abcdefghijklmnopqrstuvwxyz"}}`,
 	}
@@ -106,4 +108,72 @@ func refuse(r *notify.Response) error {
 		return notify.FailPermanent(notify.StatusText(404))
 	}
 	return notify.Fail(notify.StatusText(r.StatusCode))
+}
+
+// Discord's endpoints: the page that asks the user, and the API root
+// (tests point OAuth's api elsewhere). Upstream still uses discordapp.com,
+// retired in 2020 for discord.com.
+const (
+	AuthorizeURL = "https://discord.com/oauth2/authorize"
+	API          = "https://discord.com/api"
+)
+
+var errUnexpected = &notify.Error{Msg: "Received an unexpected response from Discord. Integration not added."}
+
+// OAuth is upstream's Discord set-up: OAuth 2 with the webhook.incoming
+// scope, the user picking server and channel at Discord, whose token
+// answer carries the new webhook.
+func OAuth(api string) *notify.OAuth {
+	return &notify.OAuth{
+		Callback: "/integrations/add_discord/",
+		Authorize: func(env notify.Env, redirect, state string) string {
+			id := env("DISCORD_CLIENT_ID")
+			if id == "" {
+				return ""
+			}
+			return AuthorizeURL + "?" + url.Values{"client_id": {id}, "scope": {"webhook.incoming"}, "redirect_uri": {redirect},
+				"response_type": {"code"}, "state": {state}}.Encode()
+		},
+		Exchange: func(ctx context.Context, c *notify.Client, env notify.Env, query url.Values, redirect string) ([]notify.OAuthChannel, error) {
+			code := query.Get("code")
+			if code == "" {
+				return nil, fmt.Errorf("discord: no code in the callback: %w", errUnexpected)
+			}
+			var doc struct {
+				Code        int     `json:"code"`
+				AccessToken *string `json:"access_token"`
+				Webhook     *Hook   `json:"webhook"`
+			}
+			status, err := notify.PostToken(ctx, c, notify.FormRequest{URL: api + "/oauth2/token", Form: url.Values{
+				"client_id": {env("DISCORD_CLIENT_ID")}, "client_secret": {env("DISCORD_CLIENT_SECRET")}, "code": {code},
+				"grant_type": {"authorization_code"}, "redirect_uri": {redirect},
+			}}, &doc, errUnexpected)
+			switch {
+			case err != nil:
+				return nil, err
+			case doc.Code == 30007:
+				// Discord's "Maximum number of webhooks reached (15)".
+				return nil, &notify.Error{Msg: "Response from Discord: maximum number of webhooks reached. Integration not added."}
+			case doc.AccessToken == nil || doc.Webhook == nil || doc.Webhook.URL == "":
+				return nil, fmt.Errorf("discord oauth2/token: status %d, code %d, no webhook in the answer: %w", status, doc.Code, errUnexpected)
+			}
+			v, err := json.Marshal(map[string]*Hook{"webhook": doc.Webhook})
+			if err != nil {
+				return nil, fmt.Errorf("encode discord configuration: %w", err)
+			}
+			return []notify.OAuthChannel{{Value: string(v)}}, nil
+		},
+	}
+}
+
+// Hook is the part of the token answer's webhook a channel keeps.
+// Upstream stores the whole answer; its access and refresh tokens are not
+// needed to send (the webhook's URL carries its own token), so they are
+// not kept.
+type Hook struct {
+	ID        string `json:"id,omitempty"`
+	Name      string `json:"name,omitempty"`
+	ChannelID string `json:"channel_id,omitempty"`
+	GuildID   string `json:"guild_id,omitempty"`
+	URL       string `json:"url"`
 }

@@ -49,9 +49,9 @@ func Integration() notify.Integration {
 		Name: "GitHub",
 		Settings: []notify.Setting{
 			{Name: "GITHUB_CLIENT_ID", Help: "the GitHub App's client id (channels set up through the App, as upstream's)"},
-			{Name: "GITHUB_CLIENT_SECRET", Secret: true, Help: "the GitHub App's client secret (upstream's install round-trip; not used yet)"},
+			{Name: "GITHUB_CLIENT_SECRET", Secret: true, Help: "the GitHub App's client secret: with the id and the key, the add page offers \"Connect GitHub\""},
 			{Name: "GITHUB_PRIVATE_KEY", Secret: true, Help: "the GitHub App's private key (PEM): signs the requests for installation tokens"},
-			{Name: "GITHUB_PUBLIC_LINK", Help: "the GitHub App's public page (upstream's install round-trip; not used yet)"},
+			{Name: "GITHUB_PUBLIC_LINK", Help: "the GitHub App's public page (https://github.com/apps/<name>): where users install it"},
 		},
 		Fields: []notify.Field{
 			{Name: "repo_name", Label: "Repository", Type: notify.FieldText, Required: true, MaxLen: maxRepo,
@@ -64,6 +64,7 @@ func Integration() notify.Integration {
 		FromForm: fromForm,
 		Validate: validate,
 		Events:   notify.DownOnly,
+		OAuth:    OAuth(Web, API),
 		New: func(d notify.Deps) (notify.Transport, error) {
 			if d.Client == nil {
 				return nil, errors.New("no HTTP client")

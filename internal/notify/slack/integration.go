@@ -1,9 +1,11 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/overdue/overdue/internal/notify"
@@ -19,7 +21,7 @@ func Integration() notify.Integration {
 		Name: "Slack",
 		Settings: []notify.Setting{
 			{Name: "SLACK_ENABLED", Default: "True", Help: "False hides Slack and stops its sends"},
-			{Name: "SLACK_CLIENT_ID", Help: "the Slack app's client ID, for the \"Add to Slack\" button (not implemented yet)"},
+			{Name: "SLACK_CLIENT_ID", Help: "the Slack app's client ID: the add page offers \"Connect Slack\" (upstream's \"Add to Slack\"; pasted webhook URLs work without it)"},
 			{Name: "SLACK_CLIENT_SECRET", Secret: true, Help: "the Slack app's client secret"},
 		},
 		Enabled:  func(env notify.Env) bool { return env("SLACK_ENABLED") == "True" },
@@ -27,6 +29,7 @@ func Integration() notify.Integration {
 		FromForm: notify.URLFromForm,
 		Validate: ValidateWebhook,
 		Events:   notify.BothEvents,
+		OAuth:    OAuth(API),
 		New:      NewTransport(Target{Style: SlackStyle, URL: WebhookURL, Refuse: Refuse}),
 		Example:  "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
 	}
@@ -69,4 +72,72 @@ func ValidateWebhook(value string) error {
 		return err
 	}
 	return notify.ValidateURL(u)
+}
+
+// Slack's endpoints: the page that asks the user, and the Web API root
+// (tests point OAuth's api elsewhere).
+const (
+	AuthorizeURL = "https://slack.com/oauth/v2/authorize"
+	API          = "https://slack.com/api"
+)
+
+var errUnexpected = &notify.Error{Msg: "Received an unexpected response from Slack. Integration not added."}
+
+// OAuth is upstream's "Add to Slack": Slack's OAuth v2 with the
+// incoming-webhook scope, the user picking the channel at Slack; the code
+// is traded at api's oauth.v2.access, whose answer (team, channel and the
+// webhook's URL) is the stored value.
+func OAuth(api string) *notify.OAuth {
+	return &notify.OAuth{
+		Callback: "/integrations/add_slack_btn/",
+		Authorize: func(env notify.Env, redirect, state string) string {
+			id := env("SLACK_CLIENT_ID")
+			if id == "" {
+				return ""
+			}
+			return AuthorizeURL + "?" + url.Values{"scope": {"incoming-webhook"}, "client_id": {id}, "redirect_uri": {redirect}, "state": {state}}.Encode()
+		},
+		Exchange: func(ctx context.Context, c *notify.Client, env notify.Env, query url.Values, redirect string) ([]notify.OAuthChannel, error) {
+			code := query.Get("code")
+			if code == "" {
+				return nil, fmt.Errorf("slack: no code in the callback: %w", errUnexpected)
+			}
+			var doc Access
+			_, err := notify.PostToken(ctx, c, notify.FormRequest{URL: api + "/oauth.v2.access", Form: url.Values{
+				"client_id": {env("SLACK_CLIENT_ID")}, "client_secret": {env("SLACK_CLIENT_SECRET")}, "code": {code}, "redirect_uri": {redirect},
+			}}, &doc, errUnexpected)
+			if err != nil {
+				return nil, err
+			}
+			if !doc.OK || doc.IncomingWebhook == nil || doc.IncomingWebhook.URL == "" {
+				// Slack answers 200 with {"ok": false, "error": "invalid_code"}.
+				return nil, fmt.Errorf("slack oauth.v2.access: ok=%v error=%.100q: %w", doc.OK, doc.Error, errUnexpected)
+			}
+			doc.Error = ""
+			v, err := json.Marshal(doc)
+			if err != nil {
+				return nil, fmt.Errorf("encode slack configuration: %w", err)
+			}
+			return []notify.OAuthChannel{{Name: doc.IncomingWebhook.Channel, Value: string(v)}}, nil
+		},
+	}
+}
+
+// Access is the part of oauth.v2.access's answer a channel keeps: what
+// upstream's Channel reads (team name, channel, webhook URL) and the
+// webhook's ids. Upstream stores the whole answer; the app's bot token in
+// it is not needed to send, so it is not kept.
+type Access struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	Team  *struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"team,omitempty"`
+	IncomingWebhook *struct {
+		Channel          string `json:"channel"`
+		ChannelID        string `json:"channel_id,omitempty"`
+		ConfigurationURL string `json:"configuration_url,omitempty"`
+		URL              string `json:"url"`
+	} `json:"incoming_webhook"`
 }

@@ -27,10 +27,9 @@ var listIDRE = regexp.MustCompile(`^[0-9a-fA-F]{16,32}$`)
 // Integration is the Trello kind for the registry. Its stored value is
 // upstream's {"token", "list_id", "board_name", "list_name"}.
 //
-// Upstream's add page sends the user through Trello's authorize page for
-// a token and then lists their boards; here the user pastes a token
-// (made at trello.com/1/authorize with this server's key, or in Trello's
-// Power-Up admin) and the list's id, as upstream's form posts them.
+// As upstream's, the add page sends the user through Trello's authorize
+// page for a token and then lists their boards (OAuth); the form also
+// takes a pasted token and list id, as upstream's form posts them.
 func Integration() notify.Integration {
 	return notify.Integration{
 		Kind: "trello",
@@ -49,6 +48,7 @@ func Integration() notify.Integration {
 		FromForm: fromForm,
 		Validate: validate,
 		Events:   notify.DownOnly,
+		OAuth:    OAuth(Web, API),
 		New: func(d notify.Deps) (notify.Transport, error) {
 			if d.Client == nil {
 				return nil, errors.New("no HTTP client")
