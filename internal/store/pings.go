@@ -30,7 +30,10 @@ const maxApplyAttempts = 5
 // checks (locked, in id order, where the engine has row locks), calls fn,
 // which mutates them in place and returns the pings and flips to insert,
 // writes the ping-related columns of every loaded check back, inserts the
-// rows, and commits. Ids that don't exist are absent from the map. fn may run
+// rows, and commits. Ids that don't exist are absent from the map. The
+// checks in the map hold the columns a ping reads and writes
+// (pingCheckCols); their name, slug, code, tags, description, badge key,
+// project and creation time are zero. fn may run
 // more than once if the transaction has to be retried, so it must derive
 // everything from the checks it is given. An error from fn aborts the
 // transaction and is returned as is.
@@ -246,13 +249,33 @@ const (
 	maxInsertBucket  = 1 << insertBucketBits
 )
 
+// pingCheckCols are the columns of a check that the ping path reads: what
+// ping.Apply classifies with and writes, and what the schedule's alert_after
+// needs. The writer's load scans these 23 rather than all 31 of checkCols:
+// the name, slug, tags, description, code, badge key and creation time were
+// scanned (and their strings allocated) for every ping and never read.
+const pingCheckCols = "id, kind, timeout_us, grace_us, schedule, tz, filter_subject, filter_body, filter_http_body, " +
+	"filter_default_fail, start_kw, success_kw, failure_kw, methods, manual_resume, " +
+	"status, n_pings, last_ping, last_start, last_start_rid, last_duration_us, has_confirmation_link, alert_after"
+
+// scanPingCheck reads pingCheckCols; the check's other fields stay zero.
+func scanPingCheck(sc interface{ Scan(...any) error }) (model.Check, error) {
+	var c model.Check
+	err := sc.Scan(&c.ID, &c.Kind, durScan{&c.Timeout}, durScan{&c.Grace}, &c.Schedule, &c.TZ,
+		&c.FilterSubject, &c.FilterBody, &c.FilterHTTPBody, &c.FilterDefaultFail, &c.StartKw, &c.SuccessKw, &c.FailureKw,
+		&c.Methods, &c.ManualResume,
+		&c.Status, &c.NPings, nullTimeScan{&c.LastPing}, nullTimeScan{&c.LastStart}, nullStrScan{&c.LastStartRID},
+		nullDurScan{&c.LastDuration}, &c.HasConfirmationLink, nullTimeScan{&c.AlertAfter})
+	return c, err
+}
+
 var (
-	pingLoadSQL   = "SELECT " + checkCols + " FROM checks WHERE id IN (%s) ORDER BY id"
+	pingLoadSQL   = "SELECT " + pingCheckCols + " FROM checks WHERE id IN (%s) ORDER BY id"
 	pingInsertSQL = "INSERT INTO pings (check_id, n, created, kind, scheme, remote_addr, method, ua, body, rid, exit_status) VALUES "
 
 	// PostgreSQL: one text each, whatever the batch size. FOR UPDATE locks
 	// in ORDER BY order (LockRows runs above the sort).
-	pgPingLoadSQL   = "SELECT " + checkCols + " FROM checks WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+	pgPingLoadSQL   = "SELECT " + pingCheckCols + " FROM checks WHERE id = ANY($1) ORDER BY id FOR UPDATE"
 	pgPingUpdateSQL = "UPDATE checks AS c SET status = v.status, n_pings = v.n_pings, last_ping = v.last_ping, " +
 		"last_start = v.last_start, last_start_rid = v.last_start_rid, last_duration_us = v.last_duration_us, " +
 		"has_confirmation_link = v.has_confirmation_link, alert_after = v.alert_after " +
@@ -332,7 +355,8 @@ func (c *pingStmtCache) get(ctx context.Context, s *Store) (pingStmts, error) {
 }
 
 // loadPingChecks loads (and, where the engine has row locks, locks) the
-// checks with these sorted, distinct ids, in id order.
+// checks with these sorted, distinct ids, in id order: their
+// pingCheckCols only.
 func (s *Store) loadPingChecks(ctx context.Context, tx *sql.Tx, stmts pingStmts, ids []int64) (map[int64]*model.Check, error) {
 	checks := make(map[int64]*model.Check, len(ids))
 	add := func(rows *sql.Rows, err error) error {
@@ -341,7 +365,7 @@ func (s *Store) loadPingChecks(ctx context.Context, tx *sql.Tx, stmts pingStmts,
 		}
 		defer rows.Close()
 		for rows.Next() {
-			c, err := scanCheck(rows)
+			c, err := scanPingCheck(rows)
 			if err != nil {
 				return fmt.Errorf("load checks: %w", err)
 			}
