@@ -228,8 +228,18 @@ func (s *Store) slugOwners(ctx context.Context, tx *sql.Tx, claims []model.SlugA
 	return owners, nil
 }
 
-const pingUpdateSQL = "UPDATE checks SET status = ?, n_pings = ?, last_ping = ?, last_start = ?, last_start_rid = ?, " +
-	"last_duration_us = ?, has_confirmation_link = ?, alert_after = ? WHERE id = ?"
+// SQLite's write-back: one UPDATE ... FROM (VALUES ...) per batch (in
+// power-of-two buckets, like the loads), instead of one UPDATE per check.
+// Each statement execution through database/sql costs an argument
+// conversion, a bind and a result; a batch of 64 distinct checks paid that
+// 64 times. The VALUES columns are (id, then the eight below, in order).
+const (
+	sqlitePingUpdateSQL = "UPDATE checks SET status = v.column2, n_pings = v.column3, last_ping = v.column4, " +
+		"last_start = v.column5, last_start_rid = v.column6, last_duration_us = v.column7, " +
+		"has_confirmation_link = v.column8, alert_after = v.column9 FROM (VALUES "
+	sqlitePingUpdateWhere = ") AS v WHERE checks.id = v.column1"
+	sqliteUpdateCols      = 9
+)
 
 // The ping path's statement texts must not depend on the batch size where
 // the engine parses (SQLite) or prepares (PostgreSQL, via pgx's statement
@@ -305,7 +315,7 @@ type pingStmts = *pingStmtSet
 type pingStmtSet struct {
 	load   [loadBucketBits + 1]*sql.Stmt   // load[k] has 1<<k ids
 	insert [insertBucketBits + 1]*sql.Stmt // insert[k] has 1<<k rows
-	update *sql.Stmt
+	update [loadBucketBits + 1]*sql.Stmt   // update[k] has 1<<k rows
 }
 
 func (c *pingStmtCache) get(ctx context.Context, s *Store) (pingStmts, error) {
@@ -347,8 +357,14 @@ func (c *pingStmtCache) get(ctx context.Context, s *Store) (pingStmts, error) {
 			return nil, err
 		}
 	}
-	if set.update, err = prep(pingUpdateSQL); err != nil {
-		return nil, err
+	for k := range set.update {
+		var b strings.Builder
+		b.WriteString(sqlitePingUpdateSQL)
+		placeholders(&b, 1<<k, sqliteUpdateCols)
+		b.WriteString(sqlitePingUpdateWhere)
+		if set.update[k], err = prep(b.String()); err != nil {
+			return nil, err
+		}
 	}
 	c.s, c.ready = &set, true
 	return c.s, nil
@@ -415,9 +431,9 @@ func (s *Store) loadPingChecks(ctx context.Context, tx *sql.Tx, stmts pingStmts,
 }
 
 // writeBackChecks updates the columns a ping can change, in id order (the
-// order the locks were taken in): on SQLite with the cached statement, on
-// PostgreSQL and MySQL with one statement per batch, since there each
-// statement is a network round trip.
+// order the locks were taken in), with one statement per batch: on
+// PostgreSQL and MySQL each statement is a network round trip, on SQLite a
+// database/sql execution with its own argument conversion and result.
 func (s *Store) writeBackChecks(ctx context.Context, tx *sql.Tx, stmts pingStmts, ids []int64, checks map[int64]*model.Check) error {
 	if len(checks) == 0 {
 		return nil
@@ -428,17 +444,29 @@ func (s *Store) writeBackChecks(ctx context.Context, tx *sql.Tx, stmts pingStmts
 	case s.d.name == "mysql":
 		return s.writeBackChecksMySQL(ctx, tx, ids, checks)
 	}
-	st := tx.StmtContext(ctx, stmts.update)
-	defer st.Close()
+	rows := make([]*model.Check, 0, len(checks))
 	for _, id := range ids {
-		c, ok := checks[id]
-		if !ok {
-			continue
+		if c, ok := checks[id]; ok {
+			rows = append(rows, c)
 		}
-		_, err := st.ExecContext(ctx, c.Status, c.NPings, s.tsPtr(c.LastPing), s.tsPtr(c.LastStart), nullIfEmpty(c.LastStartRID),
-			usPtr(c.LastDuration), c.HasConfirmationLink, s.tsPtr(c.AlertAfter), c.ID)
+	}
+	args := make([]any, 0, min(len(rows), maxLoadBucket)*sqliteUpdateCols)
+	for start := 0; start < len(rows); start += maxLoadBucket {
+		chunk := rows[start:min(start+maxLoadBucket, len(rows))]
+		k := bits.Len(uint(len(chunk) - 1)) // smallest 1<<k >= len(chunk)
+		args = args[:0]
+		for i := range 1 << k {
+			// Padding repeats the last row: the same values for the same
+			// check, whichever of the duplicates the join picks.
+			c := chunk[min(i, len(chunk)-1)]
+			args = append(args, c.ID, c.Status, c.NPings, s.tsPtr(c.LastPing), s.tsPtr(c.LastStart), nullIfEmpty(c.LastStartRID),
+				usPtr(c.LastDuration), c.HasConfirmationLink, s.tsPtr(c.AlertAfter))
+		}
+		st := tx.StmtContext(ctx, stmts.update[k])
+		_, err := st.ExecContext(ctx, args...)
+		st.Close()
 		if err != nil {
-			return fmt.Errorf("update check %d: %w", id, err)
+			return fmt.Errorf("update %d checks: %w", len(chunk), err)
 		}
 	}
 	return nil
