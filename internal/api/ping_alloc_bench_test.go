@@ -116,7 +116,7 @@ func BenchmarkPingHandler(b *testing.B) {
 			for b.Loop() {
 				serve()
 			}
-			b.ReportMetric(float64((cpuTime(b) - c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64((cpuTime(b)-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
