@@ -287,7 +287,10 @@ func (r *Resolver) RecordOutcome(ctx context.Context, res Resolution, ev Event) 
 	}
 	req := Request{CheckID: res.CheckID, Event: ev}
 	if res.cached {
-		req.Claim = &res.slug
+		// A copy, so that res itself stays on the stack for the
+		// uncached and UUID pings.
+		claim := res.slug
+		req.Claim = &claim
 	}
 	out, err := r.submit(ctx, req)
 	if errors.Is(err, ErrCheckGone) && res.code != "" {

@@ -45,6 +45,10 @@ type Request struct {
 
 // Result is what recording a ping did. Err is ErrCheckGone when the check
 // was deleted before the ping's transaction; nothing was written then.
+// Check is the check as the committer loaded and the ping left it: with
+// *store.Store only the columns a ping reads and writes (status, the ping
+// times, n_pings, alert_after, the schedule and filters), not its name,
+// slug, code or project.
 type Result struct {
 	Check model.Check
 	Ping  model.Ping
@@ -131,6 +135,11 @@ type Writer struct {
 	mu      sync.Mutex
 	queue   []*pending
 	stopped bool
+
+	// free recycles the pendings (and their channels) of requests that got
+	// their answer: two allocations per ping otherwise, Submit's share of
+	// the ping path's garbage.
+	free sync.Pool
 
 	running atomic.Bool
 	// last is the previous batch's timestamp, touched only by Run; it keeps
@@ -268,11 +277,16 @@ func (w *Writer) Submit(ctx context.Context, r Request) (Result, error) {
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
-	p := &pending{req: r, done: make(chan outcome, 1)}
+	p, _ := w.free.Get().(*pending)
+	if p == nil {
+		p = &pending{done: make(chan outcome, 1)}
+	}
+	p.req = r
 	w.mu.Lock()
 	if w.stopped {
 		w.mu.Unlock()
 		<-w.slots
+		w.recycle(p)
 		return Result{}, ErrWriterClosed
 	}
 	w.queue = append(w.queue, p)
@@ -284,6 +298,8 @@ func (w *Writer) Submit(ctx context.Context, r Request) (Result, error) {
 
 	select {
 	case o := <-p.done:
+		// Run sends the outcome as its last use of p: it can be reused.
+		w.recycle(p)
 		return o.res, o.err
 	case <-ctx.Done():
 		// Either we withdraw the request before a batch takes it, or it is
@@ -291,6 +307,15 @@ func (w *Writer) Submit(ctx context.Context, r Request) (Result, error) {
 		p.state.CompareAndSwap(stateQueued, stateCancelled)
 		return Result{}, ctx.Err()
 	}
+}
+
+// recycle returns p, which Run no longer holds and whose channel is
+// empty, to the free list. A withdrawn request's pending is never
+// recycled: a batch may still hold it.
+func (w *Writer) recycle(p *pending) {
+	p.req = Request{}
+	p.state.Store(stateQueued)
+	w.free.Put(p)
 }
 
 // Run is the writer loop. It returns after ctx is done and every request

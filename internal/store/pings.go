@@ -30,7 +30,10 @@ const maxApplyAttempts = 5
 // checks (locked, in id order, where the engine has row locks), calls fn,
 // which mutates them in place and returns the pings and flips to insert,
 // writes the ping-related columns of every loaded check back, inserts the
-// rows, and commits. Ids that don't exist are absent from the map. fn may run
+// rows, and commits. Ids that don't exist are absent from the map. The
+// checks in the map hold the columns a ping reads and writes
+// (pingCheckCols); their name, slug, code, tags, description, badge key,
+// project and creation time are zero. fn may run
 // more than once if the transaction has to be retried, so it must derive
 // everything from the checks it is given. An error from fn aborts the
 // transaction and is returned as is.
@@ -225,8 +228,18 @@ func (s *Store) slugOwners(ctx context.Context, tx *sql.Tx, claims []model.SlugA
 	return owners, nil
 }
 
-const pingUpdateSQL = "UPDATE checks SET status = ?, n_pings = ?, last_ping = ?, last_start = ?, last_start_rid = ?, " +
-	"last_duration_us = ?, has_confirmation_link = ?, alert_after = ? WHERE id = ?"
+// SQLite's write-back: one UPDATE ... FROM (VALUES ...) per batch (in
+// power-of-two buckets, like the loads), instead of one UPDATE per check.
+// Each statement execution through database/sql costs an argument
+// conversion, a bind and a result; a batch of 64 distinct checks paid that
+// 64 times. The VALUES columns are (id, then the eight below, in order).
+const (
+	sqlitePingUpdateSQL = "UPDATE checks SET status = v.column2, n_pings = v.column3, last_ping = v.column4, " +
+		"last_start = v.column5, last_start_rid = v.column6, last_duration_us = v.column7, " +
+		"has_confirmation_link = v.column8, alert_after = v.column9 FROM (VALUES "
+	sqlitePingUpdateWhere = ") AS v WHERE checks.id = v.column1"
+	sqliteUpdateCols      = 9
+)
 
 // The ping path's statement texts must not depend on the batch size where
 // the engine parses (SQLite) or prepares (PostgreSQL, via pgx's statement
@@ -246,13 +259,33 @@ const (
 	maxInsertBucket  = 1 << insertBucketBits
 )
 
+// pingCheckCols are the columns of a check that the ping path reads: what
+// ping.Apply classifies with and writes, and what the schedule's alert_after
+// needs. The writer's load scans these 23 rather than all 31 of checkCols:
+// the name, slug, tags, description, code, badge key and creation time were
+// scanned (and their strings allocated) for every ping and never read.
+const pingCheckCols = "id, kind, timeout_us, grace_us, schedule, tz, filter_subject, filter_body, filter_http_body, " +
+	"filter_default_fail, start_kw, success_kw, failure_kw, methods, manual_resume, " +
+	"status, n_pings, last_ping, last_start, last_start_rid, last_duration_us, has_confirmation_link, alert_after"
+
+// scanPingCheck reads pingCheckCols; the check's other fields stay zero.
+func scanPingCheck(sc interface{ Scan(...any) error }) (model.Check, error) {
+	var c model.Check
+	err := sc.Scan(&c.ID, &c.Kind, durScan{&c.Timeout}, durScan{&c.Grace}, &c.Schedule, &c.TZ,
+		&c.FilterSubject, &c.FilterBody, &c.FilterHTTPBody, &c.FilterDefaultFail, &c.StartKw, &c.SuccessKw, &c.FailureKw,
+		&c.Methods, &c.ManualResume,
+		&c.Status, &c.NPings, nullTimeScan{&c.LastPing}, nullTimeScan{&c.LastStart}, nullStrScan{&c.LastStartRID},
+		nullDurScan{&c.LastDuration}, &c.HasConfirmationLink, nullTimeScan{&c.AlertAfter})
+	return c, err
+}
+
 var (
-	pingLoadSQL   = "SELECT " + checkCols + " FROM checks WHERE id IN (%s) ORDER BY id"
+	pingLoadSQL   = "SELECT " + pingCheckCols + " FROM checks WHERE id IN (%s) ORDER BY id"
 	pingInsertSQL = "INSERT INTO pings (check_id, n, created, kind, scheme, remote_addr, method, ua, body, rid, exit_status) VALUES "
 
 	// PostgreSQL: one text each, whatever the batch size. FOR UPDATE locks
 	// in ORDER BY order (LockRows runs above the sort).
-	pgPingLoadSQL   = "SELECT " + checkCols + " FROM checks WHERE id = ANY($1) ORDER BY id FOR UPDATE"
+	pgPingLoadSQL   = "SELECT " + pingCheckCols + " FROM checks WHERE id = ANY($1) ORDER BY id FOR UPDATE"
 	pgPingUpdateSQL = "UPDATE checks AS c SET status = v.status, n_pings = v.n_pings, last_ping = v.last_ping, " +
 		"last_start = v.last_start, last_start_rid = v.last_start_rid, last_duration_us = v.last_duration_us, " +
 		"has_confirmation_link = v.has_confirmation_link, alert_after = v.alert_after " +
@@ -282,7 +315,7 @@ type pingStmts = *pingStmtSet
 type pingStmtSet struct {
 	load   [loadBucketBits + 1]*sql.Stmt   // load[k] has 1<<k ids
 	insert [insertBucketBits + 1]*sql.Stmt // insert[k] has 1<<k rows
-	update *sql.Stmt
+	update [loadBucketBits + 1]*sql.Stmt   // update[k] has 1<<k rows
 }
 
 func (c *pingStmtCache) get(ctx context.Context, s *Store) (pingStmts, error) {
@@ -324,15 +357,22 @@ func (c *pingStmtCache) get(ctx context.Context, s *Store) (pingStmts, error) {
 			return nil, err
 		}
 	}
-	if set.update, err = prep(pingUpdateSQL); err != nil {
-		return nil, err
+	for k := range set.update {
+		var b strings.Builder
+		b.WriteString(sqlitePingUpdateSQL)
+		placeholders(&b, 1<<k, sqliteUpdateCols)
+		b.WriteString(sqlitePingUpdateWhere)
+		if set.update[k], err = prep(b.String()); err != nil {
+			return nil, err
+		}
 	}
 	c.s, c.ready = &set, true
 	return c.s, nil
 }
 
 // loadPingChecks loads (and, where the engine has row locks, locks) the
-// checks with these sorted, distinct ids, in id order.
+// checks with these sorted, distinct ids, in id order: their
+// pingCheckCols only.
 func (s *Store) loadPingChecks(ctx context.Context, tx *sql.Tx, stmts pingStmts, ids []int64) (map[int64]*model.Check, error) {
 	checks := make(map[int64]*model.Check, len(ids))
 	add := func(rows *sql.Rows, err error) error {
@@ -341,7 +381,7 @@ func (s *Store) loadPingChecks(ctx context.Context, tx *sql.Tx, stmts pingStmts,
 		}
 		defer rows.Close()
 		for rows.Next() {
-			c, err := scanCheck(rows)
+			c, err := scanPingCheck(rows)
 			if err != nil {
 				return fmt.Errorf("load checks: %w", err)
 			}
@@ -391,9 +431,9 @@ func (s *Store) loadPingChecks(ctx context.Context, tx *sql.Tx, stmts pingStmts,
 }
 
 // writeBackChecks updates the columns a ping can change, in id order (the
-// order the locks were taken in): on SQLite with the cached statement, on
-// PostgreSQL and MySQL with one statement per batch, since there each
-// statement is a network round trip.
+// order the locks were taken in), with one statement per batch: on
+// PostgreSQL and MySQL each statement is a network round trip, on SQLite a
+// database/sql execution with its own argument conversion and result.
 func (s *Store) writeBackChecks(ctx context.Context, tx *sql.Tx, stmts pingStmts, ids []int64, checks map[int64]*model.Check) error {
 	if len(checks) == 0 {
 		return nil
@@ -404,17 +444,29 @@ func (s *Store) writeBackChecks(ctx context.Context, tx *sql.Tx, stmts pingStmts
 	case s.d.name == "mysql":
 		return s.writeBackChecksMySQL(ctx, tx, ids, checks)
 	}
-	st := tx.StmtContext(ctx, stmts.update)
-	defer st.Close()
+	rows := make([]*model.Check, 0, len(checks))
 	for _, id := range ids {
-		c, ok := checks[id]
-		if !ok {
-			continue
+		if c, ok := checks[id]; ok {
+			rows = append(rows, c)
 		}
-		_, err := st.ExecContext(ctx, c.Status, c.NPings, s.tsPtr(c.LastPing), s.tsPtr(c.LastStart), nullIfEmpty(c.LastStartRID),
-			usPtr(c.LastDuration), c.HasConfirmationLink, s.tsPtr(c.AlertAfter), c.ID)
+	}
+	args := make([]any, 0, min(len(rows), maxLoadBucket)*sqliteUpdateCols)
+	for start := 0; start < len(rows); start += maxLoadBucket {
+		chunk := rows[start:min(start+maxLoadBucket, len(rows))]
+		k := bits.Len(uint(len(chunk) - 1)) // smallest 1<<k >= len(chunk)
+		args = args[:0]
+		for i := range 1 << k {
+			// Padding repeats the last row: the same values for the same
+			// check, whichever of the duplicates the join picks.
+			c := chunk[min(i, len(chunk)-1)]
+			args = append(args, c.ID, c.Status, c.NPings, s.tsPtr(c.LastPing), s.tsPtr(c.LastStart), nullIfEmpty(c.LastStartRID),
+				usPtr(c.LastDuration), c.HasConfirmationLink, s.tsPtr(c.AlertAfter))
+		}
+		st := tx.StmtContext(ctx, stmts.update[k])
+		_, err := st.ExecContext(ctx, args...)
+		st.Close()
 		if err != nil {
-			return fmt.Errorf("update check %d: %w", id, err)
+			return fmt.Errorf("update %d checks: %w", len(chunk), err)
 		}
 	}
 	return nil

@@ -272,6 +272,15 @@ func (ns nullTimeScan) Scan(src any) error {
 type nullDurScan struct{ d **time.Duration }
 
 func (nd nullDurScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*nd.d = nil
+		return nil
+	case int64: // what every driver gives; sql.NullInt64 would escape
+		d := time.Duration(v) * time.Microsecond
+		*nd.d = &d
+		return nil
+	}
 	var n sql.NullInt64
 	if err := n.Scan(src); err != nil {
 		return err
@@ -289,6 +298,10 @@ func (nd nullDurScan) Scan(src any) error {
 type durScan struct{ d *time.Duration }
 
 func (ds durScan) Scan(src any) error {
+	if v, ok := src.(int64); ok { // the common case, without an allocation
+		*ds.d = time.Duration(v) * time.Microsecond
+		return nil
+	}
 	var n sql.NullInt64
 	if err := n.Scan(src); err != nil {
 		return err
@@ -301,6 +314,14 @@ func (ds durScan) Scan(src any) error {
 type nullStrScan struct{ s *string }
 
 func (ns nullStrScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil: // the common cases, without an allocation
+		*ns.s = ""
+		return nil
+	case string:
+		*ns.s = v
+		return nil
+	}
 	var n sql.NullString
 	if err := n.Scan(src); err != nil {
 		return err
