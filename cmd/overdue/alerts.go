@@ -144,6 +144,7 @@ func buildTransports(cfg config.Config, getenv config.Env, st *store.Store) (not
 		SiteRoot:  cfg.SiteRoot,
 		SiteName:  cfg.SiteName,
 		Channels:  st.ProjectChannelsByCode,
+		Quota:     st.AuthorizeSend,
 	})
 }
 

@@ -138,3 +138,17 @@ func (s *Store) setSendQuota(ctx context.Context, db queryer, userID int64, kind
 	}
 	return mustAffect(res, fmt.Sprintf("set %s quota of user %d", kind, userID))
 }
+
+// PutSendQuotas writes an imported user's monthly counters; a nil one
+// leaves the user's as it is.
+func (it *ImportTx) PutSendQuotas(ctx context.Context, userID int64, sms, call *model.SendQuota) error {
+	for kind, q := range map[model.LimitKind]*model.SendQuota{model.LimitSMS: sms, model.LimitCall: call} {
+		if q == nil {
+			continue
+		}
+		if err := it.s.setSendQuota(ctx, it.tx, userID, kind, *q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
