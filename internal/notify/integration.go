@@ -179,6 +179,9 @@ type Deps struct {
 	// owns the project (store.AuthorizeSend), for the kinds that cost the
 	// operator per message (sms, whatsapp, call); nil sets no limit.
 	Quota func(ctx context.Context, projectID int64, kind model.LimitKind, now time.Time) (model.SendGrant, error)
+	// RecordMember keeps a group member's own outcome on the member
+	// (store.RecordMemberSend); nil keeps only the group's.
+	RecordMember func(ctx context.Context, r model.MemberSend) error
 }
 
 // Integration describes one channel kind. Zero-valued optional fields mean:
