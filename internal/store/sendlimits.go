@@ -82,20 +82,10 @@ func (s *Store) AuthorizeSend(ctx context.Context, projectID int64, kind model.L
 // teamEmails is upstream's Project.team_emails: the owner's address, then
 // the members' in address order.
 func (s *Store) teamEmails(ctx context.Context, projectID int64, owner string) ([]string, error) {
-	out := []string{owner}
-	rows, err := s.w.QueryContext(ctx, s.d.rebind("SELECT u.email FROM members m JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY u.email"), projectID)
-	if err != nil {
-		return nil, fmt.Errorf("team of project %d: %w", projectID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e string
-		if err := rows.Scan(&e); err != nil {
-			return nil, fmt.Errorf("team of project %d: %w", projectID, err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	members, err := queryRows(ctx, s, fmt.Sprintf("team of project %d", projectID),
+		"SELECT u.email FROM members m JOIN users u ON u.id = m.user_id WHERE m.project_id = ? ORDER BY u.email",
+		func(sc scanner, e *string) error { return sc.Scan(e) }, projectID)
+	return append([]string{owner}, members...), err
 }
 
 // SendQuota reads a user's counter of kind.

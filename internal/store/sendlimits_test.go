@@ -83,19 +83,7 @@ func TestSendQuotaRace(t *testing.T) {
 		t.Run(e, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			cfg := storetest.NewDatabase(t, e)
-			var stores []*store.Store
-			for range instances {
-				st, err := store.Open(ctx, cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { st.Close() })
-				stores = append(stores, st)
-			}
-			if err := stores[0].Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			stores := storetest.OpenShared(t, e, instances)
 			f := newFixture(t, stores[0])
 			if err := stores[0].SetSendQuota(ctx, f.user.ID, model.LimitCall, model.SendQuota{Limit: limit}); err != nil {
 				t.Fatal(err)

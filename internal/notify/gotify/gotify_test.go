@@ -68,7 +68,7 @@ func TestSend(t *testing.T) {
 	srv := notifytest.NewServer(t)
 	c := Config{Priority: ip(5), PriorityUp: ip(5), Token: "tok", URL: srv.URL + "/g"}
 	m := message("down", "Backups")
-	m.Channel.Value = value(t, c)
+	m.Channel.Value = notifytest.JSON(t, c)
 	if err := (&Transport{Client: notifytest.Client(time.Second)}).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -81,18 +81,9 @@ func TestSend(t *testing.T) {
 	notifytest.CheckAnswers(t, notifytest.CommonAnswers(), func(srv *notifytest.Server, cl *notify.Client) error {
 		m := message("down", "Backups")
 		c.URL = srv.URL + "/g"
-		m.Channel.Value = value(t, c)
+		m.Channel.Value = notifytest.JSON(t, c)
 		return (&Transport{Client: cl}).Send(context.Background(), m)
 	})
-}
-
-func value(t *testing.T, c Config) string {
-	t.Helper()
-	b, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 func TestFromForm(t *testing.T) {
 	ok := url.Values{"url": {"gotify.example.org"}, "token": {"AbC"}, "priority": {"0"}, "priority_up": {"9"}}

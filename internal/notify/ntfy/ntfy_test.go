@@ -57,7 +57,7 @@ func TestRenderGolden(t *testing.T) {
 func TestSend(t *testing.T) {
 	srv := notifytest.NewServer(t)
 	m := message("down", "Backups")
-	m.Channel.Value = value(t, Config{Priority: 5, Topic: "t", URL: srv.URL + "/", Token: "tk_1"})
+	m.Channel.Value = notifytest.JSON(t, Config{Priority: 5, Topic: "t", URL: srv.URL + "/", Token: "tk_1"})
 	tr := &Transport{Client: notifytest.Client(time.Second), SiteName: "Overdue"}
 	if err := tr.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
@@ -70,18 +70,9 @@ func TestSend(t *testing.T) {
 	// The provider's answers, read as every HTTP kind reads them.
 	notifytest.CheckAnswers(t, notifytest.CommonAnswers(), func(srv *notifytest.Server, c *notify.Client) error {
 		m := message("down", "Backups")
-		m.Channel.Value = value(t, Config{Priority: 5, Topic: "t", URL: srv.URL + "/"})
+		m.Channel.Value = notifytest.JSON(t, Config{Priority: 5, Topic: "t", URL: srv.URL + "/"})
 		return (&Transport{Client: c, SiteName: "Overdue"}).Send(context.Background(), m)
 	})
-}
-
-func value(t *testing.T, c Config) string {
-	t.Helper()
-	b, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 func TestShToken(t *testing.T) {
 	// ntfy.sh itself is not reachable from tests: check the header choice on a request the client refuses.
