@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
 )
 
 // reply is one answer of the stand-in for api.telegram.org.
