@@ -144,6 +144,9 @@ func buildTransports(cfg config.Config, getenv config.Env, st *store.Store) (not
 		SiteRoot:  cfg.SiteRoot,
 		SiteName:  cfg.SiteName,
 		Channels:  st.ProjectChannelsByCode,
+		Quota:     st.AuthorizeSend,
+		// A group's members keep their own outcomes, as upstream's do.
+		RecordMember: st.RecordMemberSend,
 	})
 }
 

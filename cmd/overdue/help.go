@@ -90,6 +90,7 @@ func commandTable() []command {
 			about: "Recovery for a user who lost their authenticator app or security keys: removes\n" +
 				"every second factor, so that the password or a login link alone logs them in.",
 			env: dbEnv, run: cmdRemoveFactors},
+		{name: "settelegramwebhook", summary: "tell Telegram where the bot's webhook is", about: "Calls Telegram's setWebhook with SITE_ROOT/integrations/telegram/bot/, as upstream's `manage.py settelegramwebhook`.", env: []string{"TELEGRAM_TOKEN  the bot's token (required)", "SITE_ROOT       the public https URL"}, run: cmdSetTelegramWebhook},
 		{name: "integration", summary: "manage a project's integrations (subcommand: add)"},
 		{name: "integration add", summary: "add an email or webhook integration to every check of a project",
 			about: "Adds an integration to a project and links it to every check there. A new email\n" +

@@ -83,6 +83,9 @@ func Run(ctx context.Context, st *store.Store, ds *Dataset, dryRun bool, now tim
 			if err != nil {
 				return err
 			}
+			if err := it.PutSendQuotas(ctx, u.User.ID, u.SMS, u.Call); err != nil {
+				return err
+			}
 			users[u.UpstreamID] = u.User.ID
 			sum.Counts["users"].add(a)
 		}

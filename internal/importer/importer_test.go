@@ -161,6 +161,20 @@ func checkImported(t *testing.T, st *store.Store, head bool) {
 		bob.Reports != "off" || bob.NextReportDate != nil || bob.TZ != "UTC" {
 		t.Errorf("bob: %+v", bob)
 	}
+	// The profile's monthly counters come along (bob's were never used).
+	smsAt, callAt := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC), time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	for _, q := range []struct {
+		user  model.User
+		kind  model.LimitKind
+		limit int
+		sent  int
+		last  *time.Time
+	}{{alice, model.LimitSMS, 5, 3, &smsAt}, {alice, model.LimitCall, 7, 1, &callAt}, {bob, model.LimitSMS, 5, 0, nil}, {bob, model.LimitCall, 0, 0, nil}} {
+		got, err := st.SendQuota(ctx, q.user.ID, q.kind)
+		if err != nil || got.Limit != q.limit || got.Sent != q.sent || (got.Last == nil) != (q.last == nil) || q.last != nil && !got.Last.Equal(*q.last) {
+			t.Errorf("%s's %s quota: %+v %v, want %d sent of %d, last %v", q.user.Email, q.kind, got, err, q.sent, q.limit, q.last)
+		}
+	}
 
 	p1, err := st.ProjectByCode(ctx, "1a1a1a1a-0000-4000-8000-000000000001")
 	if err != nil {

@@ -34,6 +34,10 @@ type Dataset struct {
 type User struct {
 	UpstreamID int64
 	User       model.User
+	// SMS and Call are the profile's monthly send counters (sms_limit,
+	// sms_sent, last_sms_date and the call_* trio); nil without a
+	// profile row, which leaves Overdue's defaults.
+	SMS, Call *model.SendQuota
 }
 
 // Project is an upstream project.
@@ -107,7 +111,8 @@ const (
 )
 
 func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
-	q := fmt.Sprintf("SELECT u.id, u.email, u.password, u.is_superuser, u.is_active, u.date_joined, p.ping_log_limit, p.check_limit, %s, p.next_nag_date, %s, %s, %s "+
+	q := fmt.Sprintf("SELECT u.id, u.email, u.password, u.is_superuser, u.is_active, u.date_joined, p.ping_log_limit, p.check_limit, %s, p.next_nag_date, %s, %s, %s, "+
+		"p.sms_limit, p.sms_sent, p.last_sms_date, p.call_limit, p.calls_sent, p.last_call_date "+
 		"FROM auth_user u LEFT JOIN accounts_profile p ON p.user_id = u.id ORDER BY u.id", s.durAs("p.nag_period"),
 		s.col("accounts_profile", "reports", "NULL"), s.col("accounts_profile", "tz", "NULL"), s.col("accounts_profile", "next_report_date", "NULL"))
 	seen := map[string]int64{}
@@ -121,8 +126,12 @@ func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
 			email, password    string
 			reports, tz        sql.NullString
 			nextReport         any
+			smsLimit, smsSent  sql.NullInt64
+			callLimit, calls   sql.NullInt64
+			lastSMS, lastCall  any
 		)
-		if err := rows.Scan(&u.UpstreamID, &email, &password, &super, &active, &joined, &logLimit, &checkLim, &nag, &nextNag, &reports, &tz, &nextReport); err != nil {
+		if err := rows.Scan(&u.UpstreamID, &email, &password, &super, &active, &joined, &logLimit, &checkLim, &nag, &nextNag, &reports, &tz, &nextReport,
+			&smsLimit, &smsSent, &lastSMS, &callLimit, &calls, &lastCall); err != nil {
 			return err
 		}
 		email = strings.TrimSpace(email)
@@ -152,6 +161,20 @@ func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
 		if logLimit.Valid {
 			u.User.PingLogLimit, u.User.CheckLimit = int(logLimit.Int64), int(checkLim.Int64)
 			u.User.NagPeriod = time.Duration(nag.Int64) * time.Microsecond
+			// This month's counts come along, so that nobody gets a
+			// second month's worth of messages by moving.
+			for _, c := range []struct {
+				into        **model.SendQuota
+				limit, sent sql.NullInt64
+				last        any
+				what        string
+			}{{&u.SMS, smsLimit, smsSent, lastSMS, "last_sms_date"}, {&u.Call, callLimit, calls, lastCall, "last_call_date"}} {
+				last, err := timeOf(c.last)
+				if err != nil {
+					return fmt.Errorf("user %d: %s: %w", u.UpstreamID, c.what, err)
+				}
+				*c.into = &model.SendQuota{Limit: max(0, int(c.limit.Int64)), Sent: max(0, int(c.sent.Int64)), Last: last}
+			}
 		}
 		// The report settings go with the user, so nobody who turned
 		// reports off upstream starts getting them here. A value this

@@ -96,12 +96,9 @@ const ErrURLField = "must be an http:// or https:// URL of at most 1,000 charact
 // TLD needed) of at most 1,000 characters. Slack, Mattermost, Rocket.Chat,
 // Teams, Google Chat and the other "paste a webhook URL" kinds use it.
 func URLField(raw string) (string, error) {
-	v := strings.TrimSpace(raw)
+	v := LaxURL(raw)
 	if v == "" {
 		return "", &FieldError{Field: "value", Msg: "is required"}
-	}
-	if !hasScheme(v) {
-		v = "https://" + v
 	}
 	if !ValidURL(v) {
 		return "", &FieldError{Field: "value", Msg: ErrURLField}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/model"
@@ -174,6 +175,13 @@ type Deps struct {
 	// Send delivers m through the transport of m.Channel.Kind, for the
 	// group kind (which fans out to its members).
 	Send func(ctx context.Context, m *Message) error
+	// Quota takes one send of kind from the monthly quota of the user who
+	// owns the project (store.AuthorizeSend), for the kinds that cost the
+	// operator per message (sms, whatsapp, call); nil sets no limit.
+	Quota func(ctx context.Context, projectID int64, kind model.LimitKind, now time.Time) (model.SendGrant, error)
+	// RecordMember keeps a group member's own outcome on the member
+	// (store.RecordMemberSend); nil keeps only the group's.
+	RecordMember func(ctx context.Context, r model.MemberSend) error
 }
 
 // Integration describes one channel kind. Zero-valued optional fields mean:

@@ -121,6 +121,10 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &e) && e.Permanent
 }
 
+// ErrNoOp is what Deps.Send answers for an event the channel does not send
+// (upstream's is_noop): nothing was sent, and nothing failed.
+var ErrNoOp = errors.New("the channel does not send this event")
+
 // Registry maps channel kinds to transports. It is built once in main.
 type Registry map[string]Transport
 

@@ -34,14 +34,18 @@ func Integration() notify.Integration {
 		Events:   notify.DownOnly,
 		New: func(d notify.Deps) (notify.Transport, error) {
 			a, err := twilio.FromEnv(d)
-			return &Transport{Account: a}, err
+			return &Transport{Account: a, Limit: twilio.LimitFrom(d)}, err
 		},
 		Example: `{"value":"+15555550100"}`,
 	}
 }
 
 // Transport places calls.
-type Transport struct{ Account twilio.Account }
+type Transport struct {
+	Account twilio.Account
+	// Limit is the owner's monthly quota of calls.
+	Limit twilio.Limit
+}
 
 // Text is upstream's call_message.html: what the call says.
 func Text(m *notify.Message) string {
@@ -69,6 +73,9 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	c, err := twilio.Parse(m.Channel.Value)
 	if err != nil {
 		return notify.FailFinal("Invalid phone call configuration")
+	}
+	if err := t.Limit.Take(ctx, m, twilio.CallRefusal, Text(m)); err != nil {
+		return err
 	}
 	return t.Account.Post(ctx, "Calls", t.Form(c, m), m.Test)
 }

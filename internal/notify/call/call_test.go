@@ -30,6 +30,9 @@ func TestSuite(t *testing.T) {
 		Transport: func(a twilio.Account) notify.Transport { return &Transport{Account: a} },
 		Value:     value,
 		Resource:  "Calls",
+		Limited:   func(a twilio.Account, l twilio.Limit) notify.Transport { return &Transport{Account: a, Limit: l} },
+		Refusal:   twilio.CallRefusal,
+		Subject:   "Monthly Phone Call Limit Reached",
 		Cases:     down(),
 	}.Run(t)
 }

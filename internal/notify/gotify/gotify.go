@@ -4,12 +4,10 @@
 package gotify
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -104,20 +102,13 @@ func parse(value string) (Config, error) {
 }
 
 func fromForm(form url.Values) (string, error) {
-	c := Config{URL: strings.TrimSpace(form.Get("url")), Token: strings.TrimSpace(form.Get("token"))}
-	if c.URL != "" && !strings.Contains(c.URL, "://") {
-		c.URL = "https://" + c.URL // LaxURLField(assume_scheme="https")
+	c := Config{URL: notify.LaxURL(form.Get("url")), Token: strings.TrimSpace(form.Get("token"))}
+	// A new channel always has both priorities (5 unless chosen).
+	down, up, err := notify.FormPriorities(form, 5, "must be 0, 2, 5 or 9")
+	if err != nil {
+		return "", err
 	}
-	for name, dst := range map[string]**int{"priority": &c.Priority, "priority_up": &c.PriorityUp} {
-		n := 5
-		if s := form.Get(name); s != "" {
-			var err error
-			if n, err = strconv.Atoi(s); err != nil {
-				return "", &notify.FieldError{Field: name, Msg: "must be 0, 2, 5 or 9"}
-			}
-		}
-		*dst = &n
-	}
+	c.Priority, c.PriorityUp = &down, &up
 	if err := check(c); err != nil {
 		return "", err
 	}
@@ -230,19 +221,6 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	if err != nil {
 		return notify.FailFinal("Invalid Gotify URL")
 	}
-	b, err := json.Marshal(Render(c, m))
-	if err != nil {
-		return fmt.Errorf("encode gotify message: %w", err)
-	}
-	req, err := http.NewRequest(http.MethodPost, u, bytes.NewReader(b))
-	if err != nil {
-		return notify.FailFinal("Invalid Gotify URL")
-	}
-	req.Header.Set("Content-Type", "application/json")
-	tries := notify.Attempts
-	if m.Test {
-		tries = 1
-	}
-	_, err = t.Client.SendAttempts(ctx, req, tries)
+	_, err = t.Client.SendJSON(ctx, notify.JSONRequest{URL: u, Body: Render(c, m), Attempts: notify.Tries(m)})
 	return err
 }

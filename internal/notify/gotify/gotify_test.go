@@ -4,23 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/notifytest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func message(status, name string) *notify.Message {
 	return &notify.Message{
@@ -29,24 +21,6 @@ func message(status, name string) *notify.Message {
 		Flip:     model.Flip{Reason: "timeout", NewStatus: status},
 		CheckURL: "https://hc.example.org/cloaked/abc/",
 		Downtime: 3 * time.Hour,
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs:\n got: %s\nwant: %s", name, got, want)
 	}
 }
 
@@ -62,11 +36,11 @@ func TestRenderGolden(t *testing.T) {
 	}
 	for name, m := range cases {
 		t.Run(name, func(t *testing.T) {
-			b, err := json.MarshalIndent(Render(c, m), "", "  ")
+			b, err := json.Marshal(Render(c, m))
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name, append(b, '\n'))
+			notifytest.Golden(t, name, b)
 		})
 	}
 	// A value from before upstream had priorities sends none.
@@ -88,62 +62,29 @@ func TestEndpoint(t *testing.T) {
 	}
 }
 
+// The request is Gotify's: a POST of the rendered message to the
+// server's /message, the application token in the query string.
 func TestSend(t *testing.T) {
-	cases := []struct {
-		name      string
-		status    int
-		hang      bool
-		wantErr   string
-		wantCalls int
-	}{
-		{name: "200", status: 200, wantCalls: 1},
-		{name: "401", status: 401, wantErr: "Received status code 401", wantCalls: 3},
-		{name: "429", status: 429, wantErr: "Received status code 429", wantCalls: 3},
-		{name: "500", status: 500, wantErr: "Received status code 500", wantCalls: 3},
-		{name: "hang", hang: true, wantErr: "Connection timed out", wantCalls: 3},
+	srv := notifytest.NewServer(t)
+	c := Config{Priority: ip(5), PriorityUp: ip(5), Token: "tok", URL: srv.URL + "/g"}
+	m := message("down", "Backups")
+	m.Channel.Value = notifytest.JSON(t, c)
+	if err := (&Transport{Client: notifytest.Client(time.Second)}).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			var calls atomic.Int32
-			release := make(chan struct{})
-			c := Config{Priority: ip(5), PriorityUp: ip(5), Token: "tok"}
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				calls.Add(1)
-				if r.Method != "POST" || r.URL.Path != "/g/message" || r.URL.RawQuery != "token=tok" || r.Header.Get("Content-Type") != "application/json" {
-					t.Errorf("request %s %s %v", r.Method, r.URL, r.Header)
-				}
-				b, _ := io.ReadAll(r.Body)
-				want, _ := json.Marshal(Render(c, message("down", "Backups")))
-				if string(b) != string(want) {
-					t.Errorf("body %s\nwant %s", b, want)
-				}
-				if tc.hang {
-					select {
-					case <-release:
-					case <-r.Context().Done():
-					}
-					return
-				}
-				w.WriteHeader(tc.status)
-			}))
-			defer srv.Close()
-			defer close(release)
-			c.URL = srv.URL + "/g"
-			v, _ := json.Marshal(c)
-			m := message("down", "Backups")
-			m.Channel.Value = string(v)
-			tr := &Transport{Client: notify.NewClient(notify.ClientOptions{AllowPrivate: true, Timeout: 200 * time.Millisecond})}
-			err := tr.Send(context.Background(), m)
-			if got := notify.ErrorText(err); got != tc.wantErr {
-				t.Errorf("err = %q, want %q", got, tc.wantErr)
-			}
-			if int(calls.Load()) != tc.wantCalls {
-				t.Errorf("%d calls, want %d", calls.Load(), tc.wantCalls)
-			}
-		})
+	want, _ := json.Marshal(Render(c, message("down", "Backups")))
+	if r := srv.Requests()[0]; r.Method != "POST" || r.URI != "/g/message?token=tok" || r.Header.Get("Content-Type") != "application/json" ||
+		string(r.Body) != string(want) {
+		t.Errorf("request %s %s %v\n%s\nwant body %s", r.Method, r.URI, r.Header, r.Body, want)
 	}
+	// The provider's answers, read as every HTTP kind reads them.
+	notifytest.CheckAnswers(t, notifytest.CommonAnswers(), func(srv *notifytest.Server, cl *notify.Client) error {
+		m := message("down", "Backups")
+		c.URL = srv.URL + "/g"
+		m.Channel.Value = notifytest.JSON(t, c)
+		return (&Transport{Client: cl}).Send(context.Background(), m)
+	})
 }
-
 func TestFromForm(t *testing.T) {
 	ok := url.Values{"url": {"gotify.example.org"}, "token": {"AbC"}, "priority": {"0"}, "priority_up": {"9"}}
 	v, err := fromForm(ok)

@@ -5,7 +5,9 @@ package group
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -36,7 +38,7 @@ func Integration() notify.Integration {
 		// the ones it wants.
 		Events: notify.BothEvents,
 		New: func(d notify.Deps) (notify.Transport, error) {
-			return &Transport{Channels: d.Channels, Deliver: d.Send, Budget: DefaultBudget}, nil
+			return &Transport{Channels: d.Channels, Deliver: d.Send, Record: d.RecordMember, Log: d.Log, Budget: DefaultBudget}, nil
 		},
 		Example: "0f7e6a2c-4a7b-4b1c-9d1e-8f3a2b1c0d9e,9c2b0a5e-3f4d-4e6a-8b7c-1d2e3f4a5b6c",
 	}
@@ -113,9 +115,17 @@ type Transport struct {
 	// Channels loads channels of a project by code (notify.Deps.Channels);
 	// only the group's own project is asked.
 	Channels func(ctx context.Context, projectID int64, codes []string) ([]model.Channel, error)
-	// Deliver sends a message through its channel's kind, or does nothing
-	// for an event the channel does not send (notify.Deps.Send).
+	// Deliver sends a message through its channel's kind, or answers
+	// notify.ErrNoOp for an event the channel does not send
+	// (notify.Deps.Send).
 	Deliver func(ctx context.Context, m *notify.Message) error
+	// Record keeps each member's outcome on the member
+	// (notify.Deps.RecordMember); nil keeps none.
+	Record func(ctx context.Context, r model.MemberSend) error
+	// Log hears of outcomes that could not be recorded; nil for none.
+	Log *slog.Logger
+	// Now is the clock members' sends are timed by (time.Now when nil).
+	Now func() time.Time
 	// Budget bounds the whole send (DefaultBudget when 0).
 	Budget time.Duration
 }
@@ -123,8 +133,10 @@ type Transport struct {
 // Send notifies every member that is not itself a group (no loops) and
 // not disabled, at most parallel at a time. Failures are upstream's "k
 // out of n notifications failed", final: trying the group again would
-// notify the members that did get the message a second time. A member's
-// own error is not recorded on the member.
+// notify the members that did get the message a second time. Each
+// member's own outcome is recorded on it (Record), as upstream's
+// Channel.notify does: a notification row with its error, and its last
+// error, disabling it on a permanent one.
 func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	if t.Channels == nil || t.Deliver == nil {
 		return notify.FailFinal("Group notifications need a database")
@@ -144,6 +156,10 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 		if ch.Kind != "group" && !ch.Disabled && ch.ProjectID == m.Channel.ProjectID && ch.Code != m.Channel.Code {
 			members = append(members, ch)
 		}
+	}
+	now := t.Now
+	if now == nil {
+		now = time.Now
 	}
 	budget := t.Budget
 	if budget <= 0 {
@@ -165,11 +181,22 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 			defer func() { <-seats }()
 			mm := *m
 			mm.Channel = ch
-			if err := t.Deliver(ctx, &mm); err != nil {
+			if !m.Test {
+				// The member's own notification, which its message
+				// names (Twilio's status callback reports to it).
+				mm.Code = uuid.NewString()
+			}
+			start := now()
+			err := t.Deliver(ctx, &mm)
+			if errors.Is(err, notify.ErrNoOp) {
+				return
+			}
+			if err != nil {
 				mu.Lock()
 				failed++
 				mu.Unlock()
 			}
+			t.record(ctx, m, &mm, start, now().Sub(start), err)
 		}()
 	}
 	wg.Wait()
@@ -177,4 +204,34 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 		return notify.FailFinal(fmt.Sprintf("%d out of %d notifications failed", failed, len(members)))
 	}
 	return nil
+}
+
+// record keeps one member's outcome. The group's own message m says
+// which check and flip; a test notification keeps only the member's
+// channel outcome. A failure to record is logged: the send happened, and
+// the group must not be sent again for it.
+func (t *Transport) record(ctx context.Context, m, mm *notify.Message, start time.Time, took time.Duration, err error) {
+	if t.Record == nil {
+		return
+	}
+	r := model.MemberSend{ChannelID: mm.Channel.ID, Code: mm.Code, CheckStatus: m.Status, Started: start, Duration: took}
+	if !m.Test {
+		r.CheckID = m.Check.ID
+		if m.Flip.ID != 0 {
+			id := m.Flip.ID
+			r.FlipID = &id
+		}
+	}
+	if err != nil {
+		if r.Error = notify.ErrorText(err); r.Error == "" {
+			r.Error = "Failed"
+		}
+		r.Permanent = notify.IsPermanent(err)
+	}
+	// The budget may have run out: the outcome is still written.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if rerr := t.Record(rctx, r); rerr != nil && t.Log != nil {
+		t.Log.Warn("group member's outcome not recorded", "group", m.Channel.Code, "channel", mm.Channel.Code, "err", rerr)
+	}
 }

@@ -198,7 +198,7 @@ func (r *Registry) FromForm(kind notify.Kind, form url.Values) (string, error) {
 //
 // Unless d.Send is set, the group kind's members are sent through the
 // same table, with each member's own event rule: an event it does not
-// send is skipped, as upstream's no-op.
+// send is skipped, as upstream's no-op (notify.ErrNoOp).
 func (r *Registry) Transports(d notify.Deps) (notify.Registry, error) {
 	out := notify.Registry{}
 	if d.Send == nil {
@@ -206,7 +206,7 @@ func (r *Registry) Transports(d notify.Deps) (notify.Registry, error) {
 		d.Send = func(ctx context.Context, m *notify.Message) error {
 			up, down := r.Events(m.Channel)
 			if m.Status == model.StatusUp && !up || m.Status != model.StatusUp && !down {
-				return nil
+				return notify.ErrNoOp
 			}
 			t, err := out.Lookup(m.Channel.Kind)
 			if err != nil {

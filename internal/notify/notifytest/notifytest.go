@@ -347,3 +347,13 @@ func (s Suite) Run(t *testing.T) {
 		})
 	}
 }
+
+// JSON is v as a stored channel value.
+func JSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -3,12 +3,10 @@
 package ntfy
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -107,22 +105,10 @@ func parse(value string) (Config, error) {
 }
 
 func fromForm(form url.Values) (string, error) {
-	c := Config{Topic: strings.TrimSpace(form.Get("topic")), URL: strings.TrimSpace(form.Get("url")), Token: strings.TrimSpace(form.Get("token"))}
-	// LaxURLField(assume_scheme="https"): a bare host gets https://.
-	if c.URL != "" && !strings.Contains(c.URL, "://") {
-		c.URL = "https://" + c.URL
-	}
-	for name, dst := range map[string]*int{"priority": &c.Priority, "priority_up": &c.PriorityUp} {
-		s := form.Get(name)
-		if s == "" {
-			*dst = 3
-			continue
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return "", &notify.FieldError{Field: name, Msg: "must be a number from 0 to 5"}
-		}
-		*dst = n
+	c := Config{Topic: strings.TrimSpace(form.Get("topic")), URL: notify.LaxURL(form.Get("url")), Token: strings.TrimSpace(form.Get("token"))}
+	var err error
+	if c.Priority, c.PriorityUp, err = notify.FormPriorities(form, 3, "must be a number from 0 to 5"); err != nil {
+		return "", err
 	}
 	if err := check(c); err != nil {
 		return "", err
@@ -246,25 +232,13 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	if err != nil {
 		return notify.FailPermanent("Invalid ntfy configuration")
 	}
-	b, err := json.Marshal(Render(c, m, t.SiteName))
-	if err != nil {
-		return fmt.Errorf("encode ntfy message: %w", err)
-	}
-	req, err := http.NewRequest(http.MethodPost, c.URL, bytes.NewReader(b))
-	if err != nil {
-		return notify.FailFinal("Invalid ntfy URL")
-	}
-	req.Header.Set("Content-Type", "application/json")
+	header := map[string]string{}
 	switch {
 	case c.Token != "":
-		req.Header.Set("Authorization", "Bearer "+c.Token)
+		header["Authorization"] = "Bearer " + c.Token
 	case c.URL == "https://ntfy.sh" && t.ShToken != "":
-		req.Header.Set("Authorization", "Bearer "+t.ShToken)
+		header["Authorization"] = "Bearer " + t.ShToken
 	}
-	tries := notify.Attempts
-	if m.Test {
-		tries = 1
-	}
-	_, err = t.Client.SendAttempts(ctx, req, tries)
+	_, err = t.Client.SendJSON(ctx, notify.JSONRequest{URL: c.URL, Header: header, Body: Render(c, m, t.SiteName), Attempts: notify.Tries(m)})
 	return err
 }

@@ -4,23 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/notifytest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var now = time.Date(2026, 11, 24, 12, 30, 0, 0, time.UTC)
 
@@ -34,24 +26,6 @@ func message(status, name string) *notify.Message {
 		CheckURL:    "https://hc.example.org/cloaked/abc/",
 		Downtime:    2 * time.Hour,
 		Now:         now,
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs:\n got: %s\nwant: %s", name, got, want)
 	}
 }
 
@@ -69,72 +43,37 @@ func TestRenderGolden(t *testing.T) {
 	cases["cron-never.json"] = cron
 	for name, m := range cases {
 		t.Run(name, func(t *testing.T) {
-			b, err := json.MarshalIndent(Render(c, m, "Overdue"), "", "  ")
+			b, err := json.Marshal(Render(c, m, "Overdue"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name, append(b, '\n'))
+			notifytest.Golden(t, name, b)
 		})
 	}
 }
 
+// The request is ntfy's publish-as-JSON: a POST of the rendered message
+// to the server's root URL, the token as a bearer token.
 func TestSend(t *testing.T) {
-	cases := []struct {
-		name      string
-		status    int
-		hang      bool
-		token, sh string
-		wantAuth  string
-		wantErr   string
-		wantCalls int
-	}{
-		{name: "200", status: 200, token: "tk_1", wantAuth: "Bearer tk_1", wantCalls: 1},
-		{name: "400", status: 400, wantErr: "Received status code 400", wantCalls: 3},
-		{name: "429", status: 429, wantErr: "Received status code 429", wantCalls: 3},
-		{name: "500", status: 500, wantErr: "Received status code 500", wantCalls: 3},
-		{name: "hang", hang: true, wantErr: "Connection timed out", wantCalls: 3},
+	srv := notifytest.NewServer(t)
+	m := message("down", "Backups")
+	m.Channel.Value = notifytest.JSON(t, Config{Priority: 5, Topic: "t", URL: srv.URL + "/", Token: "tk_1"})
+	tr := &Transport{Client: notifytest.Client(time.Second), SiteName: "Overdue"}
+	if err := tr.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			var calls atomic.Int32
-			release := make(chan struct{})
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				calls.Add(1)
-				if r.Method != "POST" || r.URL.Path != "/" || r.Header.Get("Content-Type") != "application/json" || r.Header.Get("Authorization") != tc.wantAuth {
-					t.Errorf("request %s %s %v", r.Method, r.URL, r.Header)
-				}
-				b, _ := io.ReadAll(r.Body)
-				want, _ := json.Marshal(Render(Config{Priority: 5, Topic: "t"}, message("down", "Backups"), "Overdue"))
-				if string(b) != string(want) {
-					t.Errorf("body %s\nwant %s", b, want)
-				}
-				if tc.hang {
-					select {
-					case <-release:
-					case <-r.Context().Done():
-					}
-					return
-				}
-				w.WriteHeader(tc.status)
-			}))
-			defer srv.Close()
-			defer close(release)
-			c := Config{Priority: 5, Topic: "t", URL: srv.URL + "/", Token: tc.token}
-			v, _ := json.Marshal(c)
-			m := message("down", "Backups")
-			m.Channel.Value = string(v)
-			tr := &Transport{Client: notify.NewClient(notify.ClientOptions{AllowPrivate: true, Timeout: 200 * time.Millisecond}), SiteName: "Overdue"}
-			err := tr.Send(context.Background(), m)
-			if got := notify.ErrorText(err); got != tc.wantErr {
-				t.Errorf("err = %q, want %q", got, tc.wantErr)
-			}
-			if int(calls.Load()) != tc.wantCalls {
-				t.Errorf("%d calls, want %d", calls.Load(), tc.wantCalls)
-			}
-		})
+	want, _ := json.Marshal(Render(Config{Priority: 5, Topic: "t"}, message("down", "Backups"), "Overdue"))
+	if r := srv.Requests()[0]; r.Method != "POST" || r.URI != "/" || r.Header.Get("Content-Type") != "application/json" ||
+		r.Header.Get("Authorization") != "Bearer tk_1" || string(r.Body) != string(want) {
+		t.Errorf("request %s %s %v\n%s\nwant body %s", r.Method, r.URI, r.Header, r.Body, want)
 	}
+	// The provider's answers, read as every HTTP kind reads them.
+	notifytest.CheckAnswers(t, notifytest.CommonAnswers(), func(srv *notifytest.Server, c *notify.Client) error {
+		m := message("down", "Backups")
+		m.Channel.Value = notifytest.JSON(t, Config{Priority: 5, Topic: "t", URL: srv.URL + "/"})
+		return (&Transport{Client: c, SiteName: "Overdue"}).Send(context.Background(), m)
+	})
 }
-
 func TestShToken(t *testing.T) {
 	// ntfy.sh itself is not reachable from tests: check the header choice on a request the client refuses.
 	m := message("down", "x")

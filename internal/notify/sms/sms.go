@@ -36,14 +36,18 @@ func Integration() notify.Integration {
 		Events:   twilio.Events,
 		New: func(d notify.Deps) (notify.Transport, error) {
 			a, err := twilio.FromEnv(d)
-			return &Transport{Account: a}, err
+			return &Transport{Account: a, Limit: twilio.LimitFrom(d)}, err
 		},
 		Example: `{"value":"+15555550100","up":false,"down":true}`,
 	}
 }
 
 // Transport sends SMS.
-type Transport struct{ Account twilio.Account }
+type Transport struct {
+	Account twilio.Account
+	// Limit is the owner's monthly quota.
+	Limit twilio.Limit
+}
 
 // Text is upstream's sms_message.html.
 func Text(m *notify.Message) string {
@@ -78,6 +82,9 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	c, err := twilio.Parse(m.Channel.Value)
 	if err != nil {
 		return notify.FailFinal("Invalid SMS configuration")
+	}
+	if err := t.Limit.Take(ctx, m, twilio.SMSRefusal, Text(m)); err != nil {
+		return err
 	}
 	return t.Account.Post(ctx, "Messages", t.Form(c, m), m.Test)
 }

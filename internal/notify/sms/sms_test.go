@@ -18,6 +18,9 @@ func TestSuite(t *testing.T) {
 		Transport: func(a twilio.Account) notify.Transport { return &Transport{Account: a} },
 		Value:     value,
 		Resource:  "Messages",
+		Limited:   func(a twilio.Account, l twilio.Limit) notify.Transport { return &Transport{Account: a, Limit: l} },
+		Refusal:   twilio.SMSRefusal,
+		Subject:   "Monthly SMS Limit Reached",
 	}.Run(t)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
+	"github.com/overdue/overdue/internal/notify/sms"
 	"github.com/overdue/overdue/internal/notify/twilio"
 	"github.com/overdue/overdue/internal/pycompat"
 )
@@ -52,7 +53,7 @@ func Integration() notify.Integration {
 		Events:   twilio.Events,
 		New: func(d notify.Deps) (notify.Transport, error) {
 			a, err := twilio.FromEnv(d)
-			return &Transport{Account: a, DownSID: d.Env("WHATSAPP_DOWN_CONTENT_SID"), UpSID: d.Env("WHATSAPP_UP_CONTENT_SID")}, err
+			return &Transport{Account: a, Limit: twilio.LimitFrom(d), DownSID: d.Env("WHATSAPP_DOWN_CONTENT_SID"), UpSID: d.Env("WHATSAPP_UP_CONTENT_SID")}, err
 		},
 		Example: `{"value":"+15555550100","up":true,"down":true}`,
 	}
@@ -61,6 +62,8 @@ func Integration() notify.Integration {
 // Transport sends WhatsApp messages.
 type Transport struct {
 	Account twilio.Account
+	// Limit is the owner's monthly quota (WhatsApp takes from the SMS one).
+	Limit twilio.Limit
 	// DownSID and UpSID are the content templates.
 	DownSID, UpSID string
 }
@@ -87,6 +90,11 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 	c, err := twilio.Parse(m.Channel.Value)
 	if err != nil {
 		return notify.FailFinal("Invalid WhatsApp configuration")
+	}
+	// The notice quotes the SMS text: the real message is a template that
+	// lives at Twilio.
+	if err := t.Limit.Take(ctx, m, twilio.WhatsAppRefusal, sms.Text(m)); err != nil {
+		return err
 	}
 	return t.Account.Post(ctx, "Messages", t.Form(c, m), m.Test)
 }

@@ -21,7 +21,13 @@ func TestSuite(t *testing.T) {
 		},
 		Value:    `{"value":"+15555550100","up":true,"down":true}`,
 		Resource: "Messages",
-		Cases:    append(notifytest.Cases(), notifytest.Case{Name: "unicode", Msg: unicode}),
+		Limited: func(a twilio.Account, l twilio.Limit) notify.Transport {
+			a.Service = "MG123"
+			return &Transport{Account: a, Limit: l, DownSID: "HXdown", UpSID: "HXup"}
+		},
+		Refusal: twilio.WhatsAppRefusal,
+		Subject: "Monthly WhatsApp Limit Reached",
+		Cases:   append(notifytest.Cases(), notifytest.Case{Name: "unicode", Msg: unicode}),
 	}.Run(t)
 }
 

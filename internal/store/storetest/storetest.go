@@ -158,3 +158,26 @@ func randomHex(t testing.TB, n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// OpenShared returns n stores on one new, migrated database of engine, as
+// n instances of Overdue share one: for tests of what must happen once
+// however many ask at the same time.
+func OpenShared(t testing.TB, engine string, n int) []*store.Store {
+	t.Helper()
+	cfg := NewDatabase(t, engine)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stores := make([]*store.Store, 0, n)
+	for range n {
+		st, err := store.Open(ctx, cfg)
+		if err != nil {
+			t.Fatalf("storetest: open %s: %v", engine, err)
+		}
+		t.Cleanup(func() { st.Close() })
+		stores = append(stores, st)
+	}
+	if err := stores[0].Migrate(ctx); err != nil {
+		t.Fatalf("storetest: migrate %s: %v", engine, err)
+	}
+	return stores
+}

@@ -8,10 +8,17 @@ package twiliotest
 import (
 	"context"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/overdue/overdue/internal/mailer"
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify"
@@ -42,6 +49,12 @@ type Suite struct {
 	// Cases are the messages rendered into golden files (notifytest's
 	// chat cases when nil).
 	Cases []notifytest.Case
+	// Limited sends through the account under the monthly quota l, whose
+	// refusal is Refusal.
+	Limited func(a twilio.Account, l twilio.Limit) notify.Transport
+	Refusal twilio.Refusal
+	// Subject is the notice's when the quota is used up.
+	Subject string
 }
 
 // FormText is a request body one field a line, sorted, for golden files.
@@ -125,6 +138,7 @@ func (s Suite) Run(t *testing.T) {
 			t.Errorf("form %v (%v): want To and no StatusCallback", form, err)
 		}
 	})
+	t.Run("monthly limit", s.runLimit)
 	t.Run("test notification is tried once", func(t *testing.T) {
 		srv := notifytest.NewServer(t, notifytest.Reply{Status: 500})
 		m := notifytest.Message(model.StatusDown)
@@ -133,4 +147,85 @@ func (s Suite) Run(t *testing.T) {
 			t.Errorf("err %v after %d requests, want one failed request", err, len(srv.Requests()))
 		}
 	})
+}
+
+// quota is one account's counter, kept by the store's rule.
+type quota struct {
+	mu    sync.Mutex
+	q     model.SendQuota
+	kinds []model.LimitKind
+	fail  error
+}
+
+func (q *quota) take(_ context.Context, projectID int64, kind model.LimitKind, now time.Time) (model.SendGrant, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.kinds = append(q.kinds, kind)
+	if q.fail != nil || projectID != 7 {
+		return model.SendGrant{}, errors.Join(q.fail, fmt.Errorf("project %d", projectID))
+	}
+	next, ok := q.q.Authorize(now)
+	q.q = next
+	g := model.SendGrant{Allowed: ok, Limit: q.q.Limit, OwnerEmail: "owner@example.org"}
+	if !ok {
+		g.Team = []string{"owner@example.org", "member@example.org"}
+	}
+	return g, nil
+}
+
+// mails records what a Limit sends.
+type mails struct {
+	mu   sync.Mutex
+	sent []*mailer.Message
+}
+
+func (m *mails) Send(_ context.Context, msg *mailer.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, msg)
+	return nil
+}
+
+func (s Suite) runLimit(t *testing.T) {
+	if s.Limited == nil {
+		t.Fatal("the suite needs Limited")
+	}
+	q := &quota{q: model.SendQuota{Limit: 2}}
+	box := &mails{}
+	srv := notifytest.NewServer(t)
+	tr := s.Limited(Account(srv.URL, notifytest.Client(0)), twilio.Limit{Quota: q.take, Mailer: box, SiteName: "Overdue"})
+	send := func() error {
+		m := notifytest.Message(model.StatusDown)
+		m.Channel = model.Channel{Value: s.Value, ProjectID: 7, Code: "ch-1"}
+		return tr.Send(context.Background(), m)
+	}
+	for i := range 2 {
+		if err := send(); err != nil {
+			t.Fatalf("send %d of 2: %v", i+1, err)
+		}
+	}
+	err := send()
+	if notify.ErrorText(err) != s.Refusal.Err || !notify.IsFinal(err) || notify.IsPermanent(err) {
+		t.Errorf("third send: %v, want %q, final, not permanent", err, s.Refusal.Err)
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("Twilio got %d requests, want the 2 allowed", n)
+	}
+	if q.q.Sent != 2 || !slices.Equal(q.kinds, []model.LimitKind{s.Refusal.Kind, s.Refusal.Kind, s.Refusal.Kind}) {
+		t.Errorf("quota %+v asked for %v", q.q, q.kinds)
+	}
+	if len(box.sent) != 1 {
+		t.Fatalf("%d notices, want 1", len(box.sent))
+	}
+	n := box.sent[0]
+	if !slices.Equal(n.To, []string{"owner@example.org", "member@example.org"}) || n.Subject != s.Subject ||
+		!strings.Contains(n.Text, "+155******100") || strings.Contains(n.Text, "+15555550100") ||
+		!strings.Contains(n.Text, "owner@example.org") || !strings.Contains(n.Text, "limit of 2 ") || !strings.Contains(n.Text, `"Daily Backup"`) {
+		t.Errorf("notice to %v, %q:\n%s", n.To, n.Subject, n.Text)
+	}
+	// A quota that cannot be read sends nothing and is tried again later.
+	q.fail = errors.New("database is down")
+	if err := send(); err == nil || notify.IsFinal(err) || len(srv.Requests()) != 2 {
+		t.Errorf("unreadable quota: %v after %d requests", err, len(srv.Requests()))
+	}
 }
