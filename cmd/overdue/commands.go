@@ -276,7 +276,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 			SecretKey: cfg.SecretKey, MetricsKey: cfg.MetricsKey, RateLimit: cfg.APIRateLimit, Cache: cache, Log: log}),
 		Badges:       api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
 		Metrics:      metrics,
-		Integrations: api.NewIntegrations(st, cfg.SecretKey, cfg.SiteName, log),
+		Integrations: api.NewIntegrations(st, cfg.SecretKey, cfg.SiteName, nil, log),
 	})
 	h := server.Handler(server.Options{
 		BasePath:    cfg.BasePath,

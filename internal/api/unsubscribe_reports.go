@@ -20,7 +20,7 @@ import (
 // (the account is gone, so nothing is sent to it anyway); the signature
 // never expires. No session or CSRF token: mail clients POST on their own
 // (RFC 8058).
-func unsubscribeReports(st *store.Store, secretKey, siteName string, log *slog.Logger) http.HandlerFunc {
+func unsubscribeReports(st *store.Store, secretKey, siteName string, now func() time.Time, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		page := unsubPageFunc(w, unsubWords{SiteName: siteName,
 			Confirm: "You are about to stop " + siteName + " reports and reminders from reaching your email address.",
@@ -41,7 +41,7 @@ func unsubscribeReports(st *store.Store, secretKey, siteName string, log *slog.L
 				page(http.StatusOK, "done", "Unsubscribed", "", false)
 				return
 			}
-			page(http.StatusOK, "confirm", "Unsubscribe", "", time.Since(signedAt) > autoSubmitAfter)
+			page(http.StatusOK, "confirm", "Unsubscribe", "", now().Sub(signedAt) > autoSubmitAfter)
 			return
 		}
 		if err := st.UnsubscribeReports(r.Context(), userID); err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -188,24 +188,11 @@ func (s *Store) NextAlertAfter(ctx context.Context) (*time.Time, error) {
 // every few seconds; reading all of checkCols made the store most of its
 // cost (bench/RESULTS.md).
 func (s *Store) ListCheckStates(ctx context.Context, projectID int64) ([]model.Check, error) {
-	rows, err := s.r.QueryContext(ctx, s.d.rebind("SELECT id, code, kind, timeout_us, grace_us, schedule, tz, status, last_ping, last_start, last_duration_us "+
-		"FROM checks WHERE project_id = ? ORDER BY id"), projectID)
-	if err != nil {
-		return nil, fmt.Errorf("check states of project %d: %w", projectID, err)
-	}
-	defer rows.Close()
-	out := make([]model.Check, 0, 64)
-	for rows.Next() {
-		out = append(out, model.Check{ProjectID: projectID})
-		c := &out[len(out)-1]
-		err := rows.Scan(&c.ID, &c.Code, &c.Kind, durScan{&c.Timeout}, durScan{&c.Grace}, &c.Schedule, &c.TZ,
-			&c.Status, nullTimeScan{&c.LastPing}, nullTimeScan{&c.LastStart}, nullDurScan{&c.LastDuration})
-		if err != nil {
-			return nil, fmt.Errorf("check states of project %d: %w", projectID, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("check states of project %d: %w", projectID, err)
-	}
-	return out, nil
+	return queryRows(ctx, s, fmt.Sprintf("check states of project %d", projectID),
+		"SELECT id, code, kind, timeout_us, grace_us, schedule, tz, status, last_ping, last_start, last_duration_us FROM checks WHERE project_id = ? ORDER BY id",
+		func(r scanner, c *model.Check) error {
+			c.ProjectID = projectID
+			return r.Scan(&c.ID, &c.Code, &c.Kind, durScan{&c.Timeout}, durScan{&c.Grace}, &c.Schedule, &c.TZ,
+				&c.Status, nullTimeScan{&c.LastPing}, nullTimeScan{&c.LastStart}, nullDurScan{&c.LastDuration})
+		}, projectID)
 }
