@@ -468,3 +468,37 @@ func TestUnsubscribeToken(t *testing.T) {
 		}
 	}
 }
+
+// Checks without downtime are listed in upstream's natural name order
+// (natural_name_key): numbers by value, case ignored; plain lowercase
+// order would put "job 10" before "job 9".
+func TestReportNaturalOrder(t *testing.T) {
+	now := utc(2020, 1, 13, 2, 0)
+	st := storetest.Open(t, "sqlite")
+	w := newWorld(t, st, "monthly", "UTC")
+	ctx := context.Background()
+	if err := st.DeleteCheck(ctx, w.check.ID); err != nil {
+		t.Fatal(err)
+	}
+	pinged := utc(2020, 1, 6, 0, 0)
+	for i, name := range []string{"job 10", "Job 9", "job 100", "backup 2"} {
+		c := model.Check{Code: fmt.Sprintf("cccccccc-0000-4000-8000-00000000010%d", i), ProjectID: w.proj.ID, Name: name, Kind: model.KindSimple,
+			Timeout: 24 * time.Hour, Grace: time.Hour, TZ: "UTC", Created: utc(2019, 10, 1, 0, 0)}
+		if err := st.CreateCheck(ctx, &c, false); err != nil {
+			t.Fatal(err)
+		}
+		w.history(t, c.ID, "up", &pinged, nil)
+	}
+	w.setDue(t, &w.alice, "monthly", now.Add(-time.Hour))
+	srv := smtptest.Start(t, smtptest.Options{})
+	tick(t, newSender(st, alerts.NewFakeClock(now), srv), 1)
+	r := receive(t, srv)
+	last := -1
+	for _, name := range []string{"backup 2", "Job 9", "job 10", "job 100"} {
+		i := strings.Index(r.text, "| "+name+" ")
+		if i < 0 || i < last {
+			t.Fatalf("%q missing or out of order:\n%s", name, r.text)
+		}
+		last = i
+	}
+}
