@@ -223,4 +223,3 @@ func TestDashboardFiltersSortsAndLiveStatus(t *testing.T) {
 		})
 	}
 }
-
