@@ -34,6 +34,10 @@ type Dataset struct {
 type User struct {
 	UpstreamID int64
 	User       model.User
+	// Username is auth_user.username, which upstream's report unsubscribe
+	// links sign; LastLogin is auth_user.last_login (nil: never).
+	Username  string
+	LastLogin *time.Time
 }
 
 // Project is an upstream project.
@@ -107,7 +111,7 @@ const (
 )
 
 func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
-	q := fmt.Sprintf("SELECT u.id, u.email, u.password, u.is_superuser, u.is_active, u.date_joined, p.ping_log_limit, p.check_limit, %s, p.next_nag_date, %s, %s, %s "+
+	q := fmt.Sprintf("SELECT u.id, u.username, u.last_login, u.email, u.password, u.is_superuser, u.is_active, u.date_joined, p.ping_log_limit, p.check_limit, %s, p.next_nag_date, %s, %s, %s "+
 		"FROM auth_user u LEFT JOIN accounts_profile p ON p.user_id = u.id ORDER BY u.id", s.durAs("p.nag_period"),
 		s.col("accounts_profile", "reports", "NULL"), s.col("accounts_profile", "tz", "NULL"), s.col("accounts_profile", "next_report_date", "NULL"))
 	seen := map[string]int64{}
@@ -121,8 +125,9 @@ func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
 			email, password    string
 			reports, tz        sql.NullString
 			nextReport         any
+			lastLogin          any
 		)
-		if err := rows.Scan(&u.UpstreamID, &email, &password, &super, &active, &joined, &logLimit, &checkLim, &nag, &nextNag, &reports, &tz, &nextReport); err != nil {
+		if err := rows.Scan(&u.UpstreamID, &u.Username, &lastLogin, &email, &password, &super, &active, &joined, &logLimit, &checkLim, &nag, &nextNag, &reports, &tz, &nextReport); err != nil {
 			return err
 		}
 		email = strings.TrimSpace(email)
@@ -141,6 +146,9 @@ func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
 		next, err := timeOf(nextNag)
 		if err != nil {
 			return fmt.Errorf("user %d: next_nag_date: %w", u.UpstreamID, err)
+		}
+		if u.LastLogin, err = timeOf(lastLogin); err != nil {
+			return fmt.Errorf("user %d: last_login: %w", u.UpstreamID, err)
 		}
 		if active.Valid && !active.Bool && !strings.HasPrefix(password, "!") {
 			// Django refuses inactive users at log-in; Overdue has no such
