@@ -451,20 +451,30 @@ func TestUnsubscribeToken(t *testing.T) {
 		t.Fatalf("URL %q", u)
 	}
 	signed := strings.TrimSuffix(strings.TrimPrefix(u, prefix), "/")
-	id, signedAt, err := email.UnsignReportUnsub(secret, signed)
-	if err != nil || id != 42 || !signedAt.Equal(at) {
-		t.Fatalf("UnsignUnsub = %d, %v, %v", id, signedAt, err)
+	who, signedAt, err := email.UnsignReportUnsub(secret, signed)
+	if err != nil || who != "42" || !signedAt.Equal(at) {
+		t.Fatalf("UnsignUnsub = %q, %v, %v", who, signedAt, err)
+	}
+	if id, ok := email.ReportUnsubUser(who); !ok || id != 42 {
+		t.Errorf("ReportUnsubUser(%q) = %d, %v", who, id, ok)
+	}
+	// An upstream user name verifies too (the API looks it up); what is
+	// not a canonical positive decimal is a name, not an id.
+	if who, _, err := email.UnsignReportUnsub(secret, auth.TimestampSign(secret, "reports", "alice", at)); err != nil || who != "alice" {
+		t.Errorf("upstream name: %q, %v", who, err)
+	}
+	for _, name := range []string{"alice", "-1", "0", "042", "+42", "9223372036854775808", ""} {
+		if id, ok := email.ReportUnsubUser(name); ok {
+			t.Errorf("ReportUnsubUser(%q) = %d, want a user name", name, id)
+		}
 	}
 	for _, bad := range []string{
 		"", "42", signed + "x", strings.Replace(signed, "42", "43", 1),
 		auth.TimestampSign(secret, "alerts", "42", at), // another salt
 		auth.TimestampSign("other-secret", "reports", "42", at),
-		auth.TimestampSign(secret, "reports", "alice", at), // an upstream user name
-		auth.TimestampSign(secret, "reports", "-1", at),
-		auth.TimestampSign(secret, "reports", "0", at),
 	} {
-		if id, _, err := email.UnsignReportUnsub(secret, bad); err == nil {
-			t.Errorf("UnsignUnsub(%q) = %d, want an error", bad, id)
+		if who, _, err := email.UnsignReportUnsub(secret, bad); err == nil {
+			t.Errorf("UnsignUnsub(%q) = %q, want an error", bad, who)
 		}
 	}
 }
