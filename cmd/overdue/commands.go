@@ -253,7 +253,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		// The mail listener binds the host of --listen, so a server kept
 		// on loopback keeps its SMTP port there too.
 		host, _, _ := net.SplitHostPort(bound)
-		_, wait, err := startSMTPD(smtpCtx, cfg, in.res, net.JoinHostPort(host, strconv.Itoa(cfg.SMTPDPort)), log)
+		_, wait, err := startSMTPD(smtpCtx, cfg, in.res, net.JoinHostPort(host, strconv.Itoa(cfg.SMTPDPort)), om, log)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "overdue serve: %s.\n", oneLine(err))
 			stopBG()
@@ -276,7 +276,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 			SecretKey: cfg.SecretKey, MetricsKey: cfg.MetricsKey, RateLimit: cfg.APIRateLimit, Cache: cache, Log: log}),
 		Badges:       api.NewBadges(st, cfg.SecretKey, cfg.MasterBadgeLabel, cache, nil, log),
 		Metrics:      metrics,
-		Integrations: api.NewIntegrations(st, cfg.SecretKey, cfg.SiteName, log),
+		Integrations: api.NewIntegrations(st, cfg.SecretKey, cfg.SiteName, nil, log),
 	})
 	h := server.Handler(server.Options{
 		BasePath:    cfg.BasePath,

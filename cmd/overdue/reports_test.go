@@ -105,7 +105,7 @@ func TestSendReportsAndPruneCommands(t *testing.T) {
 	}
 
 	code, out, stderr = runCmd(t, vars, "", "prune")
-	if code != 0 || out != "Pruned 20 pings, 0 notifications, 0 flips, 0 expired sessions and 0 expired login links.\n" {
+	if code != 0 || out != "Pruned 20 pings, 0 notifications, 0 flips, 0 expired sessions, 0 expired login links and 0 never-logged-in accounts.\n" {
 		t.Errorf("prune: exit %d, %q, %q", code, out, stderr)
 	}
 	if code, out, _ := runCmd(t, vars, "", "prune"); code != 0 || !strings.HasPrefix(out, "Pruned 0 pings,") {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/overdue/overdue/internal/config"
+	"github.com/overdue/overdue/internal/opsmetrics"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/smtpd"
@@ -27,13 +28,14 @@ func smtpdTLS(cfg config.Config) (*tls.Config, error) {
 }
 
 // startSMTPD binds addr and serves email pings through res until ctx is
-// done; wait returns once the listener has stopped and its sessions ended.
-func startSMTPD(ctx context.Context, cfg config.Config, res *ping.Resolver, addr string, log *slog.Logger) (bound net.Addr, wait func(), err error) {
+// done, counting them in m (nil: not counted); wait returns once the
+// listener has stopped and its sessions ended.
+func startSMTPD(ctx context.Context, cfg config.Config, res *ping.Resolver, addr string, m *opsmetrics.Metrics, log *slog.Logger) (bound net.Addr, wait func(), err error) {
 	tlsCfg, err := smtpdTLS(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	srv, err := smtpd.New(res, smtpd.Options{Domain: cfg.PingEmailDomain, BodyLimit: cfg.PingBodyLimit, TLS: tlsCfg, Logger: log})
+	srv, err := smtpd.New(res, smtpd.Options{Domain: cfg.PingEmailDomain, BodyLimit: cfg.PingBodyLimit, TLS: tlsCfg, Logger: log, Metrics: m})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -83,11 +85,27 @@ func cmdSMTPD(ctx context.Context, args []string, e env) int {
 	}
 	defer st.Close()
 
+	// METRICS_LISTEN gives the listener its metrics and health endpoints,
+	// as serve and sendalerts have them; it has no other HTTP listener, so
+	// METRICS_TOKEN alone has nowhere to serve /metrics.
+	om := newOpsMetrics(cfg, st)
+	if cfg.MetricsListen == "" && cfg.MetricsToken != "" {
+		log.Warn("METRICS_TOKEN is set but overdue smtpd serves no HTTP: set METRICS_LISTEN for /metrics")
+	}
+	opsCtx, stopOps := context.WithCancel(ctx)
+	defer stopOps()
+	waitOps, err := startOpsListener(opsCtx, cfg, st, om, log)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "overdue smtpd: %s.\n", err)
+		return exitError
+	}
+	defer func() { stopOps(); waitOps() }()
+
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
-	in := startIngest(bg, cfg, st, schedule.NewCache(10_000), log, nil, nil)
+	in := startIngest(bg, cfg, st, schedule.NewCache(10_000), log, nil, om)
 
-	addr, wait, err := startSMTPD(ctx, cfg, in.res, net.JoinHostPort(*host, strconv.Itoa(*port)), log)
+	addr, wait, err := startSMTPD(ctx, cfg, in.res, net.JoinHostPort(*host, strconv.Itoa(*port)), om, log)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "overdue smtpd: %s.\n", oneLine(err))
 		stopBG()

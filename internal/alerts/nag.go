@@ -3,12 +3,15 @@ package alerts
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -115,6 +118,7 @@ func (n *Nagger) Tick(ctx context.Context) (sent int, err error) {
 		if !won || len(down) == 0 {
 			continue
 		}
+		sortByName(down)
 		items := make([]email.NagItem, 0, len(down))
 		for _, d := range down {
 			items = append(items, email.NagItem{Name: d.Check.NameThenCode(), Project: d.Project,
@@ -134,4 +138,20 @@ func (n *Nagger) Tick(ctx context.Context) (sent int, err error) {
 		sent++
 	}
 	return sent, nil
+}
+
+// sortByName orders the checks of each project (the store returns them
+// grouped by project) by name in upstream's natural order, as its
+// reminder lists them (sortchecks "name").
+func sortByName(down []store.DownCheck) {
+	for i := 0; i < len(down); {
+		j := i + 1
+		for j < len(down) && down[j].Check.ProjectID == down[i].Check.ProjectID {
+			j++
+		}
+		slices.SortStableFunc(down[i:j], func(a, b store.DownCheck) int {
+			return strings.Compare(pycompat.NaturalNameKey(a.Check.Name), pycompat.NaturalNameKey(b.Check.Name))
+		})
+		i = j
+	}
 }

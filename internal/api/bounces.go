@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/mail"
 	"net/textproto"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,13 +78,12 @@ func (a *API) bounces(w http.ResponseWriter, r *http.Request) {
 	if who, ok := strings.CutPrefix(unsigned, "r."); ok && permanent {
 		// A report or reminder that cannot be delivered turns both off, as
 		// upstream does. Reports name the user by id ("r.<id>",
-		// internal/reports), where upstream has a user name.
-		id, err := strconv.ParseInt(who, 10, 64)
-		if err != nil || id <= 0 {
-			text("OK (user not found)")
-			return
+		// internal/reports); upstream's, sent before an import, by user name.
+		id, err := reportUser(r.Context(), a.st, who)
+		if err == nil {
+			err = a.st.UnsubscribeReports(r.Context(), id)
 		}
-		if err := a.st.UnsubscribeReports(r.Context(), id); errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			text("OK (user not found)")
 			return
 		} else if err != nil {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/server"
+	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/store/storetest"
 )
 
@@ -113,6 +115,25 @@ func TestBounces(t *testing.T) {
 			got := channel()
 			if got.LastError != "Delivery failed (550 5.1.1 <ops@example.org>: Recipient address rejected)" || !got.Disabled {
 				t.Errorf("after 5.1.1: %+v", got)
+			}
+			// A report bounce names Overdue's user id, or, for a report
+			// upstream sent before the import, the Django user name the
+			// importer kept: either turns reports off.
+			imported := model.User{Email: "imported@example.org", Reports: "weekly"}
+			must(t, st.CreateUser(ctx, &imported))
+			must(t, st.Import(ctx, now, false, func(it *store.ImportTx) error {
+				_, err := it.PutUpstreamLogin(ctx, imported.ID, "5d1e0c7a-2b3f-4a8e-9c6d-7e8f9a", nil)
+				return err
+			}))
+			for _, who := range []string{"r." + strconv.FormatInt(u.ID, 10), "r.5d1e0c7a-2b3f-4a8e-9c6d-7e8f9a"} {
+				if got := post(dsn(auth.SignBounceID(secret, who, now), "5.1.1", "")); got != "OK" {
+					t.Errorf("report bounce %s: %q", who, got)
+				}
+			}
+			for _, id := range []int64{u.ID, imported.ID} {
+				if got, err := st.UserByID(ctx, id); err != nil || got.Reports != "off" {
+					t.Errorf("user %d after a report bounce: %q, %v", id, got.Reports, err)
+				}
 			}
 		})
 	}

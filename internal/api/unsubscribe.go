@@ -84,7 +84,7 @@ const autoSubmitAfter = 5 * time.Minute
 // (200) whatever the channel; then an unknown channel, or one that is not
 // email, is 404; then a token of another channel is the incorrect link.
 // The signature does not expire (neither does upstream's).
-func unsubscribe(st *store.Store, secretKey, siteName string, log *slog.Logger) http.HandlerFunc {
+func unsubscribe(st *store.Store, secretKey, siteName string, now func() time.Time, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		code, signed := r.PathValue("code"), r.PathValue("token")
 		page := unsubPageFunc(w, unsubWords{SiteName: siteName,
@@ -118,7 +118,7 @@ func unsubscribe(st *store.Store, secretKey, siteName string, log *slog.Logger) 
 			return
 		}
 		if r.Method != http.MethodPost {
-			page(http.StatusOK, "confirm", "Unsubscribe", "", time.Since(signedAt) > autoSubmitAfter)
+			page(http.StatusOK, "confirm", "Unsubscribe", "", now().Sub(signedAt) > autoSubmitAfter)
 			return
 		}
 		// Disabling is idempotent: a second POST, or one for a channel that

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -18,9 +19,10 @@ import (
 // upstream: a signature that does not verify is the "incorrect link" page
 // (200); a valid one for a user that no longer exists is the done page
 // (the account is gone, so nothing is sent to it anyway); the signature
-// never expires. No session or CSRF token: mail clients POST on their own
+// never expires. Links upstream signed before an import name a Django user
+// name, which the importer keeps (users.upstream_username). No session or CSRF token: mail clients POST on their own
 // (RFC 8058).
-func unsubscribeReports(st *store.Store, secretKey, siteName string, log *slog.Logger) http.HandlerFunc {
+func unsubscribeReports(st *store.Store, secretKey, siteName string, now func() time.Time, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		page := unsubPageFunc(w, unsubWords{SiteName: siteName,
 			Confirm: "You are about to stop " + siteName + " reports and reminders from reaching your email address.",
@@ -31,17 +33,23 @@ func unsubscribeReports(st *store.Store, secretKey, siteName string, log *slog.L
 			notFoundPage(w)
 			return
 		}
-		userID, signedAt, err := email.UnsignReportUnsub(secretKey, signed)
+		who, signedAt, err := email.UnsignReportUnsub(secretKey, signed)
 		if err != nil {
 			page(http.StatusOK, "bad", "Incorrect link", "", false)
 			return
 		}
+		userID, err := reportUser(r.Context(), st, who)
+		if errors.Is(err, store.ErrNotFound) {
+			page(http.StatusOK, "done", "Unsubscribed", "", false)
+			return
+		}
+		if err != nil {
+			log.Error("unsubscribe reports: read user", "err", err)
+			page(http.StatusServiceUnavailable, "text", "Please try again", "The database could not be reached.", false)
+			return
+		}
 		if r.Method != http.MethodPost {
-			if _, err := st.UserByID(r.Context(), userID); errors.Is(err, store.ErrNotFound) {
-				page(http.StatusOK, "done", "Unsubscribed", "", false)
-				return
-			}
-			page(http.StatusOK, "confirm", "Unsubscribe", "", time.Since(signedAt) > autoSubmitAfter)
+			page(http.StatusOK, "confirm", "Unsubscribe", "", now().Sub(signedAt) > autoSubmitAfter)
 			return
 		}
 		if err := st.UnsubscribeReports(r.Context(), userID); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -52,4 +60,15 @@ func unsubscribeReports(st *store.Store, secretKey, siteName string, log *slog.L
 		log.Info("reports unsubscribed", "user", userID)
 		page(http.StatusOK, "done", "Unsubscribed", "", false)
 	}
+}
+
+// reportUser finds the user a report link or bounce id names: Overdue's
+// user id, or the Django user name of an imported user. Someone it does
+// not find is store.ErrNotFound.
+func reportUser(ctx context.Context, st *store.Store, who string) (int64, error) {
+	if id, ok := email.ReportUnsubUser(who); ok {
+		u, err := st.UserByID(ctx, id)
+		return u.ID, err
+	}
+	return st.UserByUpstreamUsername(ctx, who)
 }

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/ping"
@@ -21,10 +22,14 @@ var verifyPage = template.Must(template.New("verify").Parse(`<!DOCTYPE html>
 // the email that confirms a new email channel's address, and
 // /integrations/<uuid>/unsub/<signed token>/, the unsubscribe link of alert
 // emails (upstream's URLs and tokens, so links sent before an import still
-// work).
-func NewIntegrations(st *store.Store, secretKey, siteName string, log *slog.Logger) http.Handler {
+// work). now is the clock the unsubscribe pages judge a link's age by
+// (nil: time.Now).
+func NewIntegrations(st *store.Store, secretKey, siteName string, now func() time.Time, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if now == nil {
+		now = time.Now
 	}
 	mux := http.NewServeMux()
 	// Upstream's view answers any method; an unknown channel or a path its
@@ -65,8 +70,8 @@ func NewIntegrations(st *store.Store, secretKey, siteName string, log *slog.Logg
 	})
 	mux.HandleFunc("/integrations/{code}/verify/{token}", appendSlash)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { notFoundPage(w) })
-	mux.HandleFunc("/integrations/{code}/unsub/{token}/{$}", unsubscribe(st, secretKey, siteName, log))
+	mux.HandleFunc("/integrations/{code}/unsub/{token}/{$}", unsubscribe(st, secretKey, siteName, now, log))
 	mux.HandleFunc("/integrations/{code}/unsub/{token}", appendSlash)
-	mux.HandleFunc("/accounts/unsubscribe_reports/{token}/{$}", unsubscribeReports(st, secretKey, siteName, log))
+	mux.HandleFunc("/accounts/unsubscribe_reports/{token}/{$}", unsubscribeReports(st, secretKey, siteName, now, log))
 	return mux
 }

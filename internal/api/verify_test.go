@@ -40,7 +40,7 @@ func TestEmailVerificationLink(t *testing.T) {
 				}
 			}
 			const secret = "the-secret"
-			srv := httptest.NewServer(server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Integrations: api.NewIntegrations(st, secret, "Overdue", nil)})}}))
+			srv := httptest.NewServer(server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Integrations: api.NewIntegrations(st, secret, "Overdue", nil, nil)})}}))
 			defer srv.Close()
 			get := func(path string) (int, string) {
 				resp, err := http.Get(srv.URL + path)

@@ -86,6 +86,13 @@ func Run(ctx context.Context, st *store.Store, ds *Dataset, dryRun bool, now tim
 			if err := it.PutSendQuotas(ctx, u.User.ID, u.SMS, u.Call); err != nil {
 				return err
 			}
+			changed, err := it.PutUpstreamLogin(ctx, u.User.ID, u.Username, u.LastLogin)
+			if err != nil {
+				return err
+			}
+			if changed && a == store.ImportSkipped {
+				a = store.ImportUpdated
+			}
 			users[u.UpstreamID] = u.User.ID
 			sum.Counts["users"].add(a)
 		}

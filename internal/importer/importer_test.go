@@ -85,12 +85,24 @@ func TestImportFixture(t *testing.T) {
 			}
 			checkImported(t, st, true)
 
-			// A second run changes nothing.
+			// A second run changes nothing, and never moves a log-in made
+			// in Overdue since back to upstream's (bob: never).
+			bob, err := st.UserByEmail(ctx, "bob@example.org")
+			if err != nil {
+				t.Fatal(err)
+			}
+			bobLogin := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+			if err := st.SetLastLogin(ctx, bob.ID, bobLogin); err != nil {
+				t.Fatal(err)
+			}
 			again := importFrom(t, st, dsn, false)
 			for _, tbl := range Tables {
 				if c := again.Counts[tbl]; c.Created != 0 || c.Updated != 0 {
 					t.Errorf("second run, %s: %+v", tbl, *c)
 				}
+			}
+			if at, err := st.LastLogin(ctx, bob.ID); err != nil || at == nil || !at.Equal(bobLogin) {
+				t.Errorf("bob's Overdue log-in after a re-run: %v, %v", at, err)
 			}
 			// Upstream moves on: a renamed check and a new ping update
 			// exactly those.
@@ -152,6 +164,13 @@ func checkImported(t *testing.T, st *store.Store, head bool) {
 	}
 	if !auth.CheckPassword(alice.Password, "alice-pass") {
 		t.Errorf("alice's pbkdf2 hash %q does not verify", alice.Password)
+	}
+	// last_login and the Django user name (report unsubscribe links sign it).
+	if at, err := st.LastLogin(ctx, alice.ID); err != nil || at == nil || !at.Equal(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("alice's last log-in: %v, %v", at, err)
+	}
+	if id, err := st.UserByUpstreamUsername(ctx, "alice"); err != nil || id != alice.ID {
+		t.Errorf("user named alice upstream: %d, %v; want %d", id, err, alice.ID)
 	}
 	bob, err := st.UserByEmail(ctx, "bob@example.org")
 	if err != nil {

@@ -38,6 +38,10 @@ type User struct {
 	// sms_sent, last_sms_date and the call_* trio); nil without a
 	// profile row, which leaves Overdue's defaults.
 	SMS, Call *model.SendQuota
+	// Username is auth_user.username, which upstream's report unsubscribe
+	// links sign; LastLogin is auth_user.last_login (nil: never).
+	Username  string
+	LastLogin *time.Time
 }
 
 // Project is an upstream project.
@@ -111,7 +115,7 @@ const (
 )
 
 func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
-	q := fmt.Sprintf("SELECT u.id, u.email, u.password, u.is_superuser, u.is_active, u.date_joined, p.ping_log_limit, p.check_limit, %s, p.next_nag_date, %s, %s, %s, "+
+	q := fmt.Sprintf("SELECT u.id, u.username, u.last_login, u.email, u.password, u.is_superuser, u.is_active, u.date_joined, p.ping_log_limit, p.check_limit, %s, p.next_nag_date, %s, %s, %s, "+
 		"p.sms_limit, p.sms_sent, p.last_sms_date, p.call_limit, p.calls_sent, p.last_call_date "+
 		"FROM auth_user u LEFT JOIN accounts_profile p ON p.user_id = u.id ORDER BY u.id", s.durAs("p.nag_period"),
 		s.col("accounts_profile", "reports", "NULL"), s.col("accounts_profile", "tz", "NULL"), s.col("accounts_profile", "next_report_date", "NULL"))
@@ -129,8 +133,9 @@ func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
 			smsLimit, smsSent  sql.NullInt64
 			callLimit, calls   sql.NullInt64
 			lastSMS, lastCall  any
+			lastLogin          any
 		)
-		if err := rows.Scan(&u.UpstreamID, &email, &password, &super, &active, &joined, &logLimit, &checkLim, &nag, &nextNag, &reports, &tz, &nextReport,
+		if err := rows.Scan(&u.UpstreamID, &u.Username, &lastLogin, &email, &password, &super, &active, &joined, &logLimit, &checkLim, &nag, &nextNag, &reports, &tz, &nextReport,
 			&smsLimit, &smsSent, &lastSMS, &callLimit, &calls, &lastCall); err != nil {
 			return err
 		}
@@ -150,6 +155,9 @@ func (s *Source) readUsers(ctx context.Context, ds *Dataset) error {
 		next, err := timeOf(nextNag)
 		if err != nil {
 			return fmt.Errorf("user %d: next_nag_date: %w", u.UpstreamID, err)
+		}
+		if u.LastLogin, err = timeOf(lastLogin); err != nil {
+			return fmt.Errorf("user %d: last_login: %w", u.UpstreamID, err)
 		}
 		if active.Valid && !active.Bool && !strings.HasPrefix(password, "!") {
 			// Django refuses inactive users at log-in; Overdue has no such

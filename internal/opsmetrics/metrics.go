@@ -92,6 +92,7 @@ type Metrics struct {
 	sendTime   *histogram
 	notifyKind []string                   // sorted keys of notify, for a stable output order
 	notify     map[string]*notifyCounters // built by New; read-only afterwards
+	smtpd      smtpdCounters
 }
 
 // Options configure New.

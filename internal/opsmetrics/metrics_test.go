@@ -50,6 +50,10 @@ func TestWriteTextGolden(t *testing.T) {
 	m.ObserveSend("signal", time.Second, nil) // not in the registry
 	m.batchTime.Observe(0.003)
 	m.alertPass.Observe(0.02)
+	m.ObserveEmail()
+	m.ObserveEmailPing(true)
+	m.ObserveEmailPing(true)
+	m.ObserveEmailPing(false)
 
 	var buf bytes.Buffer
 	if err := m.WriteText(context.Background(), &buf); err != nil {

@@ -100,6 +100,7 @@ func (m *Metrics) WriteText(ctx context.Context, w io.Writer) error {
 		t.sample("overdue_notifications_failed_total", float64(m.notify[k].failed.Load()), "kind", k)
 	}
 	t.histogram("overdue_notification_duration_seconds", "Duration of one notification attempt, all kinds.", m.sendTime)
+	m.writeSMTPD(t)
 
 	if m.dbPing != nil {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)

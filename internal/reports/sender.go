@@ -16,6 +16,7 @@ import (
 	"github.com/overdue/overdue/internal/humanize"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify/email"
+	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -220,7 +221,7 @@ func (s *Sender) Build(ctx context.Context, u model.User, checks []store.UserChe
 			return
 		}
 		// Upstream's sortbydowntime: the longest downtime in the last
-		// period first, then by name.
+		// period first, then by name in natural order ("job 9", "job 10").
 		slices.SortStableFunc(rows, func(a, b row) int {
 			if a.last != b.last {
 				return cmp.Compare(b.last, a.last)
@@ -254,7 +255,7 @@ func (s *Sender) Build(ctx context.Context, u model.User, checks []store.UserChe
 		}
 		rows = append(rows, row{
 			rc:   email.ReportCheck{Status: status, Name: c.NameThenCode(), URL: alerts.CloakedURL(s.o.SiteRoot, &c), Cells: []string{cell(older), cell(newer)}},
-			name: strings.ToLower(strings.TrimSpace(c.Name)), last: newer.Duration,
+			name: pycompat.NaturalNameKey(c.Name), last: newer.Duration,
 		})
 	}
 	if len(checks) > 0 {

@@ -433,20 +433,64 @@ func TestUnsubscribeToken(t *testing.T) {
 		t.Fatalf("URL %q", u)
 	}
 	signed := strings.TrimSuffix(strings.TrimPrefix(u, prefix), "/")
-	id, signedAt, err := email.UnsignReportUnsub(secret, signed)
-	if err != nil || id != 42 || !signedAt.Equal(at) {
-		t.Fatalf("UnsignUnsub = %d, %v, %v", id, signedAt, err)
+	who, signedAt, err := email.UnsignReportUnsub(secret, signed)
+	if err != nil || who != "42" || !signedAt.Equal(at) {
+		t.Fatalf("UnsignUnsub = %q, %v, %v", who, signedAt, err)
+	}
+	if id, ok := email.ReportUnsubUser(who); !ok || id != 42 {
+		t.Errorf("ReportUnsubUser(%q) = %d, %v", who, id, ok)
+	}
+	// An upstream user name verifies too (the API looks it up); what is
+	// not a canonical positive decimal is a name, not an id.
+	if who, _, err := email.UnsignReportUnsub(secret, auth.TimestampSign(secret, "reports", "alice", at)); err != nil || who != "alice" {
+		t.Errorf("upstream name: %q, %v", who, err)
+	}
+	for _, name := range []string{"alice", "-1", "0", "042", "+42", "9223372036854775808", ""} {
+		if id, ok := email.ReportUnsubUser(name); ok {
+			t.Errorf("ReportUnsubUser(%q) = %d, want a user name", name, id)
+		}
 	}
 	for _, bad := range []string{
 		"", "42", signed + "x", strings.Replace(signed, "42", "43", 1),
 		auth.TimestampSign(secret, "alerts", "42", at), // another salt
 		auth.TimestampSign("other-secret", "reports", "42", at),
-		auth.TimestampSign(secret, "reports", "alice", at), // an upstream user name
-		auth.TimestampSign(secret, "reports", "-1", at),
-		auth.TimestampSign(secret, "reports", "0", at),
 	} {
-		if id, _, err := email.UnsignReportUnsub(secret, bad); err == nil {
-			t.Errorf("UnsignUnsub(%q) = %d, want an error", bad, id)
+		if who, _, err := email.UnsignReportUnsub(secret, bad); err == nil {
+			t.Errorf("UnsignUnsub(%q) = %q, want an error", bad, who)
 		}
+	}
+}
+
+// Checks without downtime are listed in upstream's natural name order
+// (natural_name_key): numbers by value, case ignored; plain lowercase
+// order would put "job 10" before "job 9".
+func TestReportNaturalOrder(t *testing.T) {
+	now := utc(2020, 1, 13, 2, 0)
+	st := storetest.Open(t, "sqlite")
+	w := newWorld(t, st, "monthly", "UTC")
+	ctx := context.Background()
+	if err := st.DeleteCheck(ctx, w.check.ID); err != nil {
+		t.Fatal(err)
+	}
+	pinged := utc(2020, 1, 6, 0, 0)
+	for i, name := range []string{"job 10", "Job 9", "job 100", "backup 2"} {
+		c := model.Check{Code: fmt.Sprintf("cccccccc-0000-4000-8000-00000000010%d", i), ProjectID: w.proj.ID, Name: name, Kind: model.KindSimple,
+			Timeout: 24 * time.Hour, Grace: time.Hour, TZ: "UTC", Created: utc(2019, 10, 1, 0, 0)}
+		if err := st.CreateCheck(ctx, &c, false); err != nil {
+			t.Fatal(err)
+		}
+		w.history(t, c.ID, "up", &pinged, nil)
+	}
+	w.setDue(t, &w.alice, "monthly", now.Add(-time.Hour))
+	srv := smtptest.Start(t, smtptest.Options{})
+	tick(t, newSender(st, alerts.NewFakeClock(now), srv), 1)
+	r := receive(t, srv)
+	last := -1
+	for _, name := range []string{"backup 2", "Job 9", "job 10", "job 100"} {
+		i := strings.Index(r.text, "| "+name+" ")
+		if i < 0 || i < last {
+			t.Fatalf("%q missing or out of order:\n%s", name, r.text)
+		}
+		last = i
 	}
 }

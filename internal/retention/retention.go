@@ -1,7 +1,9 @@
 // Package retention deletes what upstream Healthchecks lets go of: pings
 // beyond each check's ping log limit, the notifications and flips older
 // than a check's remaining pings (flips only after 93 days, for the
-// downtime statistics), and expired sessions and login links. The ping path
+// downtime statistics), expired sessions and login links, and accounts
+// that never logged in within 30 days of signing up (upstream's
+// pruneusers). The ping path
 // already prunes a check's pings at every 100th ping (ping.Pruner); the
 // sweep here catches what that missed and the history of checks that stopped
 // pinging, and is what `overdue prune` runs. Every delete is bounded, so a
@@ -27,7 +29,13 @@ type Store interface {
 	PruneHistory(ctx context.Context, now time.Time) (notifications, flips int64, err error)
 	PruneSessions(ctx context.Context, now time.Time) (int64, error)
 	PruneLoginTokens(ctx context.Context, now time.Time) (int64, error)
+	StaleUsers(ctx context.Context, cutoff time.Time, afterID int64, limit int) ([]int64, error)
+	PruneStaleUser(ctx context.Context, userID int64, cutoff time.Time) (bool, error)
 }
+
+// StaleAccountAge is how long a new account may go without a first log-in
+// before a sweep deletes it (upstream's pruneusers: a month, 30 days).
+const StaleAccountAge = 30 * 24 * time.Hour
 
 // Options configure a Sweeper. Store is required.
 type Options struct {
@@ -68,7 +76,7 @@ func New(o Options) *Sweeper {
 
 // Result counts what one sweep deleted.
 type Result struct {
-	Pings, Notifications, Flips, Sessions, LoginTokens int64
+	Pings, Notifications, Flips, Sessions, LoginTokens, Users int64
 }
 
 // Sweep prunes everything once. Several instances may sweep at the same
@@ -107,7 +115,37 @@ func (s *Sweeper) Sweep(ctx context.Context) (Result, error) {
 	if r.LoginTokens, err = s.o.Store.PruneLoginTokens(ctx, now); err != nil {
 		return r, err
 	}
-	return r, nil
+	r.Users, err = s.pruneUsers(ctx, now.Add(-StaleAccountAge))
+	return r, err
+}
+
+// pruneUsers deletes the accounts that joined before cutoff and never
+// logged in, a page of ids at a time with a rest between pages.
+func (s *Sweeper) pruneUsers(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n, after int64
+	for {
+		ids, err := s.o.Store.StaleUsers(ctx, cutoff, after, s.o.Page)
+		if err != nil {
+			return n, err
+		}
+		for _, id := range ids {
+			deleted, err := s.o.Store.PruneStaleUser(ctx, id, cutoff)
+			if err != nil {
+				return n, err
+			}
+			if deleted {
+				n++
+				s.o.Log.Info("retention: deleted an account that never logged in", "user_id", id)
+			}
+			after = id
+		}
+		if len(ids) < s.o.Page {
+			return n, nil
+		}
+		if err := s.rest(ctx); err != nil {
+			return n, err
+		}
+	}
 }
 
 func (s *Sweeper) rest(ctx context.Context) error {
@@ -132,7 +170,7 @@ func (s *Sweeper) Run(ctx context.Context) error {
 		case err != nil:
 			s.o.Log.Error("retention sweep", "err", err)
 		default:
-			s.o.Log.Info("retention sweep", "pings", r.Pings, "notifications", r.Notifications, "flips", r.Flips, "sessions", r.Sessions, "login_tokens", r.LoginTokens)
+			s.o.Log.Info("retention sweep", "pings", r.Pings, "notifications", r.Notifications, "flips", r.Flips, "sessions", r.Sessions, "login_tokens", r.LoginTokens, "users", r.Users)
 		}
 		select {
 		case <-ctx.Done():
@@ -144,7 +182,7 @@ func (s *Sweeper) Run(ctx context.Context) error {
 
 // String is the one-line summary `overdue prune` prints.
 func (r Result) String() string {
-	return fmt.Sprintf("Pruned %d ping%s, %d notification%s, %d flip%s, %d expired session%s and %d expired login link%s.",
+	return fmt.Sprintf("Pruned %d ping%s, %d notification%s, %d flip%s, %d expired session%s, %d expired login link%s and %d never-logged-in account%s.",
 		r.Pings, humanize.Plural(r.Pings), r.Notifications, humanize.Plural(r.Notifications), r.Flips, humanize.Plural(r.Flips),
-		r.Sessions, humanize.Plural(r.Sessions), r.LoginTokens, humanize.Plural(r.LoginTokens))
+		r.Sessions, humanize.Plural(r.Sessions), r.LoginTokens, humanize.Plural(r.LoginTokens), r.Users, humanize.Plural(r.Users))
 }

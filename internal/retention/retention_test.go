@@ -2,7 +2,9 @@ package retention_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -33,6 +35,10 @@ func newEnv(t *testing.T, engine string, pingLogLimit int) *env {
 	u := model.User{Email: "alice@example.org", PingLogLimit: pingLogLimit, CheckLimit: 100}
 	p := model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000001", Name: "P", PingKey: "pk-0000000000000000000001", BadgeKey: "bk"}
 	if err := st.CreateAccount(ctx, &u, &p); err != nil {
+		t.Fatal(err)
+	}
+	// Alice uses her account: the sweeps must not prune it as never used.
+	if err := st.SetLastLogin(ctx, u.ID, now.Add(-400*day)); err != nil {
 		t.Fatal(err)
 	}
 	ch := model.Channel{Code: "dddddddd-0000-4000-8000-000000000001", ProjectID: p.ID, Kind: "webhook",
@@ -227,9 +233,111 @@ func TestRunSweepsHourly(t *testing.T) {
 }
 
 func TestResultString(t *testing.T) {
-	got := retention.Result{Pings: 1, Notifications: 2, Flips: 0, Sessions: 1, LoginTokens: 3}.String()
-	want := "Pruned 1 ping, 2 notifications, 0 flips, 1 expired session and 3 expired login links."
+	got := retention.Result{Pings: 1, Notifications: 2, Flips: 0, Sessions: 1, LoginTokens: 3, Users: 1}.String()
+	want := "Pruned 1 ping, 2 notifications, 0 flips, 1 expired session, 3 expired login links and 1 never-logged-in account."
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// Upstream's pruneusers: an account that joined more than 30 days ago,
+// never logged in and is in no team goes, with its projects; everything
+// else stays. Overdue also keeps superusers and owners of checks (accounts
+// made by the CLI for API use). Five stale accounts with pages of two show
+// that the sweep pages through them.
+func TestPruneStaleUsers(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, engine, 10)
+			cutoff := now.Add(-retention.StaleAccountAge)
+			type account struct {
+				name      string
+				joined    time.Time
+				lastLogin *time.Time
+				superuser bool
+				member    bool // of alice's project
+				check     bool // owns a check
+				pruned    bool
+			}
+			loggedIn := now.Add(-90 * day)
+			accounts := []account{
+				{name: "stale1", joined: cutoff.Add(-time.Second), pruned: true},
+				{name: "stale2", joined: now.Add(-400 * day), pruned: true},
+				{name: "stale3", joined: now.Add(-31 * day), pruned: true},
+				{name: "stale4", joined: now.Add(-31 * day), pruned: true},
+				{name: "stale5", joined: now.Add(-31 * day), pruned: true},
+				{name: "exactly30days", joined: cutoff},
+				{name: "new", joined: now.Add(-29 * day)},
+				{name: "loggedin", joined: now.Add(-400 * day), lastLogin: &loggedIn},
+				{name: "member", joined: now.Add(-400 * day), member: true},
+				{name: "checkowner", joined: now.Add(-400 * day), check: true},
+				{name: "superuser", joined: now.Add(-400 * day), superuser: true},
+			}
+			ids := map[string]int64{}
+			projects := map[string]string{}
+			for i, a := range accounts {
+				u := model.User{Email: a.name + "@example.org", Created: a.joined, IsSuperuser: a.superuser, PingLogLimit: 100, CheckLimit: 20}
+				p := model.Project{Code: fmt.Sprintf("bbbbbbbb-0000-4000-8000-%012d", i), Name: a.name}
+				if err := e.st.CreateAccount(ctx, &u, &p); err != nil {
+					t.Fatal(err)
+				}
+				ids[a.name], projects[a.name] = u.ID, p.Code
+				if a.lastLogin != nil {
+					if err := e.st.SetLastLogin(ctx, u.ID, *a.lastLogin); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if a.member {
+					if err := e.st.AddMember(ctx, e.p.ID, u.ID, model.RoleMember, now.Add(-300*day)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if a.check {
+					c := model.NewCheck(p.ID, now.Add(-300*day))
+					c.Code = fmt.Sprintf("cccccccc-1111-4000-8000-%012d", i)
+					if err := e.st.CreateCheck(ctx, &c, false); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			r, err := sweeper(e.st).Sweep(ctx)
+			if err != nil || r.Users != 5 {
+				t.Fatalf("sweep: %+v, %v; want 5 users", r, err)
+			}
+			for _, a := range accounts {
+				_, err := e.st.UserByID(ctx, ids[a.name])
+				_, perr := e.st.ProjectByCode(ctx, projects[a.name])
+				if gone := errors.Is(err, store.ErrNotFound); gone != a.pruned || errors.Is(perr, store.ErrNotFound) != a.pruned {
+					t.Errorf("%s: user %v, project %v; pruned %v", a.name, err, perr, a.pruned)
+				}
+			}
+			if _, err := e.st.UserByID(ctx, e.p.OwnerID); err != nil {
+				t.Errorf("alice: %v", err)
+			}
+			if r, err := sweeper(e.st).Sweep(ctx); err != nil || r != (retention.Result{}) {
+				t.Errorf("second sweep: %+v, %v", r, err)
+			}
+
+			// A log-in between the listing and the delete keeps the account:
+			// the delete tests the condition again.
+			u := model.User{Email: "late@example.org", Created: now.Add(-40 * day), PingLogLimit: 100, CheckLimit: 20}
+			if err := e.st.CreateUser(ctx, &u); err != nil {
+				t.Fatal(err)
+			}
+			stale, err := e.st.StaleUsers(ctx, cutoff, 0, 10)
+			if err != nil || !slices.Equal(stale, []int64{u.ID}) {
+				t.Fatalf("stale users: %v, %v; want [%d]", stale, err, u.ID)
+			}
+			if err := e.st.SetLastLogin(ctx, u.ID, now); err != nil {
+				t.Fatal(err)
+			}
+			if deleted, err := e.st.PruneStaleUser(ctx, u.ID, cutoff); err != nil || deleted {
+				t.Errorf("prune after a log-in: %v, %v", deleted, err)
+			}
+			if at, err := e.st.LastLogin(ctx, u.ID); err != nil || at == nil || !at.Equal(now) {
+				t.Errorf("last log-in: %v, %v; want %v", at, err, now)
+			}
+		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/overdue/overdue/internal/opsmetrics"
 	"github.com/overdue/overdue/internal/ping"
 )
 
@@ -59,6 +60,8 @@ type Options struct {
 	// TLS, when set, offers STARTTLS.
 	TLS    *tls.Config
 	Logger *slog.Logger
+	// Metrics counts emails and the pings they carry; nil counts nothing.
+	Metrics *opsmetrics.Metrics
 }
 
 // Server is the SMTP listener. Create it with New, run it with Serve.
@@ -205,6 +208,7 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	a, err := ss.s.addressOf(to)
 	if err != nil {
+		ss.s.opts.Metrics.ObserveEmailPing(false)
 		return err
 	}
 	res, err := ss.s.res.Resolve(context.Background(), a, false)
@@ -215,8 +219,10 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	switch res.Outcome {
 	case ping.Found:
 	case ping.Ambiguous:
+		ss.s.opts.Metrics.ObserveEmailPing(false)
 		return errAmbig
 	default:
+		ss.s.opts.Metrics.ObserveEmailPing(false)
 		return errNoCheck
 	}
 	for _, r := range ss.checks {
@@ -248,14 +254,17 @@ func (ss *session) Data(r io.Reader) error {
 		// answer, and nothing was recorded.
 		return errTryAgain
 	}
+	ss.s.opts.Metrics.ObserveEmail()
 	ctx := context.Background()
 	failed := false
 	for i, res := range ss.checks {
 		_, err := ss.s.res.Record(ctx, res, ev)
 		switch {
 		case err == nil:
+			ss.s.opts.Metrics.ObserveEmailPing(true)
 			ss.s.log.Debug("smtpd: processed ping", "rcpt", ss.rcpts[i], "check_id", res.CheckID)
 		case errors.Is(err, ping.ErrCheckGone):
+			ss.s.opts.Metrics.ObserveEmailPing(false)
 			ss.s.log.Info("smtpd: check deleted before its ping", "rcpt", ss.rcpts[i])
 		default:
 			ss.s.log.Error("smtpd: ping not recorded", "rcpt", ss.rcpts[i], "err", err)

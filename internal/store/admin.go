@@ -75,11 +75,13 @@ func queryRows[T any](ctx context.Context, s *Store, what, query string, scan fu
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
-		var v T
-		if err := scan(rows, &v); err != nil {
+		// Scanned in place: a T as large as model.Check is not copied once
+		// more per row.
+		var zero T
+		out = append(out, zero)
+		if err := scan(rows, &out[len(out)-1]); err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)

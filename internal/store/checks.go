@@ -194,24 +194,10 @@ func (s *Store) ListCheckStates(ctx context.Context, projectID int64) ([]model.C
 // checkStates reads ListCheckStates' columns (and the project) of the
 // checks where the condition holds, oldest first.
 func (s *Store) checkStates(ctx context.Context, what, where string, args ...any) ([]model.Check, error) {
-	rows, err := s.r.QueryContext(ctx, s.d.rebind("SELECT id, project_id, code, kind, timeout_us, grace_us, schedule, tz, status, last_ping, last_start, last_duration_us "+
-		"FROM checks WHERE "+where+" ORDER BY id"), args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	defer rows.Close()
-	out := make([]model.Check, 0, 64)
-	for rows.Next() {
-		out = append(out, model.Check{})
-		c := &out[len(out)-1]
-		err := rows.Scan(&c.ID, &c.ProjectID, &c.Code, &c.Kind, durScan{&c.Timeout}, durScan{&c.Grace}, &c.Schedule, &c.TZ,
-			&c.Status, nullTimeScan{&c.LastPing}, nullTimeScan{&c.LastStart}, nullDurScan{&c.LastDuration})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return out, nil
+	return queryRows(ctx, s, what,
+		"SELECT id, project_id, code, kind, timeout_us, grace_us, schedule, tz, status, last_ping, last_start, last_duration_us FROM checks WHERE "+where+" ORDER BY id",
+		func(r scanner, c *model.Check) error {
+			return r.Scan(&c.ID, &c.ProjectID, &c.Code, &c.Kind, durScan{&c.Timeout}, durScan{&c.Grace}, &c.Schedule, &c.TZ,
+				&c.Status, nullTimeScan{&c.LastPing}, nullTimeScan{&c.LastStart}, nullDurScan{&c.LastDuration})
+		}, args...)
 }

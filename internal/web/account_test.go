@@ -160,12 +160,20 @@ func TestSignUpAndLogInByLink(t *testing.T) {
 			if loggedIn(t, c, a.base) {
 				t.Fatal("opening the link logged in without the button")
 			}
+			if at, err := a.st.LastLogin(ctx, u.ID); err != nil || at != nil {
+				t.Fatalf("last log-in before the link: %v, %v", at, err)
+			}
 			resp, _ = post(t, c, link, nil)
 			if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/hc/projects/"+projects[0].Code+"/checks/" {
 				t.Fatalf("follow link: %d %q", resp.StatusCode, loc)
 			}
 			if !loggedIn(t, c, a.base) {
 				t.Fatal("not logged in after the link")
+			}
+			// The log-in is recorded at the page's clock (retention prunes
+			// accounts without one).
+			if at, err := a.st.LastLogin(ctx, u.ID); err != nil || at == nil || !at.Equal(a.clk.Now()) {
+				t.Errorf("last log-in after the link: %v, %v; want %v", at, err, a.clk.Now())
 			}
 
 			// Once only.

@@ -14,6 +14,7 @@ import (
 	"github.com/overdue/overdue/internal/humanize"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
+	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -27,6 +28,7 @@ type checkRow struct {
 	PingURL                            string
 	created                            time.Time
 	lastPing                           *time.Time
+	nameKey                            string // pycompat.NaturalNameKey(Name), for the name sorts
 }
 
 // dashQuery is the dashboard's query string, upstream's names: tag= and
@@ -99,9 +101,9 @@ func (d dashQuery) order(rows []checkRow) {
 		}
 		switch d.Sort {
 		case "name":
-			return naturalCompare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+			return strings.Compare(a.nameKey, b.nameKey)
 		case "-name":
-			return naturalCompare(strings.ToLower(b.Name), strings.ToLower(a.Name))
+			return strings.Compare(b.nameKey, a.nameKey)
 		case "last_ping", "-last_ping":
 			c := cmpTimes(a.lastPing, b.lastPing)
 			if d.Sort == "-last_ping" {
@@ -124,49 +126,6 @@ func cmpTimes(a, b *time.Time) int {
 		return 1
 	}
 	return a.Compare(*b)
-}
-
-// naturalCompare compares runs of digits by their value and everything
-// else byte by byte.
-func naturalCompare(a, b string) int {
-	// Equal numbers written with different leading zeros ("2", "02") only
-	// decide when nothing else does.
-	zeros := 0
-	for a != "" && b != "" {
-		if isDigit(a[0]) && isDigit(b[0]) {
-			na, nb := digitRun(a), digitRun(b)
-			ta, tb := strings.TrimLeft(a[:na], "0"), strings.TrimLeft(b[:nb], "0")
-			if c := cmp.Compare(len(ta), len(tb)); c != 0 {
-				return c
-			}
-			if c := strings.Compare(ta, tb); c != 0 {
-				return c
-			}
-			if zeros == 0 {
-				zeros = cmp.Compare(na, nb)
-			}
-			a, b = a[na:], b[nb:]
-			continue
-		}
-		if a[0] != b[0] {
-			return cmp.Compare(a[0], b[0])
-		}
-		a, b = a[1:], b[1:]
-	}
-	if c := cmp.Compare(len(a), len(b)); c != 0 {
-		return c
-	}
-	return zeros
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func digitRun(s string) int {
-	n := 0
-	for n < len(s) && isDigit(s[n]) {
-		n++
-	}
-	return n
 }
 
 type tagCount struct {
@@ -239,6 +198,7 @@ func (w *Web) rows(r *http.Request, p model.Project, full bool) ([]checkRow, err
 			// The live poll needs only the above.
 			row.Name, row.Slug, row.Tags, row.Schedule = c.Name, c.Slug, c.TagsList(), describeSchedule(c)
 			row.PingURL, row.created, row.lastPing = w.pingURL+c.Code, c.Created, c.LastPing
+			row.nameKey = pycompat.NaturalNameKey(c.Name)
 		}
 		rows = append(rows, row)
 	}
@@ -313,7 +273,11 @@ func (w *Web) checksPage(rw http.ResponseWriter, r *http.Request) {
 	for _, tc := range tags {
 		d.Tags = append(d.Tags, *tc)
 	}
-	slices.SortFunc(d.Tags, func(a, b tagCount) int { return naturalCompare(a.Tag, b.Tag) })
+	// Upstream sorts tags by their lowercased text (not naturally); tags
+	// differing only in case keep a fixed order.
+	slices.SortFunc(d.Tags, func(a, b tagCount) int {
+		return cmp.Or(strings.Compare(pycompat.Lower(a.Tag), pycompat.Lower(b.Tag)), strings.Compare(a.Tag, b.Tag))
+	})
 	down := countDown(rows)
 	kept := rows[:0]
 	for i := range rows {

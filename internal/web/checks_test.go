@@ -11,7 +11,6 @@ import (
 
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/store/storetest"
-	"github.com/overdue/overdue/internal/web"
 )
 
 func (e *env) login(email, password string) *http.Client {
@@ -221,20 +220,5 @@ func TestDashboardFiltersSortsAndLiveStatus(t *testing.T) {
 				t.Errorf("stranger's status poll: %d", resp.StatusCode)
 			}
 		})
-	}
-}
-
-func TestNaturalCompare(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"job 9", "job 10", -1}, {"job 10", "job 9", 1}, {"a", "a", 0}, {"a", "b", -1},
-		{"x2y", "x02y", -1}, {"x02y", "x2y", 1}, {"", "a", -1}, {"10", "9a", 1}, {"abc", "ab", 1},
-	} {
-		if got := web.NaturalCompareForTest(tc.a, tc.b); got != tc.want {
-			t.Errorf("naturalCompare(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
 	}
 }

@@ -6,9 +6,6 @@ import (
 	"github.com/overdue/overdue/internal/notify"
 )
 
-// NaturalCompareForTest exposes the dashboard's name order to the tests.
-var NaturalCompareForTest = naturalCompare
-
 // OAuthState is the state of a kind's OAuth round-trip for a session,
 // made at now, for the tests.
 func OAuthState(secret, session, kind, project string, now time.Time) string {

@@ -77,6 +77,10 @@ func (w *Web) remoteUser(next http.Handler) http.Handler {
 		token := auth.NewToken(32)
 		hash := auth.HashAPIKey(token)
 		now := w.d.Now()
+		if err := w.d.Store.SetLastLogin(r.Context(), u.ID, now); err != nil {
+			w.unavailable(rw, r, "record log-in", err)
+			return
+		}
 		if err := w.d.Store.CreateSession(r.Context(), hash, u.ID, now, now.Add(sessionAge)); err != nil {
 			w.unavailable(rw, r, "create session", err)
 			return

@@ -61,6 +61,9 @@ func TestRemoteUserHeader(t *testing.T) {
 			if projects, _ := e.st.ProjectsForUser(context.Background(), carol.ID); len(projects) != 1 {
 				t.Errorf("carol's projects: %d, want 1", len(projects))
 			}
+			if at, err := e.st.LastLogin(context.Background(), carol.ID); err != nil || at == nil {
+				t.Errorf("carol's header log-in is not recorded: %v, %v", at, err)
+			}
 			// No header: logged out, even with the cookie.
 			if resp, _ = getWith(t, c, e.base+"/"); resp.StatusCode != http.StatusFound {
 				t.Errorf("no header: %d, want the log-in redirect", resp.StatusCode)

@@ -132,9 +132,15 @@ func (w *Web) login(rw http.ResponseWriter, r *http.Request) {
 	w.afterFirstFactor(rw, r, u, data.Next)
 }
 
-// logIn finishes a log-in: a new session (startSession) and the page the
-// user came for (afterLogin).
+// logIn finishes a log-in: a new session (startSession), the time of the
+// log-in (which keeps the account from being pruned as never used) and the
+// page the user came for (afterLogin).
 func (w *Web) logIn(rw http.ResponseWriter, r *http.Request, u model.User, next string) {
+	// Recorded first: if it fails, no session (and no cookie) exists yet.
+	if err := w.d.Store.SetLastLogin(r.Context(), u.ID, w.d.Now()); err != nil {
+		w.unavailable(rw, r, "record log-in", err)
+		return
+	}
 	if err := w.startSession(rw, r, u.ID); err != nil {
 		w.unavailable(rw, r, "create session", err)
 		return

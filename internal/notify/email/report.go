@@ -3,7 +3,6 @@ package email
 import (
 	"bytes"
 	"context"
-	"fmt"
 	htmltemplate "html/template"
 	"strconv"
 	"strings"
@@ -154,16 +153,22 @@ func ReportUnsubURL(siteRoot, secretKey string, userID int64, now time.Time) str
 	return strings.TrimRight(siteRoot, "/") + "/accounts/unsubscribe_reports/" + signed + "/"
 }
 
-// UnsignReportUnsub checks a report unsubscribe token and returns the user id it
-// names and when it was signed. Like upstream's, it does not expire.
-func UnsignReportUnsub(secretKey, signed string) (userID int64, signedAt time.Time, err error) {
-	v, at, err := auth.TimestampUnsign(secretKey, reportsUnsubSalt, signed)
-	if err != nil {
-		return 0, time.Time{}, err
+// UnsignReportUnsub checks a report unsubscribe token and returns who it
+// names and when it was signed. Like upstream's, it does not expire. who
+// is a user id in decimal for Overdue's links, or a Django user name for
+// links upstream sent before an import (same salt and SECRET_KEY, so both
+// verify here); ReportUnsubUser tells them apart.
+func UnsignReportUnsub(secretKey, signed string) (who string, signedAt time.Time, err error) {
+	return auth.TimestampUnsign(secretKey, reportsUnsubSalt, signed)
+}
+
+// ReportUnsubUser reads who a report link or bounce id names: a positive
+// decimal is Overdue's user id (ok); anything else is upstream's user name.
+// Upstream's names are a UUID's first 30 characters, never a bare number.
+func ReportUnsubUser(who string) (userID int64, ok bool) {
+	id, err := strconv.ParseInt(who, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != who {
+		return 0, false
 	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, time.Time{}, fmt.Errorf("unsubscribe token names no user: %q", v)
-	}
-	return id, at, nil
+	return id, true
 }
