@@ -149,3 +149,28 @@ func TestSecurityReadOnlyMemberCannotChange(t *testing.T) {
 		}
 	}
 }
+
+// The Management API authenticates by key only: a logged-in browser's
+// session cookie (a cross-site form or fetch carries it) opens no API
+// route, as the router lists them, and changes nothing.
+func TestSecurityAPIIgnoresSessions(t *testing.T) {
+	t.Parallel()
+	s := newSecApp(t, "sqlite", nil)
+	alice := s.login("alice")
+	before := s.snapshot()
+	for _, p := range s.apiRoutes {
+		rt := parseAPIRoute(p)
+		if _, keyless := apiKeyless[rt.rest]; keyless {
+			continue // TestSecurityProjectIsolationAPI checks that the list is right
+		}
+		path := rt.fill(t, s.a)
+		resp, body := s.send(alice, rt.method, path, strings.NewReader(`{"name": "csrf"}`),
+			map[string]string{"Content-Type": "application/json", "Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"})
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "missing api key") {
+			t.Errorf("%s as %s with alice's session and no key: %d %.200q, want 401 missing api key", p, path, resp.StatusCode, body)
+		}
+	}
+	if after := s.snapshot(); after != before {
+		t.Errorf("API requests with a session changed data: %s", snapDiff(before, after))
+	}
+}

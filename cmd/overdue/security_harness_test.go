@@ -3,7 +3,8 @@ package main
 // The harness of the security tests (security_*_test.go): one `overdue
 // serve`, exactly as the command builds it, over a database holding two
 // projects of two owners and a read-only member, plus the list of every UI
-// route as web.(*Web).Routes registered it, so that a route added later is
+// route as web.(*Web).Routes registered it and of every Management API
+// route as api.(*API).Routes lists it, so that a route added later is
 // walked by every test without anyone listing it.
 
 import (
@@ -24,6 +25,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/accounts"
+	"github.com/overdue/overdue/internal/api"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify/kinds"
@@ -42,6 +44,8 @@ type secApp struct {
 	st     *store.Store
 	acc    *accounts.Accounts
 	routes []string // web.(*Web).Routes of the same configuration
+	// apiRoutes is api.(*API).Routes: the Management API's routes.
+	apiRoutes []string
 	a, b   secProject
 	owner  map[string]model.User // "alice" (A), "rita" (read-only in A), "bob" (B)
 }
@@ -157,6 +161,7 @@ func newSecApp(t *testing.T, engine string, extra map[string]string) *secApp {
 		t.Fatal(err)
 	}
 	s.routes = ui.Routes()
+	s.apiRoutes = api.NewAPI(api.APIDeps{Store: st, SiteRoot: cfg.SiteRoot}).(*api.API).Routes()
 	s.base = serveInProcess(t, vars)
 	s.a.check = s.newCheck(s.a, "alpha-check")
 	s.b.check = s.newCheck(s.b, "bravo-check")
