@@ -46,8 +46,8 @@ type secApp struct {
 	routes []string // web.(*Web).Routes of the same configuration
 	// apiRoutes is api.(*API).Routes: the Management API's routes.
 	apiRoutes []string
-	a, b   secProject
-	owner  map[string]model.User // "alice" (A), "rita" (read-only in A), "bob" (B)
+	a, b      secProject
+	owner     map[string]model.User // "alice" (A), "rita" (read-only in A), "bob" (B)
 }
 
 // secProject is one project with a check and a channel.
