@@ -7,6 +7,7 @@ package main
 // codes; and B is unchanged. Both route lists come from the routers.
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -19,11 +20,24 @@ import (
 
 func TestSecurityProjectIsolationUI(t *testing.T) {
 	t.Parallel()
-	s := newSecApp(t, "sqlite", nil)
+	// A SITE_ROOT with a host name turns security keys on, so that the
+	// key pages are real pages here.
+	s := newSecApp(t, "sqlite", map[string]string{"SITE_ROOT": "http://localhost"})
 	alice := s.login("alice")
+	// B's check has a ping, so that its ping pages exist.
+	if resp, _ := s.send(http.DefaultClient, "POST", "/ping/"+s.b.check, strings.NewReader("bravo-output"), nil); resp.StatusCode != 200 {
+		t.Fatalf("ping B: %d", resp.StatusCode)
+	}
+	bobsKey := s.securityKey(s.b)
 	before := s.snapshot()
-	for _, r := range s.routesWhere("object", route.objectRoute) {
-		path := r.fill(s.b)
+	for _, r := range s.routesWhere("object or account", func(r route) bool { sc := s.scopes(r); return sc[inProject] || sc[ofUser] }) {
+		path := s.fill(r, s.b)
+		// Another user's security key: upstream's 400, the same as for a
+		// key that does not exist.
+		refused := map[int]bool{http.StatusNotFound: true}
+		if !s.scopes(r)[inProject] {
+			refused[http.StatusBadRequest] = true
+		}
 		for _, method := range r.methods() {
 			var resp *http.Response
 			var body string
@@ -33,8 +47,8 @@ func TestSecurityProjectIsolationUI(t *testing.T) {
 				resp, body = s.postForm(alice, path, url.Values{"name": {"stolen"}}, nil)
 			}
 			// A POST-only page may answer GET with upstream's 405, which shows nothing.
-			if resp.StatusCode != http.StatusNotFound && !(method == "GET" && resp.StatusCode == http.StatusMethodNotAllowed) {
-				t.Errorf("alice %s %s (project B): %d %.200q, want 404", method, path, resp.StatusCode, body)
+			if !refused[resp.StatusCode] && !(method == "GET" && resp.StatusCode == http.StatusMethodNotAllowed) {
+				t.Errorf("alice %s %s (bob's): %d %.200q, want %v", method, path, resp.StatusCode, body, refused)
 			}
 			for _, secret := range []string{"Bravo", "bravo-check", s.b.keys.PingKey} {
 				if strings.Contains(body, secret) {
@@ -57,6 +71,60 @@ func TestSecurityProjectIsolationUI(t *testing.T) {
 	s.postForm(alice, "/integrations/"+s.a.channel+"/checks/", url.Values{"check-" + s.a.check: {"on"}, "check-" + s.b.check: {"on"}}, nil)
 	if after := s.snapshot(); after != before {
 		t.Errorf("alice changed data through B's codes: %s", snapDiff(before, after))
+	}
+	if keys, err := s.st.WebAuthnCredentials(context.Background(), s.owner["bob"].ID); err != nil || len(keys) != 1 || keys[0].Code != bobsKey {
+		t.Errorf("bob's security key after alice's requests: %+v %v", keys, err)
+	}
+}
+
+// Threat: a link sent by email (a login link, a change-email link) is
+// made to act for another account, or forged. Every route with such a
+// parameter (paramFixtures' bearer scope), from the router, is posted
+// with alice's link mixed with a part of bob's and with a tampered link:
+// no session, no change. The control: the real links work.
+func TestSecuritySignedLinksAreBound(t *testing.T) {
+	t.Parallel()
+	s := newSecApp(t, "sqlite", nil)
+	routes := s.routesWhere("signed link", func(r route) bool { return r.method == "POST" && s.scopes(r)[bearer] })
+	loggedIn := func(c *http.Client) bool {
+		resp, _ := s.get(c, "/accounts/profile/")
+		return resp.StatusCode == http.StatusOK
+	}
+	before := s.snapshot()
+	for _, r := range routes {
+		// Alice's link with one of its parts made for bob.
+		var tries []string
+		for i := range len(r.params) {
+			if len(r.params) > 1 {
+				tries = append(tries, s.fillMixed(r, s.a, s.b, i))
+			}
+		}
+		// A tampered link: one character in the middle of its last part.
+		real := s.fill(r, s.a)
+		start := strings.LastIndex(strings.TrimSuffix(real, "/"), "/") + 1
+		mid := start + (len(real)-1-start)/2
+		flip := byte('A')
+		if real[mid] == 'A' {
+			flip = 'B'
+		}
+		tries = append(tries, real[:mid]+string(flip)+real[mid+1:])
+		for _, path := range tries {
+			c := cookieClient()
+			resp, body := s.postForm(c, path, nil, nil)
+			if resp.StatusCode >= 500 || loggedIn(c) {
+				t.Errorf("%s as %s: %d %.200q, and a session: %v", r.pattern, path, resp.StatusCode, body, loggedIn(c))
+			}
+		}
+	}
+	if after := s.snapshot(); after != before {
+		t.Errorf("mixed or tampered links changed data: %s", snapDiff(before, after))
+	}
+	for _, r := range routes { // last: a real change-email link changes alice's address
+		c := cookieClient()
+		path := s.fill(r, s.a)
+		if resp, body := s.postForm(c, path, nil, nil); !loggedIn(c) {
+			t.Errorf("control %s as %s: %d %.200q and no session: the fixture does not reach the page", r.pattern, path, resp.StatusCode, body)
+		}
 	}
 }
 
