@@ -197,7 +197,7 @@ func (w *Web) sudo(rw http.ResponseWriter, r *http.Request) {
 	}
 	assertion, session, err := w.beginAssertion(wu)
 	w.showCeremony(rw, r, ceremonyPage{key: sudoCeremony(r), userID: u.ID, errStatus: status, tmpl: "sudo.html", title: sudoTitle},
-		assertion, session, err, &data.ceremony, &data)
+		assertion, session, err, &data)
 }
 
 // sudoCeremony is where the session's re-authentication ceremony is kept.

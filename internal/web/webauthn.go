@@ -65,6 +65,12 @@ type ceremony struct {
 	Options template.JS
 }
 
+// Pages' data embed a ceremony; showCeremony fills it in through this
+// (a pointer, so that the rendered page sees the options).
+func (c *ceremony) ceremonyOf() *ceremony { return c }
+
+type ceremonyData interface{ ceremonyOf() *ceremony }
+
 type addKeyData struct {
 	ceremony
 	Name string
@@ -121,7 +127,7 @@ func (w *Web) addWebAuthn(rw http.ResponseWriter, r *http.Request) {
 			ResidentKey: protocol.ResidentKeyRequirementDiscouraged, UserVerification: protocol.VerificationDiscouraged}),
 		webauthn.WithConveyancePreference(protocol.PreferNoAttestation))
 	w.showCeremony(rw, r, ceremonyPage{key: key, userID: u.ID, errStatus: http.StatusBadRequest,
-		tmpl: "add_credential.html", title: "Add a security key"}, creation, session, err, &data.ceremony, &data)
+		tmpl: "add_credential.html", title: "Add a security key"}, creation, session, err, &data)
 }
 
 // ceremonyPage is where a ceremony's state is kept and how its page shows.
@@ -134,9 +140,8 @@ type ceremonyPage struct {
 
 // showCeremony ends every security-key page the same way: the ceremony
 // just begun (opts and session, or beginErr) is kept server-side under
-// pg.key, and its options go into the page (c is the ceremony inside
-// data, which must be a pointer so that the page sees them).
-func (w *Web) showCeremony(rw http.ResponseWriter, r *http.Request, pg ceremonyPage, opts any, session *webauthn.SessionData, beginErr error, c *ceremony, data any) {
+// pg.key, and its options go into the page's data.
+func (w *Web) showCeremony(rw http.ResponseWriter, r *http.Request, pg ceremonyPage, opts any, session *webauthn.SessionData, beginErr error, data ceremonyData) {
 	err := beginErr
 	if err == nil {
 		err = w.putCeremony(r, pg.key, pg.userID, session)
@@ -149,6 +154,7 @@ func (w *Web) showCeremony(rw http.ResponseWriter, r *http.Request, pg ceremonyP
 		w.unavailable(rw, r, "begin a security key ceremony", err)
 		return
 	}
+	c := data.ceremonyOf()
 	c.Options = template.JS(b)
 	status := http.StatusOK
 	if c.Error != "" {
@@ -269,7 +275,7 @@ func (w *Web) loginWebAuthn(rw http.ResponseWriter, r *http.Request) {
 	}
 	assertion, session, err := w.beginAssertion(wu)
 	w.showCeremony(rw, r, ceremonyPage{key: cKey, userID: u.ID, errStatus: http.StatusBadRequest,
-		tmpl: "login_webauthn.html", title: "Two-factor authentication"}, assertion, session, err, &data.ceremony, &data)
+		tmpl: "login_webauthn.html", title: "Two-factor authentication"}, assertion, session, err, &data)
 }
 
 // beginAssertion starts an assertion ceremony (log-in's second step, and
