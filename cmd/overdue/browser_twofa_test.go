@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net"
 	"strconv"
@@ -8,16 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"github.com/overdue/overdue/internal/auth"
+	"github.com/overdue/overdue/internal/store"
 	"github.com/overdue/overdue/internal/totp"
 )
 
 // TestBrowserTwoFactor runs the second-factor pages' own script in
 // Chromium with its virtual authenticator (a CTAP2 security key that the
 // browser talks to as to a real one): register a key, log out, log in
-// with the password and the key. It also enrols TOTP, checking that the
+// with the password and the key, and pass sudo mode with the key. It also enrols TOTP, checking that the
 // QR code renders under the page's content security policy. WebAuthn
 // refuses IP addresses as relying party IDs, so SITE_ROOT is
 // http://localhost:<port>, as in development.
@@ -80,4 +84,39 @@ func TestBrowserTwoFactor(t *testing.T) {
 		t.Fatalf("after the password: %s", url)
 	}
 	do(t, ctx, "use the key", chromedp.Click(`#webauthn-form button`), chromedp.WaitVisible(`p.counts`)) // the only project's dashboard
+
+	// Sudo mode with the key. The server runs on the wall clock, so the
+	// session's log-in is made 31 minutes old in the database; the add-key
+	// page then asks to re-authenticate, and the key answers the sudo
+	// page's own ceremony.
+	cookies, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{base + "/"}})
+	if err != nil {
+		t.Fatalf("cookies: %v", err)
+	}
+	var session string
+	for _, c := range cookies.Cookies {
+		if c.Name == "overdue_session" {
+			session = c.Value
+		}
+	}
+	st, err := store.Open(context.Background(), store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if session == "" {
+		t.Fatalf("no session cookie among %d", len(cookies.Cookies))
+	}
+	if err := st.MarkSessionAuth(context.Background(), auth.HashAPIKey(session), time.Now().Add(-31*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "the sudo page", chromedp.Navigate(base+"/accounts/two_factor/webauthn/"),
+		chromedp.WaitVisible(`#webauthn-form[action$="/accounts/sudo/"]`))
+	if url := value(t, ctx, "location", chromedp.Location()); !strings.Contains(url, "/accounts/sudo/?next=") {
+		t.Fatalf("the add-key page out of sudo mode: %s", url)
+	}
+	do(t, ctx, "sudo with the key", chromedp.Click(`#webauthn-form button`), chromedp.WaitVisible(`#name`))
+	if url := value(t, ctx, "location", chromedp.Location()); !strings.HasSuffix(url, "/accounts/two_factor/webauthn/") {
+		t.Fatalf("after sudo with the key: %s", url)
+	}
 }

@@ -44,7 +44,7 @@ func TestSecurityCSRFOnEveryUnsafeRoute(t *testing.T) {
 	alice := s.login("alice")
 	before := s.snapshot()
 	for _, r := range s.routesWhere("unsafe", route.unsafe) {
-		path := r.fill(s.a)
+		path := s.fill(r, s.a)
 		for _, hdr := range []map[string]string{
 			{"Sec-Fetch-Site": "cross-site"},
 			{"Sec-Fetch-Site": "same-site"}, // a sibling subdomain is another origin too
@@ -73,7 +73,10 @@ func TestSecurityAnonymousCannotPost(t *testing.T) {
 	s := newSecApp(t, "sqlite", nil)
 	before := s.snapshot()
 	for _, r := range s.routesWhere("unsafe", route.unsafe) {
-		path := r.fill(s.a)
+		if isPublic(r) && s.scopes(r)[bearer] {
+			continue // a real link acts for whoever holds it: TestSecuritySignedLinksAreBound
+		}
+		path := s.fill(r, s.a)
 		resp, body := s.postForm(cookieClient(), path, url.Values{"name": {"anon"}}, nil)
 		if isPublic(r) {
 			continue // the snapshot below still shows it changed nothing
@@ -88,8 +91,8 @@ func TestSecurityAnonymousCannotPost(t *testing.T) {
 		t.Errorf("anonymous requests changed data: %s", snapDiff(before, after))
 	}
 	// Nor can they read a project, check or channel page.
-	for _, r := range s.routesWhere("object", func(r route) bool { return r.safe() && r.objectRoute() }) {
-		path := r.fill(s.a)
+	for _, r := range s.routesWhere("object", func(r route) bool { return r.safe() && s.objectRoute(r) }) {
+		path := s.fill(r, s.a)
 		resp, body := s.get(cookieClient(), path)
 		loc := resp.Header.Get("Location")
 		refused := resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden ||
@@ -114,10 +117,10 @@ func TestSecurityReadOnlyMemberCannotChange(t *testing.T) {
 	if resp, _ := s.get(rita, "/projects/"+s.a.Code+"/checks/"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the read-only member cannot see project A: %d", resp.StatusCode)
 	}
-	objects := s.routesWhere("object", func(r route) bool { return r.unsafe() && r.objectRoute() })
+	objects := s.routesWhere("object", func(r route) bool { return r.unsafe() && s.objectRoute(r) })
 	before := s.snapshot()
 	for _, r := range objects {
-		path := r.fill(s.a)
+		path := s.fill(r, s.a)
 		resp, body := s.postForm(rita, path, url.Values{"name": {"ro"}}, nil)
 		if readOnlyMayPost[r.path] {
 			continue
@@ -133,19 +136,40 @@ func TestSecurityReadOnlyMemberCannotChange(t *testing.T) {
 	alice := s.login("alice")
 	disabled := disabledKinds(s.vars)
 	for _, r := range objects {
-		if !r.known() {
-			t.Logf("%s: no owner control (a parameter the fixture does not know)", r.pattern)
-			continue
-		}
 		if _, kind, ok := strings.Cut(r.path, "/add_"); ok && disabled[strings.Split(kind, "/")[0]] { // add_<kind>/ and add_<kind>/save/
 			t.Logf("%s: no owner control (the kind is not enabled by the fixture's settings)", r.pattern)
 			continue
 		}
 		fresh := s.project("alice", "Fresh")
 		fresh.check = s.newCheck(fresh, "fresh")
-		resp, body := s.postForm(alice, r.fill(fresh), url.Values{"name": {"owner"}}, nil)
+		resp, body := s.postForm(alice, s.fill(r, fresh), url.Values{"name": {"owner"}}, nil)
 		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden || resp.StatusCode >= 500 {
-			t.Errorf("owner control %s as %s: %d %.200q: the fixture does not reach the page", r.pattern, r.fill(fresh), resp.StatusCode, body)
+			t.Errorf("owner control %s as %s: %d %.200q: the fixture does not reach the page", r.pattern, s.fill(r, fresh), resp.StatusCode, body)
 		}
+	}
+}
+
+// The Management API authenticates by key only: a logged-in browser's
+// session cookie (a cross-site form or fetch carries it) opens no API
+// route, as the router lists them, and changes nothing.
+func TestSecurityAPIIgnoresSessions(t *testing.T) {
+	t.Parallel()
+	s := newSecApp(t, "sqlite", nil)
+	alice := s.login("alice")
+	before := s.snapshot()
+	for _, p := range s.apiRoutes {
+		rt := parseAPIRoute(p)
+		if _, keyless := apiKeyless[rt.rest]; keyless {
+			continue // TestSecurityProjectIsolationAPI checks that the list is right
+		}
+		path := rt.fill(t, s.a)
+		resp, body := s.send(alice, rt.method, path, strings.NewReader(`{"name": "csrf"}`),
+			map[string]string{"Content-Type": "application/json", "Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"})
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "missing api key") {
+			t.Errorf("%s as %s with alice's session and no key: %d %.200q, want 401 missing api key", p, path, resp.StatusCode, body)
+		}
+	}
+	if after := s.snapshot(); after != before {
+		t.Errorf("API requests with a session changed data: %s", snapDiff(before, after))
 	}
 }

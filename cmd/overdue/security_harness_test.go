@@ -3,7 +3,8 @@ package main
 // The harness of the security tests (security_*_test.go): one `overdue
 // serve`, exactly as the command builds it, over a database holding two
 // projects of two owners and a read-only member, plus the list of every UI
-// route as web.(*Web).Routes registered it, so that a route added later is
+// route as web.(*Web).Routes registered it and of every Management API
+// route as api.(*API).Routes lists it, so that a route added later is
 // walked by every test without anyone listing it.
 
 import (
@@ -16,14 +17,20 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/accounts"
+	"github.com/overdue/overdue/internal/api"
 	"github.com/overdue/overdue/internal/apptest"
+	"github.com/overdue/overdue/internal/config"
+	"github.com/overdue/overdue/internal/mailer/smtptest"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/schedule"
@@ -41,13 +48,22 @@ type secApp struct {
 	st     *store.Store
 	acc    *accounts.Accounts
 	routes []string // web.(*Web).Routes of the same configuration
-	a, b   secProject
-	owner  map[string]model.User // "alice" (A), "rita" (read-only in A), "bob" (B)
+	// apiRoutes is api.(*API).Routes: the Management API's routes.
+	apiRoutes []string
+	a, b      secProject
+	owner     map[string]model.User // "alice" (A), "rita" (read-only in A), "bob" (B)
+	cfg       config.Config
+	keys      map[string]string // paramFixtures' security keys, by owner
+	// mail sends the change-email links of paramFixtures to smtp.
+	mail   *accounts.Accounts
+	smtp   *smtptest.Server
+	mailed int
 }
 
 // secProject is one project with a check and a channel.
 type secProject struct {
 	model.Project
+	owner   string // a key of secApp.owner
 	keys    accounts.NewProject
 	check   string // a check's UUID
 	channel string // a channel's UUID
@@ -130,11 +146,16 @@ func newSecApp(t *testing.T, engine string, extra map[string]string) *secApp {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	// The key serve will use (it keeps a generated one in the database), so
+	// that links signed here verify there.
+	if err := ensureSecretKey(ctx, st, &cfg); err != nil {
+		t.Fatal(err)
+	}
 	acc, err := newAccounts(cfg, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &secApp{t: t, vars: vars, st: st, acc: acc, owner: map[string]model.User{}}
+	s := &secApp{t: t, vars: vars, st: st, acc: acc, cfg: cfg, owner: map[string]model.User{}, keys: map[string]string{}}
 	hash, err := apptest.HashPassword(secPassword)
 	if err != nil {
 		t.Fatal(err)
@@ -154,6 +175,7 @@ func newSecApp(t *testing.T, engine string, extra map[string]string) *secApp {
 		t.Fatal(err)
 	}
 	s.routes = ui.Routes()
+	s.apiRoutes = api.NewAPI(api.APIDeps{Store: st, SiteRoot: cfg.SiteRoot}).(*api.API).Routes()
 	s.base = serveInProcess(t, vars)
 	s.a.check = s.newCheck(s.a, "alpha-check")
 	s.b.check = s.newCheck(s.b, "bravo-check")
@@ -167,7 +189,7 @@ func (s *secApp) project(owner, name string) secProject {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	p := secProject{Project: np.Project, keys: np}
+	p := secProject{Project: np.Project, keys: np, owner: owner}
 	p.channel = s.newChannel(p, "hook")
 	return p
 }
@@ -287,56 +309,173 @@ func (r route) methods() []string {
 	return nil
 }
 
-// known reports whether fill knows a real value for every parameter.
-func (r route) known() bool {
-	for _, p := range r.params {
-		switch {
-		case p == "code", p == "channel", p == "n":
-		case p == "key" && strings.HasPrefix(r.path, "/cloaked/"):
-		default:
-			return false
-		}
-	}
-	return true
+// paramScope is what a route parameter's value gives access to, which
+// decides the checks a route gets.
+type paramScope int
+
+const (
+	// inProject: an object of a project (the project, a check, a channel,
+	// a ping). Another project's users get 404; a read-only member cannot
+	// change it; anonymous visitors are sent to log in.
+	inProject paramScope = iota
+	// ofUser: an object of a user's account (a security key). Another user
+	// is refused.
+	ofUser
+	// bearer: a secret of a link sent by email (a login link, a signed
+	// change-email link): whoever holds it may use it, so no role applies,
+	// but a value that is not exactly the one sent (another user's token
+	// with this user's id, a tampered signature) opens nothing.
+	bearer
+)
+
+// paramFixture is what one route parameter stands for.
+type paramFixture struct {
+	scope paramScope
+	// value makes a real value for project p: p's object, or its owner's
+	// (a token is made afresh each time, as links are used once).
+	value func(s *secApp, p secProject) string
 }
 
-// objectRoute: the route acts on one project, check or channel.
-func (r route) objectRoute() bool {
-	for _, pre := range []string{"/projects/{", "/checks/{", "/integrations/{"} {
-		if strings.HasPrefix(r.path, pre) {
-			return true
-		}
-	}
-	return false
+// paramFixtures name every route parameter there is, by the route's path
+// up to and including the parameter: "{code}" is a project's UUID under
+// /projects/ and a check's under /checks/. A route with a parameter not
+// here fails the security tests with a message saying what to add: the
+// path, the parameter's scope and a way to make a real value.
+var paramFixtures = map[string]paramFixture{
+	"/projects/{code}/":                  {inProject, func(_ *secApp, p secProject) string { return p.Code }},
+	"/checks/{code}/":                    {inProject, func(_ *secApp, p secProject) string { return p.check }},
+	"/checks/{code}/channels/{channel}/": {inProject, func(_ *secApp, p secProject) string { return p.channel }},
+	// The check's first ping: the tests that read pings ping first.
+	"/checks/{code}/pings/{n}/":             {inProject, func(*secApp, secProject) string { return "1" }},
+	"/integrations/{code}/":                 {inProject, func(_ *secApp, p secProject) string { return p.channel }},
+	"/cloaked/{key}/":                       {inProject, func(_ *secApp, p secProject) string { return uniqueKey(p.check) }},
+	"/accounts/two_factor/{code}/":          {ofUser, (*secApp).securityKey},
+	"/accounts/check_token/{user}/":         {bearer, func(s *secApp, p secProject) string { return idStr(s.owner[p.owner].ID) }},
+	"/accounts/check_token/{user}/{token}/": {bearer, (*secApp).loginToken},
+	"/accounts/change_email/{signed}/":      {bearer, (*secApp).changeEmailLink},
 }
 
-// fill makes a concrete path of the route for project p: {code} is the
-// project's, the check's or the channel's UUID by the URL's first segment,
-// {channel} the channel's, {n} the first ping, a cloaked link's {key} the
-// check's unique key; any other parameter gets a plausible value.
-func (r route) fill(p secProject) string {
+func idStr(id int64) string { return strconv.FormatInt(id, 10) }
+
+// fixture finds what the parameter at segs[i] of r's path stands for; a
+// parameter without one fails the test.
+func (s *secApp) fixture(r route, segs []string, i int) paramFixture {
+	s.t.Helper()
+	at := strings.Join(segs[:i+1], "/") + "/"
+	f, ok := paramFixtures[at]
+	if !ok {
+		s.t.Fatalf("route %s: the security fixture does not know the parameter %s: add %q to paramFixtures in "+
+			"cmd/overdue/security_harness_test.go, with its scope (inProject, ofUser or bearer) and a function that makes a real value, "+
+			"so that the CSRF, role and isolation tests reach the page", r.pattern, segs[i], at)
+	}
+	return f
+}
+
+// scopes are the scopes of r's parameters.
+func (s *secApp) scopes(r route) map[paramScope]bool {
+	s.t.Helper()
+	out := map[paramScope]bool{}
 	segs := strings.Split(r.path, "/")
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, "{") {
+			out[s.fixture(r, segs, i).scope] = true
+		}
+	}
+	return out
+}
+
+// objectRoute: the route acts on one project's object.
+func (s *secApp) objectRoute(r route) bool { return s.scopes(r)[inProject] }
+
+// fill makes a concrete path of the route for project p, every parameter
+// a real value (paramFixtures).
+func (s *secApp) fill(r route, p secProject) string { return s.fillMixed(r, p, p, -1) }
+
+// fillMixed is fill with the other'th parameter (from 0) made for
+// project q instead.
+func (s *secApp) fillMixed(r route, p, q secProject, other int) string {
+	s.t.Helper()
+	segs := strings.Split(r.path, "/")
+	n := 0
 	for i, seg := range segs {
 		if !strings.HasPrefix(seg, "{") {
 			continue
 		}
-		name := strings.Trim(seg, "{}.")
-		switch {
-		case name == "code" && len(segs) > 1 && segs[1] == "projects":
-			segs[i] = p.Code
-		case name == "code" && len(segs) > 1 && segs[1] == "checks":
-			segs[i] = p.check
-		case name == "code" && len(segs) > 1 && segs[1] == "integrations", name == "channel":
-			segs[i] = p.channel
-		case name == "n": // a ping's number: the first
-			segs[i] = "1"
-		case name == "key" && len(segs) > 1 && segs[1] == "cloaked":
-			segs[i] = uniqueKey(p.check)
-		default:
-			segs[i] = "x"
+		from := p
+		if n == other {
+			from = q
 		}
+		n++
+		segs[i] = s.fixture(r, strings.Split(r.path, "/"), i).value(s, from)
 	}
 	return strings.Join(segs, "/")
+}
+
+// securityKey is a security key of p's owner (made once): a stored
+// credential, enough for the pages that list and remove keys.
+func (s *secApp) securityKey(p secProject) string {
+	s.t.Helper()
+	if code, ok := s.keys[p.owner]; ok {
+		return code
+	}
+	c := store.WebAuthnCredential{Code: uuid.NewString(), UserID: s.owner[p.owner].ID, Name: p.owner + "'s key", Data: "{}", Created: time.Now()}
+	if err := s.st.AddWebAuthnCredential(context.Background(), &c); err != nil {
+		s.t.Fatal(err)
+	}
+	s.keys[p.owner] = c.Code
+	return c.Code
+}
+
+// loginToken is a fresh login link's token for p's owner.
+func (s *secApp) loginToken(p secProject) string {
+	s.t.Helper()
+	link, err := s.acc.LoginLink(context.Background(), s.owner[p.owner].ID, "")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	parts := strings.Split(strings.TrimSuffix(link, "/"), "/")
+	return parts[len(parts)-1]
+}
+
+var changeLinkRE = regexp.MustCompile(`/accounts/change_email/([^/\s"<>]+)/`)
+
+// changeEmailLink is the signed part of a fresh change-email link for p's
+// owner, made by the account rules and emailed (to a test SMTP server).
+func (s *secApp) changeEmailLink(p secProject) string {
+	s.t.Helper()
+	ctx := context.Background()
+	if s.mail == nil {
+		s.smtp = smtptest.Start(s.t, smtptest.Options{})
+		cfg := s.cfg
+		cfg.EmailHost, cfg.EmailPort, cfg.EmailUseTLS, cfg.EmailUseSSL = s.smtp.Host, s.smtp.Port, false, false
+		acc, err := newAccounts(cfg, s.st)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		s.mail = acc
+	}
+	u, err := s.st.UserByID(ctx, s.owner[p.owner].ID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.mailed++
+	if err := s.mail.RequestEmailChange(ctx, u, fmt.Sprintf("%s-new-%d@example.org", p.owner, s.mailed)); err != nil {
+		s.t.Fatal(err)
+	}
+	select {
+	case m := <-s.smtp.Received():
+		_, text, _, err := m.Parts()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if mm := changeLinkRE.FindStringSubmatch(text); mm != nil {
+			return mm[1]
+		}
+		s.t.Fatalf("no change-email link in %q", text)
+	case <-time.After(10 * time.Second):
+		s.t.Fatal("the change-email message did not arrive")
+	}
+	return ""
 }
 
 // routesWhere returns the routes that keep says yes to; it fails the test

@@ -62,6 +62,7 @@ type API struct {
 	log                         *slog.Logger
 	limiter                     *ratelimit.Limiter
 	maxBody                     int64
+	routes                      []*apiRoute
 }
 
 // NewAPI builds the Management API handler. It expects paths with
@@ -90,6 +91,7 @@ func NewAPI(d APIDeps) http.Handler {
 	if d.RateLimit > 0 {
 		a.limiter = ratelimit.PerMinute(d.RateLimit, a.now)
 	}
+	a.routes = a.apiRoutes()
 	return a
 }
 
@@ -101,13 +103,20 @@ type request struct {
 	doc      map[string]any // the JSON body of a POST; empty otherwise
 }
 
-// apiRoute is one of upstream's URL patterns: its methods (for CORS and 405)
-// and its handler, with the path parameters already parsed.
+// apiRoute is one of upstream's URL patterns under /api/vN/: its methods
+// (for CORS and 405) and its handler, which gets the path's parameters.
 type apiRoute struct {
+	pattern string   // "checks/{check}/pings/{n}/body"
+	segs    []string // pattern split at "/"
+	// methods are the route's methods in upstream's order (the CORS header
+	// lists them so); nil means any method, the handler answers.
 	methods []string
 	cors    bool
-	serve   func(w http.ResponseWriter, r *http.Request)
+	serve   func(w http.ResponseWriter, r *http.Request, v int, p pathParams)
 }
+
+// pathParams are a matched path's parameters, by name.
+type pathParams map[string]string
 
 var (
 	// Django's uuid converter: lower-case only.
@@ -115,7 +124,90 @@ var (
 	// Upstream's sha1 converter, [A-z0-9]{40} (A-z spans a few symbols too).
 	sha1Re = regexp.MustCompile("^[A-z0-9]{40}$")
 	intRe  = regexp.MustCompile(`^[0-9]+$`)
+	// paramForms are the parameters a pattern may hold and the form of each
+	// (upstream's path converters): a check's or a notification's UUID, a
+	// check's unique_key, a ping's number.
+	paramForms = map[string]*regexp.Regexp{"check": uuidRe, "notification": uuidRe, "unique_key": sha1Re, "n": intRe}
 )
+
+// apiRoutes is upstream's URL table (hc/api/urls.py), the same under v1, v2
+// and v3. Matching walks it, and Routes lists it, so that the security
+// tests walk every route there is.
+func (a *API) apiRoutes() []*apiRoute {
+	get, post := []string{http.MethodGet}, []string{http.MethodPost}
+	// keyed wraps a handler of one object in withAuth (write: a read-write
+	// key is needed).
+	keyed := func(write bool, h func(w http.ResponseWriter, r *http.Request, q *request, p pathParams)) func(http.ResponseWriter, *http.Request, int, pathParams) {
+		return func(w http.ResponseWriter, r *http.Request, v int, p pathParams) {
+			a.withAuth(w, r, v, write, func(w http.ResponseWriter, r *http.Request, q *request) { h(w, r, q, p) })
+		}
+	}
+	list := func(write bool, h func(http.ResponseWriter, *http.Request, *request)) func(http.ResponseWriter, *http.Request, int, pathParams) {
+		return func(w http.ResponseWriter, r *http.Request, v int, _ pathParams) { a.withAuth(w, r, v, write, h) }
+	}
+	open := func(h http.HandlerFunc) func(http.ResponseWriter, *http.Request, int, pathParams) {
+		return func(w http.ResponseWriter, r *http.Request, _ int, _ pathParams) { h(w, r) }
+	}
+	routes := []*apiRoute{
+		{pattern: "checks/", methods: []string{http.MethodGet, http.MethodPost}, cors: true, serve: func(w http.ResponseWriter, r *http.Request, v int, _ pathParams) {
+			if r.Method == http.MethodPost {
+				a.withAuth(w, r, v, true, a.createCheck)
+			} else {
+				a.withAuth(w, r, v, false, a.listChecks)
+			}
+		}},
+		{pattern: "channels/", methods: get, cors: true, serve: list(true, a.listChannels)},
+		{pattern: "badges/", methods: get, cors: true, serve: list(false, a.listBadges)},
+		{pattern: "status/", serve: open(a.status)},
+		{pattern: "metrics/", serve: open(a.opsMetrics)},
+		{pattern: "bounces/", serve: open(a.bounces)},
+		{pattern: "notifications/{notification}/status", serve: func(w http.ResponseWriter, r *http.Request, _ int, p pathParams) {
+			a.notificationStatus(w, r, p["notification"])
+		}},
+		{pattern: "checks/{check}", methods: []string{http.MethodPost, http.MethodDelete, http.MethodGet}, cors: true,
+			serve: func(w http.ResponseWriter, r *http.Request, v int, p pathParams) {
+				id := p["check"]
+				switch r.Method {
+				case http.MethodPost:
+					a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.updateCheck(w, r, q, id) })
+				case http.MethodDelete:
+					a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.deleteCheck(w, r, q, id) })
+				default:
+					a.withAuth(w, r, v, false, func(w http.ResponseWriter, r *http.Request, q *request) { a.getCheck(w, r, q, id) })
+				}
+			}},
+		{pattern: "checks/{unique_key}", methods: get, cors: true, serve: keyed(false, func(w http.ResponseWriter, r *http.Request, q *request, p pathParams) {
+			a.getCheckByKey(w, r, q, p["unique_key"])
+		})},
+		{pattern: "checks/{check}/pause", methods: post, cors: true, serve: keyed(true, func(w http.ResponseWriter, r *http.Request, q *request, p pathParams) {
+			a.pauseResume(w, r, q, p["check"], true)
+		})},
+		{pattern: "checks/{check}/resume", methods: post, cors: true, serve: keyed(true, func(w http.ResponseWriter, r *http.Request, q *request, p pathParams) {
+			a.pauseResume(w, r, q, p["check"], false)
+		})},
+		{pattern: "checks/{check}/pings/", methods: get, cors: true, serve: keyed(true, func(w http.ResponseWriter, r *http.Request, q *request, p pathParams) {
+			a.listPings(w, r, q, p["check"])
+		})},
+		{pattern: "checks/{check}/pings/{n}/body", methods: get, cors: true, serve: keyed(true, func(w http.ResponseWriter, r *http.Request, q *request, p pathParams) {
+			a.pingBody(w, r, q, p["check"], p["n"])
+		})},
+		{pattern: "checks/{check}/flips/", methods: get, cors: true, serve: keyed(false, func(w http.ResponseWriter, r *http.Request, q *request, p pathParams) {
+			a.listFlips(w, r, q, p["check"], true)
+		})},
+		{pattern: "checks/{unique_key}/flips/", methods: get, cors: true, serve: keyed(false, func(w http.ResponseWriter, r *http.Request, q *request, p pathParams) {
+			a.listFlips(w, r, q, p["unique_key"], false)
+		})},
+	}
+	for _, rt := range routes {
+		rt.segs = strings.Split(rt.pattern, "/")
+		for _, seg := range rt.segs {
+			if name, ok := strings.CutPrefix(seg, "{"); ok && paramForms[strings.TrimSuffix(name, "}")] == nil {
+				panic("api: pattern " + rt.pattern + " has a parameter with no form in paramForms")
+			}
+		}
+	}
+	return routes
+}
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v, rest := 0, ""
@@ -128,10 +220,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		notFoundPage(w)
 		return
 	}
-	rt := a.match(v, rest)
+	rt, params := a.match(rest)
 	if rt == nil {
 		// Django's APPEND_SLASH: redirect when the path with a slash exists.
-		if !strings.HasSuffix(rest, "/") && a.match(v, rest+"/") != nil {
+		if alt, _ := a.match(rest + "/"); !strings.HasSuffix(rest, "/") && alt != nil {
 			target := a.basePath + (&url.URL{Path: r.URL.Path + "/"}).EscapedPath()
 			if r.URL.RawQuery != "" {
 				target += "?" + r.URL.RawQuery
@@ -160,7 +252,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeEmpty(w, http.StatusMethodNotAllowed)
 		return
 	}
-	rt.serve(w, r)
+	rt.serve(w, r, v, params)
 }
 
 func contains(list []string, s string) bool {
@@ -172,76 +264,58 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// match maps the path after /api/vN/ to a route, or nil.
-func (a *API) match(v int, rest string) *apiRoute {
-	get, post := []string{http.MethodGet}, []string{http.MethodPost}
-	switch rest {
-	case "checks/":
-		return &apiRoute{[]string{http.MethodGet, http.MethodPost}, true, func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodPost {
-				a.withAuth(w, r, v, true, a.createCheck)
-			} else {
-				a.withAuth(w, r, v, false, a.listChecks)
+// match maps the path after /api/vN/ to a route and its parameters, or
+// nil. The patterns do not overlap (a UUID is never a unique_key), so the
+// first match is the only one.
+func (a *API) match(rest string) (*apiRoute, pathParams) {
+	segs := strings.Split(rest, "/")
+next:
+	for _, rt := range a.routes {
+		if len(rt.segs) != len(segs) {
+			continue
+		}
+		var p pathParams
+		for i, want := range rt.segs {
+			name, isParam := strings.CutPrefix(want, "{")
+			if !isParam {
+				if segs[i] != want {
+					continue next
+				}
+				continue
 			}
-		}}
-	case "channels/":
-		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) { a.withAuth(w, r, v, true, a.listChannels) }}
-	case "badges/":
-		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) { a.withAuth(w, r, v, false, a.listBadges) }}
-	case "status/":
-		return &apiRoute{nil, false, a.status}
-	case "metrics/":
-		return &apiRoute{nil, false, a.opsMetrics}
-	case "bounces/":
-		return &apiRoute{nil, false, a.bounces}
-	}
-	parts := strings.Split(rest, "/")
-	if len(parts) == 3 && parts[0] == "notifications" && parts[2] == "status" && uuidRe.MatchString(parts[1]) {
-		code := parts[1]
-		return &apiRoute{nil, false, func(w http.ResponseWriter, r *http.Request) { a.notificationStatus(w, r, code) }}
-	}
-	if len(parts) < 2 || parts[0] != "checks" {
-		return nil
-	}
-	id := parts[1]
-	isUUID, isKey := uuidRe.MatchString(id), sha1Re.MatchString(id)
-	if !isUUID && !isKey {
-		return nil
-	}
-	switch tail := strings.Join(parts[2:], "/"); {
-	case tail == "" && len(parts) == 2 && isUUID:
-		return &apiRoute{[]string{http.MethodPost, http.MethodDelete, http.MethodGet}, true, func(w http.ResponseWriter, r *http.Request) {
-			switch r.Method {
-			case http.MethodPost:
-				a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.updateCheck(w, r, q, id) })
-			case http.MethodDelete:
-				a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.deleteCheck(w, r, q, id) })
-			default:
-				a.withAuth(w, r, v, false, func(w http.ResponseWriter, r *http.Request, q *request) { a.getCheck(w, r, q, id) })
+			name = strings.TrimSuffix(name, "}")
+			if !paramForms[name].MatchString(segs[i]) {
+				continue next
 			}
-		}}
-	case tail == "" && len(parts) == 2:
-		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) {
-			a.withAuth(w, r, v, false, func(w http.ResponseWriter, r *http.Request, q *request) { a.getCheckByKey(w, r, q, id) })
-		}}
-	case (tail == "pause" || tail == "resume") && isUUID:
-		return &apiRoute{post, true, func(w http.ResponseWriter, r *http.Request) {
-			a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.pauseResume(w, r, q, id, tail == "pause") })
-		}}
-	case tail == "pings/" && isUUID:
-		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) {
-			a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.listPings(w, r, q, id) })
-		}}
-	case len(parts) == 5 && parts[2] == "pings" && parts[4] == "body" && intRe.MatchString(parts[3]) && isUUID:
-		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) {
-			a.withAuth(w, r, v, true, func(w http.ResponseWriter, r *http.Request, q *request) { a.pingBody(w, r, q, id, parts[3]) })
-		}}
-	case tail == "flips/":
-		return &apiRoute{get, true, func(w http.ResponseWriter, r *http.Request) {
-			a.withAuth(w, r, v, false, func(w http.ResponseWriter, r *http.Request, q *request) { a.listFlips(w, r, q, id, isUUID) })
-		}}
+			if p == nil {
+				p = pathParams{}
+			}
+			p[name] = segs[i]
+		}
+		return rt, p
 	}
-	return nil
+	return nil, nil
+}
+
+// Routes returns every Management API route, as web.(*Web).Routes does
+// for the UI: one pattern per method ("GET /api/v3/checks/{check}"), or
+// the bare path of a route that takes any method and answers it itself
+// ("/api/v1/status/"). {check} and {notification} are UUIDs, {unique_key}
+// a check's unique_key, {n} a ping's number.
+func (a *API) Routes() []string {
+	var out []string
+	for _, v := range []string{"v1", "v2", "v3"} {
+		for _, rt := range a.routes {
+			path := "/api/" + v + "/" + rt.pattern
+			if rt.methods == nil {
+				out = append(out, path)
+			}
+			for _, m := range rt.methods {
+				out = append(out, m+" "+path)
+			}
+		}
+	}
+	return out
 }
 
 // withAuth runs next for an authenticated request. write selects upstream's

@@ -134,12 +134,16 @@ func (w *Web) requireSudo(rw http.ResponseWriter, r *http.Request) bool {
 }
 
 type sudoData struct {
-	Next, Error string
-	// Password and TOTP are the ways this user can re-authenticate.
-	Password, TOTP bool
+	ceremony // Options: the assertion options when Keys
+	Next     string
+	// Password, TOTP and Keys are the ways this user can re-authenticate.
+	Password, TOTP, Keys bool
 }
 
-// sudo is the re-authentication form: the password, or a TOTP code.
+const sudoTitle = "Confirm it's you"
+
+// sudo is the re-authentication form: the password, a TOTP code, or a
+// security key (an assertion ceremony, as the log-in's second step).
 // (Upstream emails a code; Overdue asks for what the user already has, so
 // that it works without SMTP.)
 func (w *Web) sudo(rw http.ResponseWriter, r *http.Request) {
@@ -148,53 +152,88 @@ func (w *Web) sudo(rw http.ResponseWriter, r *http.Request) {
 		http.Redirect(rw, r, w.base+"/accounts/login/", http.StatusFound)
 		return
 	}
-	r.Body = http.MaxBytesReader(rw, r.Body, 16<<10)
+	// A security key's answer is a few kB of JSON.
+	r.Body = http.MaxBytesReader(rw, r.Body, maxWAResp+16<<10)
 	if err := r.ParseForm(); err != nil {
-		w.render(rw, r, http.StatusBadRequest, "sudo.html", "Confirm it's you", sudoData{Error: "The form could not be read."})
+		w.render(rw, r, http.StatusBadRequest, "sudo.html", sudoTitle, sudoData{ceremony: ceremony{Error: "The form could not be read."}})
 		return
 	}
-	_, terr := w.d.Store.TOTPOf(r.Context(), u.ID)
-	if terr != nil && !errors.Is(terr, store.ErrNotFound) {
-		w.unavailable(rw, r, "read TOTP", terr)
+	hasTOTP, keys, err := w.userFactors(r, u.ID)
+	if err != nil {
+		w.unavailable(rw, r, "read second factors", err)
 		return
 	}
-	data := sudoData{Next: safeNext(r.Form.Get("next")), Password: usablePassword(u.Password), TOTP: terr == nil}
+	data := sudoData{Next: safeNext(r.Form.Get("next")), Password: usablePassword(u.Password), TOTP: hasTOTP,
+		Keys: len(keys) > 0 && w.sec.wa != nil}
 	if data.Next == "" {
 		data.Next = factorsPage
 	}
-	if r.Method == http.MethodGet {
-		w.render(rw, r, http.StatusOK, "sudo.html", "Confirm it's you", data)
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		var ok bool
+		if ok, status, err = w.reauthenticate(r, *u, &data); err != nil {
+			w.unavailable(rw, r, "re-authenticate", err)
+			return
+		}
+		if ok {
+			if err := w.d.Store.MarkSessionAuth(r.Context(), sessionHash(r), w.d.Now()); err != nil {
+				w.unavailable(rw, r, "mark session", err)
+				return
+			}
+			http.Redirect(rw, r, w.base+data.Next, http.StatusSeeOther)
+			return
+		}
+	}
+	if !data.Keys {
+		w.render(rw, r, status, "sudo.html", sudoTitle, data)
 		return
 	}
+	// Every showing of the form begins a new assertion: a challenge
+	// answers once, so a refused key gets a fresh one.
+	wu, _, err := w.loadWAUser(r, *u)
+	if err != nil {
+		w.unavailable(rw, r, "read security keys", err)
+		return
+	}
+	assertion, session, err := w.beginAssertion(wu)
+	w.showCeremony(rw, r, ceremonyPage{key: sudoCeremony(r), userID: u.ID, errStatus: status, tmpl: "sudo.html", title: sudoTitle},
+		assertion, session, err, &data)
+}
+
+// sudoCeremony is where the session's re-authentication ceremony is kept.
+func sudoCeremony(r *http.Request) string { return "webauthn-sudo:" + sessionHash(r) }
+
+// reauthenticate checks the sudo form's password, TOTP code or security
+// key's answer. When refused, data.Error says why and status is the
+// answer's; err is the server's fault.
+func (w *Web) reauthenticate(r *http.Request, u model.User, data *sudoData) (ok bool, status int, err error) {
 	if ok, _ := w.sec.sudoTries.Allow(idKey(u.ID)); !ok {
 		data.Error = "Too many attempts, please try later."
-		w.render(rw, r, http.StatusTooManyRequests, "sudo.html", "Confirm it's you", data)
-		return
+		return false, http.StatusTooManyRequests, nil
 	}
-	password, code := r.PostForm.Get("password"), strings.TrimSpace(r.PostForm.Get("code"))
-	var ok bool
+	password, code, resp := r.PostForm.Get("password"), strings.TrimSpace(r.PostForm.Get("code")), r.PostForm.Get("response")
 	switch {
 	case password != "" && len(password) <= maxPass:
-		ok = usablePassword(u.Password) && auth.CheckPassword(u.Password, password)
+		ok = data.Password && auth.CheckPassword(u.Password, password)
 	case code != "" && data.TOTP:
-		var msg string
-		ok, msg = w.checkTOTP(r, *u, code)
-		if !ok {
-			data.Error = msg
+		ok, data.Error = w.checkTOTP(r, u, code)
+	case resp != "" && data.Keys:
+		wu, rows, err := w.loadWAUser(r, u)
+		if err != nil {
+			return false, 0, err
 		}
-	}
-	if !ok {
-		if data.Error == "" {
-			data.Error = "That did not match. Please try again."
+		if data.Error, err = w.answerAssertion(r, wu, rows, sudoCeremony(r), resp); err != nil {
+			return false, 0, err
 		}
-		w.render(rw, r, http.StatusForbidden, "sudo.html", "Confirm it's you", data)
-		return
+		ok = data.Error == ""
 	}
-	if err := w.d.Store.MarkSessionAuth(r.Context(), sessionHash(r), w.d.Now()); err != nil {
-		w.unavailable(rw, r, "mark session", err)
-		return
+	if ok {
+		return true, http.StatusOK, nil
 	}
-	http.Redirect(rw, r, w.base+data.Next, http.StatusSeeOther)
+	if data.Error == "" {
+		data.Error = "That did not match. Please try again."
+	}
+	return false, http.StatusForbidden, nil
 }
 
 // usablePassword: accounts made by sign-up, invitation or `project create`

@@ -58,10 +58,22 @@ func (w *Web) loadWAUser(r *http.Request, u model.User) (waUser, []store.WebAuth
 	return wu, rows, nil
 }
 
-type addKeyData struct {
+// ceremony is what every security-key page shows: an error, and the
+// options of a ceremony begun for this rendering (JSON for webauthn.js).
+type ceremony struct {
 	Error   string
-	Name    string
-	Options template.JS // the creation options, JSON for the page's script
+	Options template.JS
+}
+
+// Pages' data embed a ceremony; showCeremony fills it in through this
+// (a pointer, so that the rendered page sees the options).
+func (c *ceremony) ceremonyOf() *ceremony { return c }
+
+type ceremonyData interface{ ceremonyOf() *ceremony }
+
+type addKeyData struct {
+	ceremony
+	Name string
 }
 
 // addWebAuthn registers a named security key: GET hands out the creation
@@ -114,20 +126,41 @@ func (w *Web) addWebAuthn(rw http.ResponseWriter, r *http.Request) {
 		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
 			ResidentKey: protocol.ResidentKeyRequirementDiscouraged, UserVerification: protocol.VerificationDiscouraged}),
 		webauthn.WithConveyancePreference(protocol.PreferNoAttestation))
+	w.showCeremony(rw, r, ceremonyPage{key: key, userID: u.ID, errStatus: http.StatusBadRequest,
+		tmpl: "add_credential.html", title: "Add a security key"}, creation, session, err, &data)
+}
+
+// ceremonyPage is where a ceremony's state is kept and how its page shows.
+type ceremonyPage struct {
+	key         string // the auth state's key; the answer is checked against it
+	userID      int64
+	errStatus   int // the status of a page that shows an error
+	tmpl, title string
+}
+
+// showCeremony ends every security-key page the same way: the ceremony
+// just begun (opts and session, or beginErr) is kept server-side under
+// pg.key, and its options go into the page's data.
+func (w *Web) showCeremony(rw http.ResponseWriter, r *http.Request, pg ceremonyPage, opts any, session *webauthn.SessionData, beginErr error, data ceremonyData) {
+	err := beginErr
 	if err == nil {
-		err = w.putCeremony(r, key, u.ID, session)
+		err = w.putCeremony(r, pg.key, pg.userID, session)
+	}
+	var b []byte
+	if err == nil {
+		b, err = json.Marshal(opts)
 	}
 	if err != nil {
-		w.unavailable(rw, r, "begin key registration", err)
+		w.unavailable(rw, r, "begin a security key ceremony", err)
 		return
 	}
-	opts, _ := json.Marshal(creation)
-	data.Options = template.JS(opts)
+	c := data.ceremonyOf()
+	c.Options = template.JS(b)
 	status := http.StatusOK
-	if data.Error != "" {
-		status = http.StatusBadRequest
+	if c.Error != "" {
+		status = pg.errStatus
 	}
-	w.render(rw, r, status, "add_credential.html", "Add a security key", data)
+	w.render(rw, r, status, pg.tmpl, pg.title, data)
 }
 
 // errCeremony is a WebAuthn response that does not verify (or a ceremony
@@ -186,8 +219,7 @@ func (w *Web) registerKey(r *http.Request, wu waUser, key, name, resp string) er
 }
 
 type loginKeyData struct {
-	Error   string
-	Options template.JS
+	ceremony
 	TOTPURL string
 }
 
@@ -230,35 +262,42 @@ func (w *Web) loginWebAuthn(rw http.ResponseWriter, r *http.Request) {
 			http.Error(rw, "The form could not be read.", http.StatusBadRequest)
 			return
 		}
-		resp := r.PostForm.Get("response")
-		if resp == "" || len(resp) > maxWAResp {
-			data.Error = "The security key's answer is missing. Please try again."
-		} else if err := w.assertKey(r, wu, rows, cKey, resp); err != nil {
-			if !errors.Is(err, errCeremony) {
-				w.unavailable(rw, r, "check security key", err)
-				return
-			}
-			data.Error = "The security key was not accepted. Please try again."
-		} else {
+		msg, err := w.answerAssertion(r, wu, rows, cKey, r.PostForm.Get("response"))
+		if err != nil {
+			w.unavailable(rw, r, "check security key", err)
+			return
+		}
+		if msg == "" {
 			w.finishLogin(rw, r, u, p, key)
 			return
 		}
+		data.Error = msg
 	}
-	assertion, session, err := w.sec.wa.BeginLogin(wu, webauthn.WithUserVerification(protocol.VerificationDiscouraged))
-	if err == nil {
-		err = w.putCeremony(r, cKey, u.ID, session)
+	assertion, session, err := w.beginAssertion(wu)
+	w.showCeremony(rw, r, ceremonyPage{key: cKey, userID: u.ID, errStatus: http.StatusBadRequest,
+		tmpl: "login_webauthn.html", title: "Two-factor authentication"}, assertion, session, err, &data)
+}
+
+// beginAssertion starts an assertion ceremony (log-in's second step, and
+// re-authentication) over the user's keys.
+func (w *Web) beginAssertion(wu waUser) (*protocol.CredentialAssertion, *webauthn.SessionData, error) {
+	return w.sec.wa.BeginLogin(wu, webauthn.WithUserVerification(protocol.VerificationDiscouraged))
+}
+
+// answerAssertion checks a form's answer (resp) to the assertion ceremony
+// kept under key: "" when the key passed, else the message to show; err is
+// the server's fault.
+func (w *Web) answerAssertion(r *http.Request, wu waUser, rows []store.WebAuthnCredential, key, resp string) (string, error) {
+	if resp == "" || len(resp) > maxWAResp {
+		return "The security key's answer is missing. Please try again.", nil
 	}
-	if err != nil {
-		w.unavailable(rw, r, "begin key log-in", err)
-		return
+	if err := w.assertKey(r, wu, rows, key, resp); err != nil {
+		if !errors.Is(err, errCeremony) {
+			return "", err
+		}
+		return "The security key was not accepted. Please try again.", nil
 	}
-	opts, _ := json.Marshal(assertion)
-	data.Options = template.JS(opts)
-	status := http.StatusOK
-	if data.Error != "" {
-		status = http.StatusBadRequest
-	}
-	w.render(rw, r, status, "login_webauthn.html", "Two-factor authentication", data)
+	return "", nil
 }
 
 // assertKey checks a security key's signature over the challenge and

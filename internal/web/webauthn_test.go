@@ -332,3 +332,100 @@ func TestWebAuthnAndTOTPTogether(t *testing.T) {
 		t.Errorf("TOTP instead of the key: %d", resp.StatusCode)
 	}
 }
+
+// Sudo mode with a security key: the re-authentication page runs an
+// assertion ceremony over the user's keys, bound to the session, and
+// only a real signature over its challenge opens sensitive pages.
+func TestSudoWithSecurityKey(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			clk := newClock()
+			e := newEnv(t, engine, withClock(clk))
+			e.user("alice@example.org", "correct horse")
+			c := e.client()
+			logIn(t, e, c, "alice@example.org", "correct horse")
+			key := newSoftKey(t)
+			registerKey(t, e, c, key, "Key")
+			const addKey = "/accounts/two_factor/webauthn/"
+			inSudo := func(c *http.Client) bool {
+				t.Helper()
+				resp, _ := get(t, c, e.base+addKey)
+				return resp.StatusCode == 200
+			}
+			clk.Add(31 * time.Minute)
+			if inSudo(c) {
+				t.Fatal("sudo mode 31 minutes after log-in")
+			}
+			resp, body := get(t, c, e.base+"/accounts/sudo/?next="+url.QueryEscape(addKey))
+			o := parseOptions(t, body)
+			if resp.StatusCode != 200 || len(o.PublicKey.AllowCredentials) != 1 || o.PublicKey.AllowCredentials[0].ID != b64u.EncodeToString(key.id) ||
+				!strings.Contains(body, `id="webauthn-form"`) || !strings.Contains(body, `name="password"`) || !strings.Contains(body, "/static/webauthn.js") {
+				t.Fatalf("sudo page: %d %+v\n%s", resp.StatusCode, o.PublicKey.AllowCredentials, body)
+			}
+			first := o
+
+			// Another session of alice (log-in with the key) has its own
+			// ceremony: its challenge's answer does not open c.
+			c2 := e.client()
+			logIn(t, e, c2, "alice@example.org", "correct horse")
+			_, b2 := get(t, c2, e.base+"/accounts/login/two_factor/")
+			if resp, _ = post(t, c2, e.base+"/accounts/login/two_factor/", url.Values{"response": {key.get(parseOptions(t, b2))}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("second session's log-in: %d", resp.StatusCode)
+			}
+			clk.Add(31 * time.Minute)
+			_, b2 = get(t, c2, e.base+"/accounts/sudo/")
+			otherSession := parseOptions(t, b2)
+			_, body = get(t, c, e.base+"/accounts/sudo/?next="+url.QueryEscape(addKey))
+
+			impostor := newSoftKey(t)
+			impostor.id = key.id // the right credential ID, the wrong private key
+			otherOrigin := *key
+			otherOrigin.origin = "http://127.0.0.1"
+			clone := *key
+			for _, tc := range []struct {
+				name string
+				resp func(o waOptions) string
+				want string
+			}{
+				{"wrong private key", impostor.get, "was not accepted"},
+				{"wrong origin", otherOrigin.get, "was not accepted"},
+				{"garbage", func(waOptions) string { return `{"id":` }, "was not accepted"},
+				{"a registration instead", key.create, "was not accepted"},
+				{"stale challenge", func(waOptions) string { return key.get(first) }, "was not accepted"},
+				{"another session's challenge", func(waOptions) string { return key.get(otherSession) }, "was not accepted"},
+				{"huge", func(waOptions) string { return strings.Repeat("x", 65<<10) }, "answer is missing"},
+				{"cloned key", func(o waOptions) string { clone.count = 0; return clone.get(o) }, "was not accepted"},
+			} {
+				resp, body = post(t, c, e.base+"/accounts/sudo/", url.Values{"next": {addKey}, "response": {tc.resp(parseOptions(t, body))}})
+				if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, tc.want) {
+					t.Fatalf("%s: %d, want 403 %q\n%s", tc.name, resp.StatusCode, tc.want, body)
+				}
+				if inSudo(c) {
+					t.Fatalf("%s opened sudo mode", tc.name)
+				}
+			}
+			good := key.get(parseOptions(t, body))
+			resp, _ = post(t, c, e.base+"/accounts/sudo/", url.Values{"next": {addKey}, "response": {good}})
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/hc"+addKey || !inSudo(c) {
+				t.Fatalf("sudo with the key: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			// The answer was single use: after sudo lapses it opens nothing.
+			clk.Add(25 * time.Hour) // past sudo mode and the day's attempts
+			get(t, c, e.base+"/accounts/sudo/")
+			if resp, _ = post(t, c, e.base+"/accounts/sudo/", url.Values{"response": {good}}); resp.StatusCode != http.StatusForbidden || inSudo(c) {
+				t.Errorf("replayed sudo answer: %d", resp.StatusCode)
+			}
+			// A user without keys gets no ceremony, and an answer is refused.
+			e.user("bob@example.org", "battery staple")
+			cb := e.client()
+			logIn(t, e, cb, "bob@example.org", "battery staple")
+			if _, body = get(t, cb, e.base+"/accounts/sudo/"); strings.Contains(body, "webauthn-options") {
+				t.Error("bob, without keys, gets a ceremony")
+			}
+			clk.Add(31 * time.Minute)
+			if resp, body = post(t, cb, e.base+"/accounts/sudo/", url.Values{"response": {good}}); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "That did not match") || inSudo(cb) {
+				t.Errorf("bob with alice's answer: %d", resp.StatusCode)
+			}
+		})
+	}
+}
