@@ -8,12 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
-	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store/storetest"
 )
@@ -65,32 +63,18 @@ func (m *memCommitter) ApplyPingsClaimed(_ context.Context, ids []int64, _ []mod
 // a shared machine varies much less than ns/op (that includes waiting for
 // a core, twice per ping: the handler hands over to the writer and back).
 func BenchmarkPingHandler(b *testing.B) {
-	st := storetest.Open(b, "sqlite")
-	ctx := context.Background()
+	seed := apptest.Seed{T: b, Store: storetest.Open(b, "sqlite")}
 	now := time.Now()
-	owner := model.User{Email: "bench@example.org", Password: "!", CheckLimit: 100, PingLogLimit: 100}
-	if err := st.CreateUser(ctx, &owner); err != nil {
-		b.Fatal(err)
-	}
-	proj := model.Project{Code: uuid.NewString(), OwnerID: owner.ID, PingKey: "benchbenchbenchbenchbe", BadgeKey: "bench", Created: now}
-	if err := st.CreateProject(ctx, &proj); err != nil {
-		b.Fatal(err)
-	}
-	c := model.NewCheck(proj.ID, now)
-	c.Slug = "nightly-backup"
-	if err := st.CreateCheck(ctx, &c, false); err != nil {
-		b.Fatal(err)
-	}
+	owner := seed.AddUser(model.User{Email: "bench@example.org"}, "")
+	proj := seed.AddProject(model.Project{OwnerID: owner.ID, PingKey: "benchbenchbenchbenchbe", BadgeKey: "bench", Created: now})
+	c := seed.AddCheck(proj.ID, now, func(c *model.Check) { c.Slug = "nightly-backup" })
 	mem := &memCommitter{
 		checks: map[int64]model.Check{c.ID: c},
 		owners: map[model.SlugAddress]int64{{PingKey: proj.PingKey, Slug: c.Slug}: c.ID},
 		batch:  map[int64]*model.Check{},
 	}
-	w := ping.NewWriter(mem, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(schedule.NewCache(100), nil)})
-	wctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = w.Run(wctx); close(done) }()
-	b.Cleanup(func() { cancel(); <-done })
+	w := apptest.StartWriter(b, mem, ping.WriterOptions{})
+	st := seed.Store
 	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(st, w, 10000, nil, nil)})}})
 
 	for _, tc := range []struct{ name, path string }{

@@ -1,18 +1,15 @@
 package api_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
-	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store/storetest"
 )
@@ -28,31 +25,17 @@ func BenchmarkPing(b *testing.B) {
 }
 
 func benchmarkPing(b *testing.B, engine string) {
-	st := storetest.Open(b, engine)
-	ctx := context.Background()
+	seed := apptest.Seed{T: b, Store: storetest.Open(b, engine)}
+	st := seed.Store
 	now := time.Now()
-	owner := model.User{Email: "bench@example.org", Password: "!", CheckLimit: 10000, PingLogLimit: 100}
-	if err := st.CreateUser(ctx, &owner); err != nil {
-		b.Fatal(err)
-	}
-	proj := model.Project{Code: uuid.NewString(), OwnerID: owner.ID, PingKey: "benchbenchbenchbenchbe", BadgeKey: "bench", Created: now}
-	if err := st.CreateProject(ctx, &proj); err != nil {
-		b.Fatal(err)
-	}
+	owner := seed.AddUser(model.User{Email: "bench@example.org", CheckLimit: 10000}, "")
+	proj := seed.AddProject(model.Project{OwnerID: owner.ID, PingKey: "benchbenchbenchbenchbe", BadgeKey: "bench", Created: now})
 	var codes, slugs []string
 	for i := range 64 {
-		c := model.NewCheck(proj.ID, now)
-		c.Slug = "job-" + string(rune('a'+i/26)) + string(rune('a'+i%26))
-		if err := st.CreateCheck(ctx, &c, false); err != nil {
-			b.Fatal(err)
-		}
+		c := seed.AddCheck(proj.ID, now, func(c *model.Check) { c.Slug = "job-" + string(rune('a'+i/26)) + string(rune('a'+i%26)) })
 		codes, slugs = append(codes, c.Code), append(slugs, c.Slug)
 	}
-	w := ping.NewWriter(st, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(schedule.NewCache(100), nil)})
-	wctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = w.Run(wctx); close(done) }()
-	b.Cleanup(func() { cancel(); <-done })
+	w := apptest.StartWriter(b, st, ping.WriterOptions{})
 	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(st, w, 10000, nil, nil)})}})
 	run := func(b *testing.B, path func(i int) string) {
 		b.SetParallelism(4)

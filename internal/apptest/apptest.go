@@ -113,10 +113,10 @@ func New(t testing.TB, o Options) *App {
 	return a
 }
 
-// StartWriter runs a ping writer over st until the test ends. Without an
-// AlertAfter the writer gets the schedule rule over a cache of its own, as
-// `overdue serve` wires it.
-func StartWriter(t testing.TB, st *store.Store, o ping.WriterOptions) *ping.Writer {
+// StartWriter runs a ping writer over st (a store, or a stand-in for one in
+// a benchmark) until the test ends. Without an AlertAfter the writer gets
+// the schedule rule over a cache of its own, as `overdue serve` wires it.
+func StartWriter(t testing.TB, st ping.Committer, o ping.WriterOptions) *ping.Writer {
 	t.Helper()
 	if o.AlertAfter == nil {
 		o.AlertAfter = ping.ScheduleAlertAfter(schedule.NewCache(100), nil)
