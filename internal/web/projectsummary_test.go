@@ -17,19 +17,17 @@ import (
 // checks and its overall status (down over late over up, computed from
 // the schedule, not only the stored status), and the down ones come first.
 func TestProjectsListSummaries(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine)
 			ctx := context.Background()
 			alice := e.user("alice@example.org", "correct horse")
 			bob := e.user("bob@example.org", "battery staple")
 			now := time.Now()
 			mk := func(code, name string, owner int64) model.Project {
-				p := model.Project{Code: code, Name: name, OwnerID: owner}
-				if err := e.st.CreateProject(ctx, &p); err != nil {
-					t.Fatal(err)
-				}
-				return p
+				return e.app.AddProject(model.Project{Code: code, Name: name, OwnerID: owner})
 			}
 			calm := mk("aaaaaaaa-0000-4000-8000-000000000001", "Calm", alice.ID)
 			empty := mk("aaaaaaaa-0000-4000-8000-000000000002", "Empty", alice.ID)
@@ -40,15 +38,13 @@ func TestProjectsListSummaries(t *testing.T) {
 				t.Fatal(err)
 			}
 			check := func(p model.Project, lastPing time.Duration, status string) {
-				c := model.NewCheck(p.ID, now.Add(-48*time.Hour))
-				c.Timeout, c.Grace = time.Hour, time.Hour
-				if status != model.StatusNew {
-					lp := now.Add(-lastPing)
-					c.LastPing, c.Status = &lp, status
-				}
-				if err := e.st.CreateCheck(ctx, &c, false); err != nil {
-					t.Fatal(err)
-				}
+				e.app.AddCheck(p.ID, now.Add(-48*time.Hour), func(c *model.Check) {
+					c.Timeout, c.Grace = time.Hour, time.Hour
+					if status != model.StatusNew {
+						lp := now.Add(-lastPing)
+						c.LastPing, c.Status = &lp, status
+					}
+				})
 			}
 			check(calm, time.Minute, model.StatusUp)
 			check(calm, 0, model.StatusNew)
@@ -91,8 +87,10 @@ func TestProjectsListSummaries(t *testing.T) {
 // (a manager's rights), but cannot remove a project that is not theirs;
 // an ordinary user still gets 404.
 func TestSuperuserOpensEveryProject(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine)
 			ctx := context.Background()
 			alice := e.user("alice@example.org", "correct horse")
@@ -102,15 +100,8 @@ func TestSuperuserOpensEveryProject(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.user("eve@example.org", "eve's password")
-			p := model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000001", Name: "Alice's", OwnerID: alice.ID}
-			if err := e.st.CreateProject(ctx, &p); err != nil {
-				t.Fatal(err)
-			}
-			c := model.NewCheck(p.ID, time.Now())
-			c.Name = "nightly"
-			if err := e.st.CreateCheck(ctx, &c, false); err != nil {
-				t.Fatal(err)
-			}
+			p := e.app.AddProject(model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000001", Name: "Alice's", OwnerID: alice.ID})
+			c := e.app.AddCheck(p.ID, time.Now(), func(c *model.Check) { c.Name = "nightly" })
 			if _, role, err := e.st.ProjectAccess(ctx, p.Code, root.ID); err != nil || role != model.RoleManager {
 				t.Fatalf("store: superuser's role %q, %v", role, err)
 			}
@@ -155,20 +146,17 @@ func TestSuperuserOpensEveryProject(t *testing.T) {
 // and a Leave button for those the user does not own; leaving takes the
 // user out of the team (accounts.Leave), and anything else is a 400.
 func TestLeaveFromTheProfile(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, engine)
 			ctx := context.Background()
 			alice := e.user("alice@example.org", "correct horse")
 			bob := e.user("bob@example.org", "battery staple")
-			mine := model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000001", Name: "Bob's", OwnerID: bob.ID}
-			shared := model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000002", Name: "Shared", OwnerID: alice.ID}
-			other := model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000003", Name: "Alice's other", OwnerID: alice.ID}
-			for _, p := range []*model.Project{&mine, &shared, &other} {
-				if err := e.st.CreateProject(ctx, p); err != nil {
-					t.Fatal(err)
-				}
-			}
+			mine := e.app.AddProject(model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000001", Name: "Bob's", OwnerID: bob.ID})
+			shared := e.app.AddProject(model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000002", Name: "Shared", OwnerID: alice.ID})
+			other := e.app.AddProject(model.Project{Code: "aaaaaaaa-0000-4000-8000-000000000003", Name: "Alice's other", OwnerID: alice.ID})
 			if err := e.st.AddMember(ctx, shared.ID, bob.ID, model.RoleReadOnly, time.Now()); err != nil {
 				t.Fatal(err)
 			}
