@@ -73,6 +73,7 @@ var (
 )
 
 func TestGitHubApp(t *testing.T) {
+	t.Parallel()
 	rk, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -216,6 +217,7 @@ func TestGitHubApp(t *testing.T) {
 
 // GitHub's refusals: each a clear page, and no channel.
 func TestGitHubAppRefusals(t *testing.T) {
+	t.Parallel()
 	const unexpected = "Received an unexpected response from GitHub. Integration not added."
 	const revoked = "GitHub setup failed, GitHub access was revoked."
 	for _, c := range []struct {

@@ -186,6 +186,7 @@ func codeFlows() []codeFlow {
 }
 
 func TestCodeFlows(t *testing.T) {
+	t.Parallel()
 	for _, f := range codeFlows() {
 		t.Run(f.kind, func(t *testing.T) {
 			// The provider answers each bad answer in turn, then the good one.
@@ -283,6 +284,7 @@ func TestCodeFlows(t *testing.T) {
 
 // Without the app's client id the add page is the plain form alone.
 func TestCodeFlowsWithoutApp(t *testing.T) {
+	t.Parallel()
 	for _, f := range codeFlows() {
 		s := newAppSite(t, map[string]string{}, f.patch("http://127.0.0.1:1"))
 		if u := s.connect(t, f.kind); u != nil {

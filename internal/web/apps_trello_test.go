@@ -15,6 +15,7 @@ const trelloBoards = `[{"id": "b1", "name": "Ops", "lists": [{"id": "5f0c3d2e1b4
 	{"id": "b2", "name": "Empty", "lists": []}]`
 
 func TestTrelloAuthorize(t *testing.T) {
+	t.Parallel()
 	tr := newFakeProvider(t, map[string]notifytest.Reply{"GET /1/members/me/boards": {Status: 200, Body: trelloBoards}})
 	vars := map[string]string{"TRELLO_APP_KEY": "k3y", "SITE_NAME": "Overdue Test"}
 	s := newAppSite(t, vars, patchKind("trello", trello.OAuth("https://trello.com", tr.URL)))
@@ -101,6 +102,7 @@ func TestTrelloAuthorize(t *testing.T) {
 
 // Trello's refusals and surprises: a clear page and no channel.
 func TestTrelloAuthorizeRefusals(t *testing.T) {
+	t.Parallel()
 	const no = "Received an unexpected response from Trello. Integration not added."
 	answers := []notifytest.Reply{
 		{Status: 401, Body: `invalid token`},

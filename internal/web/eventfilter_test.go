@@ -34,6 +34,7 @@ func withDownAlert(t *testing.T, f eventsFixture) time.Time {
 // TestEventLogFilters: each kind box and the date range narrow the log
 // (pings, flips and notifications), on every engine.
 func TestEventLogFilters(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			f := newEventsFixture(t, engine)
@@ -110,6 +111,7 @@ func TestEventLogFilters(t *testing.T) {
 // TestEventLogFilterRefusesBadInput: every bad parameter is a 400 that
 // says what is wrong, never a 500.
 func TestEventLogFilterRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	f := newEventsFixture(t, "sqlite")
 	owner := f.e.login("alice@example.org", "correct horse")
 	log := f.e.base + "/checks/" + f.check.Code + "/log/"
@@ -146,6 +148,7 @@ func TestEventLogFilterRefusesBadInput(t *testing.T) {
 // TestEventLogFilteredPaging: the pages of a filtered log hold only the
 // chosen kinds, and the paging links keep the filter.
 func TestEventLogFilteredPaging(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			e := newEnv(t, engine)
@@ -220,6 +223,7 @@ func TestEventLogFilteredPaging(t *testing.T) {
 // events version; a poll with it gets no table until a ping, a flip or a
 // notification's delivery changes the events.
 func TestStatusPollSendsEventsOnlyWhenChanged(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			f := newEventsFixture(t, engine)

@@ -337,6 +337,7 @@ func TestWebAuthnAndTOTPTogether(t *testing.T) {
 // assertion ceremony over the user's keys, bound to the session, and
 // only a real signature over its challenge opens sensitive pages.
 func TestSudoWithSecurityKey(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			clk := newClock()
