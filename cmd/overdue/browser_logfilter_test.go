@@ -15,17 +15,7 @@ import (
 func TestBrowserEventLogFilters(t *testing.T) {
 	ctx := browser(t)
 	vars := sqliteEnv(t)
-	if code, _, stderr := runCmd(t, vars, "", "createsuperuser", "--email", "admin@example.org", "--password", "correct horse"); code != 0 {
-		t.Fatalf("createsuperuser: %s", stderr)
-	}
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "admin@example.org", "--name", "Servers", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var keys map[string]string
-	if err := json.Unmarshal([]byte(out), &keys); err != nil {
-		t.Fatal(err)
-	}
+	keys := adminProject(t, vars)
 	_, base := serveChild(t, vars)
 	req, _ := http.NewRequest("POST", base+"/api/v3/checks/", strings.NewReader(`{"name": "nightly"}`))
 	req.Header.Set("X-Api-Key", keys["api_key"])

@@ -148,10 +148,11 @@ func (h *hookReceiver) requests() []string {
 	return append([]string(nil), h.got...)
 }
 
-func TestBrowserFirstMinutes(t *testing.T) {
-	ctx := browser(t)
-	vars := sqliteEnv(t)
-	vars["INTEGRATIONS_ALLOW_PRIVATE_IPS"] = "True"
+// adminProject makes the browser tests' operator (admin@example.org,
+// "correct horse") with createsuperuser and a project "Servers" with
+// project create, and returns the project's JSON (uuid, api_key, ...).
+func adminProject(t *testing.T, vars map[string]string) map[string]string {
+	t.Helper()
 	if code, _, stderr := runCmd(t, vars, "", "createsuperuser", "--email", "admin@example.org", "--password", "correct horse"); code != 0 {
 		t.Fatalf("createsuperuser: %s", stderr)
 	}
@@ -163,6 +164,14 @@ func TestBrowserFirstMinutes(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &keys); err != nil {
 		t.Fatal(err)
 	}
+	return keys
+}
+
+func TestBrowserFirstMinutes(t *testing.T) {
+	ctx := browser(t)
+	vars := sqliteEnv(t)
+	vars["INTEGRATIONS_ALLOW_PRIVATE_IPS"] = "True"
+	keys := adminProject(t, vars)
 	_, base := serveChild(t, vars)
 
 	// A check to watch, made through the API as a script would.
