@@ -10,6 +10,23 @@ import (
 	"net/url"
 )
 
+// CodeAuthorize is the Authorize of a plain OAuth 2 code flow (Slack,
+// Discord, Pushbullet): page?client_id=<idVar's value>&redirect_uri=&state=
+// plus the provider's own params, and no button while idVar is unset.
+func CodeAuthorize(page, idVar string, params url.Values) func(env Env, redirect, state string) string {
+	return func(env Env, redirect, state string) string {
+		id := env(idVar)
+		if id == "" {
+			return ""
+		}
+		q := url.Values{"client_id": {id}, "redirect_uri": {redirect}, "state": {state}}
+		for k, v := range params {
+			q[k] = v
+		}
+		return page + "?" + q.Encode()
+	}
+}
+
 // OAuth is a kind's set-up through its provider's OAuth round-trip
 // (upstream's "Connect" buttons), which the add page offers besides the
 // kind's form once the operator has registered an app with the provider.

@@ -125,15 +125,8 @@ var errUnexpected = &notify.Error{Msg: "Received an unexpected response from Dis
 // answer carries the new webhook.
 func OAuth(api string) *notify.OAuth {
 	return &notify.OAuth{
-		Callback: "/integrations/add_discord/",
-		Authorize: func(env notify.Env, redirect, state string) string {
-			id := env("DISCORD_CLIENT_ID")
-			if id == "" {
-				return ""
-			}
-			return AuthorizeURL + "?" + url.Values{"client_id": {id}, "scope": {"webhook.incoming"}, "redirect_uri": {redirect},
-				"response_type": {"code"}, "state": {state}}.Encode()
-		},
+		Callback:  "/integrations/add_discord/",
+		Authorize: notify.CodeAuthorize(AuthorizeURL, "DISCORD_CLIENT_ID", url.Values{"scope": {"webhook.incoming"}, "response_type": {"code"}}),
 		Exchange: func(ctx context.Context, c *notify.Client, env notify.Env, query url.Values, redirect string) ([]notify.OAuthChannel, error) {
 			code := query.Get("code")
 			if code == "" {

@@ -123,14 +123,8 @@ func (t *Transport) Send(ctx context.Context, m *notify.Message) error {
 // code traded at tokenURL (TokenURL; tests point it elsewhere).
 func OAuth(tokenURL string) *notify.OAuth {
 	return &notify.OAuth{
-		Callback: "/integrations/add_pushbullet/",
-		Authorize: func(env notify.Env, redirect, state string) string {
-			id := env("PUSHBULLET_CLIENT_ID")
-			if id == "" {
-				return ""
-			}
-			return AuthorizeURL + "?" + url.Values{"client_id": {id}, "redirect_uri": {redirect}, "response_type": {"code"}, "state": {state}}.Encode()
-		},
+		Callback:  "/integrations/add_pushbullet/",
+		Authorize: notify.CodeAuthorize(AuthorizeURL, "PUSHBULLET_CLIENT_ID", url.Values{"response_type": {"code"}}),
 		Exchange: func(ctx context.Context, c *notify.Client, env notify.Env, query url.Values, _ string) ([]notify.OAuthChannel, error) {
 			code := query.Get("code")
 			if code == "" {

@@ -89,14 +89,8 @@ var errUnexpected = &notify.Error{Msg: "Received an unexpected response from Sla
 // webhook's URL) is the stored value.
 func OAuth(api string) *notify.OAuth {
 	return &notify.OAuth{
-		Callback: "/integrations/add_slack_btn/",
-		Authorize: func(env notify.Env, redirect, state string) string {
-			id := env("SLACK_CLIENT_ID")
-			if id == "" {
-				return ""
-			}
-			return AuthorizeURL + "?" + url.Values{"scope": {"incoming-webhook"}, "client_id": {id}, "redirect_uri": {redirect}, "state": {state}}.Encode()
-		},
+		Callback:  "/integrations/add_slack_btn/",
+		Authorize: notify.CodeAuthorize(AuthorizeURL, "SLACK_CLIENT_ID", url.Values{"scope": {"incoming-webhook"}}),
 		Exchange: func(ctx context.Context, c *notify.Client, env notify.Env, query url.Values, redirect string) ([]notify.OAuthChannel, error) {
 			code := query.Get("code")
 			if code == "" {
