@@ -12,7 +12,6 @@ import (
 	"github.com/overdue/overdue/internal/humanize"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/pycompat"
-	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -47,10 +46,7 @@ func (w *Web) checkStatus(rw http.ResponseWriter, r *http.Request) {
 	}
 	c := &ca.Check
 	now := w.d.Now()
-	var sch schedule.Schedule
-	if c.Kind != model.KindSimple {
-		sch, _ = w.d.Cache.Parse(c.Kind, c.Schedule, c.TZ)
-	}
+	sch := w.scheduleOf(c)
 	ver, err := w.eventsVersion(r, c)
 	if err != nil {
 		w.d.Log.Error("web: check status", "err", err)

@@ -188,10 +188,7 @@ func (w *Web) rows(r *http.Request, p model.Project, full bool) ([]checkRow, err
 	rows := make([]checkRow, 0, len(checks))
 	for i := range checks {
 		c := &checks[i]
-		var sch schedule.Schedule
-		if c.Kind != model.KindSimple {
-			sch, _ = w.d.Cache.Parse(c.Kind, c.Schedule, c.TZ)
-		}
+		sch := w.scheduleOf(c)
 		row := checkRow{Code: c.Code, Status: schedule.Status(c, sch, now, false), LastPing: lastPingText(c, now),
 			Started: c.LastStart != nil && c.Status != model.StatusPaused}
 		if full {
@@ -328,4 +325,16 @@ func describeSchedule(c *model.Check) string {
 		return "every " + humanize.Duration(c.Timeout) + ", grace " + humanize.Duration(c.Grace)
 	}
 	return c.Schedule + " (" + c.TZ + ")"
+}
+
+// scheduleOf is c's parsed schedule, through the pages' cache, for
+// schedule.Status and its kin: nil for a simple check, whose period is on
+// c. A stored expression that no longer parses also gives nil: a page
+// shows the check rather than fail.
+func (w *Web) scheduleOf(c *model.Check) schedule.Schedule {
+	if c.Kind == model.KindSimple {
+		return nil
+	}
+	sch, _ := w.d.Cache.Parse(c.Kind, c.Schedule, c.TZ)
+	return sch
 }

@@ -314,10 +314,7 @@ func (w *Web) detailsFor(r *http.Request, ca *checkAccess) (detailsData, error) 
 	ctx := r.Context()
 	c := &ca.Check
 	now := w.d.Now()
-	var sch schedule.Schedule
-	if c.Kind != model.KindSimple {
-		sch, _ = w.d.Cache.Parse(c.Kind, c.Schedule, c.TZ)
-	}
+	sch := w.scheduleOf(c)
 	t := w.timing(c, sch, now)
 	d := detailsData{Check: *c, Project: ca.Project, Role: ca.Role, CanWrite: ca.Role.CanWrite(),
 		Status: t.Status, Schedule: describeSchedule(c), LastPing: t.LastPing, NextPing: t.NextPing,

@@ -50,10 +50,7 @@ func (w *Web) summarizeProjects(ctx context.Context, userID int64, projects []st
 		if p.Status == model.StatusDown {
 			continue
 		}
-		var sch schedule.Schedule
-		if c.Kind != model.KindSimple {
-			sch, _ = w.d.Cache.Parse(c.Kind, c.Schedule, c.TZ)
-		}
+		sch := w.scheduleOf(c)
 		switch schedule.Status(c, sch, now, false) {
 		case model.StatusDown:
 			p.Status = model.StatusDown
