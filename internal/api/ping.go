@@ -84,7 +84,7 @@ type expiresValue struct {
 func newPingHeaders(bodyLimit int) *pingHeaders {
 	h := &pingHeaders{
 		contentType:  []string{"text/html; charset=utf-8"},
-		cacheControl: []string{"max-age=0, no-cache, no-store, must-revalidate, private"},
+		cacheControl: []string{neverCacheControl},
 		allowOrigin:  []string{"*"},
 		bodyLimit:    []string{strconv.Itoa(bodyLimit)},
 	}
@@ -105,8 +105,8 @@ func (h *pingHeaders) expiresAt(now time.Time) []string {
 	return e.v
 }
 
-// neverCache sets the headers of Django's never_cache decorator (as the
-// free function neverCache does, from the pre-built values).
+// neverCache sets the headers of Django's never_cache decorator, as the
+// function neverCache does, from the pre-built values.
 func (p *Pings) neverCache(w http.ResponseWriter) {
 	h := w.Header()
 	h["Cache-Control"] = p.hdr.cacheControl
@@ -508,9 +508,13 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// neverCache sets the headers of Django's never_cache decorator.
+// neverCacheControl is the Cache-Control of Django's never_cache.
+const neverCacheControl = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+// neverCache sets the headers of Django's never_cache decorator (the badge
+// answers; the ping handler sets the same from its pre-built values).
 func neverCache(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private")
+	h.Set("Cache-Control", neverCacheControl)
 	h.Set("Expires", time.Now().UTC().Format(http.TimeFormat))
 }
