@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
@@ -188,8 +189,11 @@ func TestBudget(t *testing.T) {
 
 // Each member's own outcome goes to Record: its error and permanence, the
 // check and flip (none for a test), a notification code of its own that
-// its message carried, and the time by the injected clock. A member that
-// does not send the event is neither recorded nor counted as failed.
+// its message carried, and its start and duration. Members send
+// concurrently, so the times come from synctest's clock: every member
+// starts at the bubble's epoch and takes exactly the second it sleeps. A
+// member that does not send the event is neither recorded nor counted as
+// failed.
 func TestRecordsMembers(t *testing.T) {
 	members := loader(
 		model.Channel{ID: 1, Code: a, ProjectID: 1, Kind: "webhook"},
@@ -198,65 +202,61 @@ func TestRecordsMembers(t *testing.T) {
 	)
 	for _, test := range []bool{false, true} {
 		t.Run(fmt.Sprintf("test=%v", test), func(t *testing.T) {
-			var (
-				mu      sync.Mutex
-				got     = map[int64]model.MemberSend{}
-				carried = map[int64]string{}
-				tick    = notifytest.Now
-				deliver = func(_ context.Context, m *notify.Message) error {
-					mu.Lock()
-					defer mu.Unlock()
-					carried[m.Channel.ID] = m.Code
-					switch m.Channel.Code {
-					case b:
-						return notify.FailPermanent("Received status code 404")
-					case c:
-						return notify.ErrNoOp
+			synctest.Test(t, func(t *testing.T) {
+				var (
+					mu      sync.Mutex
+					got     = map[int64]model.MemberSend{}
+					carried = map[int64]string{}
+					epoch   = time.Now()
+					deliver = func(_ context.Context, m *notify.Message) error {
+						time.Sleep(time.Second)
+						mu.Lock()
+						defer mu.Unlock()
+						carried[m.Channel.ID] = m.Code
+						switch m.Channel.Code {
+						case b:
+							return notify.FailPermanent("Received status code 404")
+						case c:
+							return notify.ErrNoOp
+						}
+						return nil
 					}
-					return nil
+				)
+				tr := &Transport{Channels: members, Deliver: deliver,
+					Record: func(_ context.Context, r model.MemberSend) error {
+						mu.Lock()
+						defer mu.Unlock()
+						got[r.ChannelID] = r
+						return nil
+					}}
+				m := notifytest.Message(model.StatusDown)
+				m.Check.ID, m.Flip.ID, m.Test = 42, 9, test
+				m.Channel = model.Channel{Code: "99999999-0000-4000-8000-000000000009", ProjectID: 1, Kind: "group", Value: a + "," + b + "," + c}
+				if err := tr.Send(context.Background(), m); notify.ErrorText(err) != "1 out of 3 notifications failed" {
+					t.Errorf("group: %v", err)
 				}
-			)
-			tr := &Transport{Channels: members, Deliver: deliver,
-				Record: func(_ context.Context, r model.MemberSend) error {
-					mu.Lock()
-					defer mu.Unlock()
-					got[r.ChannelID] = r
-					return nil
-				},
-				// Every reading is a second later: each member took 1 s.
-				Now: func() time.Time {
-					mu.Lock()
-					defer mu.Unlock()
-					tick = tick.Add(time.Second)
-					return tick
-				}}
-			m := notifytest.Message(model.StatusDown)
-			m.Check.ID, m.Flip.ID, m.Test = 42, 9, test
-			m.Channel = model.Channel{Code: "99999999-0000-4000-8000-000000000009", ProjectID: 1, Kind: "group", Value: a + "," + b + "," + c}
-			if err := tr.Send(context.Background(), m); notify.ErrorText(err) != "1 out of 3 notifications failed" {
-				t.Errorf("group: %v", err)
-			}
-			if len(got) != 2 {
-				t.Fatalf("recorded %v, want members 1 and 2 (3 sends no \"down\")", got)
-			}
-			okRow, bad := got[1], got[2]
-			if okRow.Error != "" || okRow.Permanent || bad.Error != "Received status code 404" || !bad.Permanent {
-				t.Errorf("outcomes %+v and %+v", okRow, bad)
-			}
-			for id, r := range got {
-				if r.Duration != time.Second || r.Started.IsZero() || r.CheckStatus != model.StatusDown || r.Code != carried[id] {
-					t.Errorf("member %d: %+v (its message carried code %q)", id, r, carried[id])
+				if len(got) != 2 {
+					t.Fatalf("recorded %v, want members 1 and 2 (3 sends no \"down\")", got)
 				}
-				switch {
-				case test && (r.CheckID != 0 || r.FlipID != nil || r.Code != m.Code):
-					t.Errorf("a test's member %d kept a check, a flip or a code of its own: %+v", id, r)
-				case !test && (r.CheckID != 42 || r.FlipID == nil || *r.FlipID != 9 || r.Code == m.Code || len(r.Code) != 36):
-					t.Errorf("member %d: %+v", id, r)
+				okRow, bad := got[1], got[2]
+				if okRow.Error != "" || okRow.Permanent || bad.Error != "Received status code 404" || !bad.Permanent {
+					t.Errorf("outcomes %+v and %+v", okRow, bad)
 				}
-			}
-			if !test && okRow.Code == bad.Code {
-				t.Error("two members share a notification code")
-			}
+				for id, r := range got {
+					if r.Duration != time.Second || !r.Started.Equal(epoch) || r.CheckStatus != model.StatusDown || r.Code != carried[id] {
+						t.Errorf("member %d: %+v (its message carried code %q)", id, r, carried[id])
+					}
+					switch {
+					case test && (r.CheckID != 0 || r.FlipID != nil || r.Code != m.Code):
+						t.Errorf("a test's member %d kept a check, a flip or a code of its own: %+v", id, r)
+					case !test && (r.CheckID != 42 || r.FlipID == nil || *r.FlipID != 9 || r.Code == m.Code || len(r.Code) != 36):
+						t.Errorf("member %d: %+v", id, r)
+					}
+				}
+				if !test && okRow.Code == bad.Code {
+					t.Error("two members share a notification code")
+				}
+			})
 		})
 	}
 }
