@@ -35,7 +35,7 @@ func TestServeRunsSMTPDWhenPortSet(t *testing.T) {
 	if err := smtp.SendMail(addr, nil, "cron@box.example", []string{code + "@mail.example.org"}, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
-	if err := smtp.SendMail(addr, nil, "cron@box.example", []string{s.keys["ping_key"] + "+by-mail@mail.example.org"}, []byte(msg)); err != nil {
+	if err := smtp.SendMail(addr, nil, "cron@box.example", []string{s.keys.PingKey + "+by-mail@mail.example.org"}, []byte(msg)); err != nil {
 		t.Fatal(err)
 	}
 	err := smtp.SendMail(addr, nil, "cron@box.example", []string{code + "@elsewhere.example"}, []byte(msg))
