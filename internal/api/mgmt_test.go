@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/ping"
@@ -65,7 +66,10 @@ func TestAPIRateLimitPerMinute(t *testing.T) {
 func TestAPIPingDurationLookBack(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) { testAPIPingDurationLookBack(t, engine) })
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			testAPIPingDurationLookBack(t, engine)
+		})
 	}
 }
 
@@ -172,7 +176,10 @@ func TestAPIDeleteRenamesFirst(t *testing.T) {
 			continue // one writer: the lock below would hold up the rename too
 		}
 		ran = true
-		t.Run(engine, func(t *testing.T) { testAPIDeleteRenamesFirst(t, engine) })
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			testAPIDeleteRenamesFirst(t, engine)
+		})
 	}
 	if !ran {
 		t.Skip("needs OVERDUE_TEST_POSTGRES or OVERDUE_TEST_MYSQL")
@@ -181,25 +188,17 @@ func TestAPIDeleteRenamesFirst(t *testing.T) {
 
 func testAPIDeleteRenamesFirst(t *testing.T, engine string) {
 	ctx := context.Background()
-	cfg := storetest.NewDatabase(t, engine)
-	open := func() *store.Store {
-		st, err := store.Open(ctx, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	st, locker := open(), open()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	// Two stores on one database: the app's, and the locker's, whose
+	// transaction holds a row the delete needs.
+	stores := storetest.OpenShared(t, engine, 2)
+	st, locker := stores[0], stores[1]
+	cache := schedule.NewCache(10)
+	app := apptest.New(t, apptest.Options{Store: st, NoServer: true, Writer: &ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(cache, nil)},
+		Surfaces: func(a *apptest.App) server.Surfaces {
+			return server.Surfaces{Pings: api.NewPings(st, a.Writer, 10000, nil, nil), API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example", Cache: cache})}
+		}})
 	_, proj := newProject(t, st, func(p *model.Project) { p.APIKey = auth.HashAPIKey(apiRW) })
-	c := model.NewCheck(proj.ID, time.Now())
-	c.Slug = "nightly"
-	if err := st.CreateCheck(ctx, &c, false); err != nil {
-		t.Fatal(err)
-	}
+	c := app.AddCheck(proj.ID, time.Now(), func(c *model.Check) { c.Slug = "nightly" })
 	now := time.Now().UTC()
 	if _, err := st.EditCheckState(ctx, c.ID, func(c *model.Check) (*model.Flip, error) {
 		return &model.Flip{Created: now, OldStatus: "new", NewStatus: "paused", Processed: &now}, nil
@@ -207,18 +206,10 @@ func testAPIDeleteRenamesFirst(t *testing.T, engine string) {
 		t.Fatal(err)
 	}
 
-	cache := schedule.NewCache(10)
-	writer := ping.NewWriter(st, ping.WriterOptions{AlertAfter: ping.ScheduleAlertAfter(cache, nil)})
-	wctx, stopWriter := context.WithCancel(ctx)
-	writerDone := make(chan struct{})
-	go func() { _ = writer.Run(wctx); close(writerDone) }()
-	t.Cleanup(func() { stopWriter(); <-writerDone })
-	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(st, writer, 10000, nil, nil), API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example", Cache: cache})})}})
 	serve := func(method, path string) (int, string) {
 		req := httptest.NewRequest(method, "http://hc.example"+path, nil)
 		req.Header.Set("X-Api-Key", apiRW)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		rec := app.Record(req)
 		return rec.Code, rec.Body.String()
 	}
 
