@@ -38,14 +38,7 @@ func TestFailPingNotifiesWithinOneSecond(t *testing.T) {
 	vars["INTEGRATIONS_ALLOW_PRIVATE_IPS"] = "True"
 	vars["EMAIL_HOST"], vars["EMAIL_PORT"], vars["EMAIL_USE_TLS"] = smtp.Host, strconv.Itoa(smtp.Port), "False"
 	vars["DEFAULT_FROM_EMAIL"] = "alerts@overdue.example"
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "a@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var proj struct{ UUID string }
-	if err := json.Unmarshal([]byte(out), &proj); err != nil {
-		t.Fatal(err)
-	}
+	proj := createProject(t, vars, "a@example.org", "P")
 
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
@@ -187,12 +180,7 @@ func TestIntegrationAdd(t *testing.T) {
 	vars := sqliteEnv(t)
 	vars["EMAIL_HOST"], vars["EMAIL_PORT"], vars["EMAIL_USE_TLS"] = smtp.Host, strconv.Itoa(smtp.Port), "False"
 	vars["SITE_ROOT"] = "https://overdue.example"
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var proj struct{ UUID string }
-	_ = json.Unmarshal([]byte(out), &proj)
+	proj := createProject(t, vars, "owner@example.org", "P")
 
 	for _, args := range [][]string{
 		{"--kind", "email", "--email", "x@example.org"},
@@ -214,7 +202,7 @@ func TestIntegrationAdd(t *testing.T) {
 		t.Errorf("unknown project: exit %d, want 1", code)
 	}
 
-	code, out, stderr = runCmd(t, vars, "", "integration", "add", "--project", proj.UUID, "--kind", "email", "--email", "team@example.org", "--notify-up=false")
+	code, out, stderr := runCmd(t, vars, "", "integration", "add", "--project", proj.UUID, "--kind", "email", "--email", "team@example.org", "--notify-up=false")
 	if code != 0 {
 		t.Fatalf("add email: %d %s", code, stderr)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -44,14 +43,7 @@ func serveInProcess(t *testing.T, vars map[string]string) string {
 // and API_RATE_LIMIT reaches the Management API.
 func TestServeWiresMetricsKeyAndRateLimit(t *testing.T) {
 	vars := sqliteEnv(t)
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "a@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var keys map[string]string
-	if err := json.Unmarshal([]byte(out), &keys); err != nil {
-		t.Fatal(err)
-	}
+	keys := createProject(t, vars, "a@example.org", "P")
 	vars["METRICS_KEY"] = "operator-metrics-key"
 	vars["API_RATE_LIMIT"] = "2"
 	base := serveInProcess(t, vars)
@@ -81,7 +73,7 @@ func TestServeWiresMetricsKeyAndRateLimit(t *testing.T) {
 	}
 	// API_RATE_LIMIT=2: the third request of the same key within the minute is refused.
 	for i, want := range []int{200, 200, 429} {
-		code, body := get("/api/v3/checks/", map[string]string{"X-Api-Key": keys["api_key"]})
+		code, body := get("/api/v3/checks/", map[string]string{"X-Api-Key": keys.APIKey})
 		if code != want {
 			t.Errorf("request %d: %d %s, want %d", i+1, code, body, want)
 		}

@@ -18,7 +18,7 @@ func TestBrowserEventLogFilters(t *testing.T) {
 	keys := adminProject(t, vars)
 	_, base := serveChild(t, vars)
 	req, _ := http.NewRequest("POST", base+"/api/v3/checks/", strings.NewReader(`{"name": "nightly"}`))
-	req.Header.Set("X-Api-Key", keys["api_key"])
+	req.Header.Set("X-Api-Key", keys.APIKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -151,20 +151,12 @@ func (h *hookReceiver) requests() []string {
 // adminProject makes the browser tests' operator (admin@example.org,
 // "correct horse") with createsuperuser and a project "Servers" with
 // project create, and returns the project's JSON (uuid, api_key, ...).
-func adminProject(t *testing.T, vars map[string]string) map[string]string {
+func adminProject(t *testing.T, vars map[string]string) createdProject {
 	t.Helper()
 	if code, _, stderr := runCmd(t, vars, "", "createsuperuser", "--email", "admin@example.org", "--password", "correct horse"); code != 0 {
 		t.Fatalf("createsuperuser: %s", stderr)
 	}
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "admin@example.org", "--name", "Servers", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var keys map[string]string
-	if err := json.Unmarshal([]byte(out), &keys); err != nil {
-		t.Fatal(err)
-	}
-	return keys
+	return createProject(t, vars, "admin@example.org", "Servers")
 }
 
 func TestBrowserFirstMinutes(t *testing.T) {
@@ -176,7 +168,7 @@ func TestBrowserFirstMinutes(t *testing.T) {
 
 	// A check to watch, made through the API as a script would.
 	req, _ := http.NewRequest("POST", base+"/api/v3/checks/", strings.NewReader(`{"name": "nightly <b>backup</b>", "tags": "prod db", "timeout": 86400}`))
-	req.Header.Set("X-Api-Key", keys["api_key"])
+	req.Header.Set("X-Api-Key", keys.APIKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +194,7 @@ func TestBrowserFirstMinutes(t *testing.T) {
 
 	// The dashboard: the check is new; a ping turns it up without a reload.
 	row := `tr[data-code="` + check.UUID + `"]`
-	do(t, ctx, "dashboard", chromedp.Navigate(base+"/projects/"+keys["uuid"]+"/checks/"), chromedp.WaitVisible(row+`.status-new`))
+	do(t, ctx, "dashboard", chromedp.Navigate(base+"/projects/"+keys.UUID+"/checks/"), chromedp.WaitVisible(row+`.status-new`))
 	if name := value(t, ctx, "check name", chromedp.Text(row+` td:nth-child(2) a`)); name != "nightly <b>backup</b>" {
 		t.Errorf("the check's name reads %q (escaping?)", name)
 	}
@@ -221,7 +213,7 @@ func TestBrowserFirstMinutes(t *testing.T) {
 	hsrv := httptest.NewServer(hook)
 	defer hsrv.Close()
 	do(t, ctx, "add a webhook",
-		chromedp.Navigate(base+"/projects/"+keys["uuid"]+"/integrations/"),
+		chromedp.Navigate(base+"/projects/"+keys.UUID+"/integrations/"),
 		chromedp.WaitVisible(`a[href$="/add_webhook/"]`),
 		chromedp.Click(`a[href$="/add_webhook/"]`),
 		chromedp.WaitVisible(`#f-url_down`),
@@ -314,9 +306,9 @@ func TestBrowserFirstMinutes(t *testing.T) {
 	// Screenshots last, page by page, so that the emulated sizes cannot
 	// change what the steps above click.
 	for _, pg := range []struct{ name, path string }{
-		{"projects", "/"}, {"checks", "/projects/" + keys["uuid"] + "/checks/"},
-		{"integrations", "/projects/" + keys["uuid"] + "/integrations/"},
-		{"add-webhook", "/projects/" + keys["uuid"] + "/add_webhook/"},
+		{"projects", "/"}, {"checks", "/projects/" + keys.UUID + "/checks/"},
+		{"integrations", "/projects/" + keys.UUID + "/integrations/"},
+		{"add-webhook", "/projects/" + keys.UUID + "/add_webhook/"},
 		{"settings", strings.TrimPrefix(settingsURL, base)},
 	} {
 		if os.Getenv("OVERDUE_SCREENSHOTS") == "" {

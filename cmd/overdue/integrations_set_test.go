@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -11,12 +10,7 @@ import (
 func TestIntegrationAddSet(t *testing.T) {
 	vars := sqliteEnv(t)
 	vars["SIGNAL_CLI_SOCKET"] = "/run/signal-cli/socket"
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var proj struct{ UUID string }
-	_ = json.Unmarshal([]byte(out), &proj)
+	proj := createProject(t, vars, "owner@example.org", "P")
 	add := func(args ...string) (int, string, string) {
 		return runCmd(t, vars, "", append([]string{"integration", "add", "--project", proj.UUID}, args...)...)
 	}

@@ -47,6 +47,33 @@ func sqliteEnv(t *testing.T) map[string]string {
 	return map[string]string{"DB_NAME": filepath.Join(t.TempDir(), "hc.sqlite")}
 }
 
+// createdProject is what `overdue project create --json` prints. It is
+// the test's own type, not the command's: its tags pin the names the
+// README documents, so a renamed field in the output fails the tests.
+type createdProject struct {
+	UUID           string `json:"uuid"`
+	Name           string `json:"name"`
+	APIKey         string `json:"api_key"`
+	APIKeyReadonly string `json:"api_key_readonly"`
+	PingKey        string `json:"ping_key"`
+}
+
+// createProject runs `overdue project create --json` for owner (created
+// when missing) and returns what it printed; an exit other than 0, or
+// output that is not the keys' JSON, fails the test.
+func createProject(t *testing.T, vars map[string]string, owner, name string) createdProject {
+	t.Helper()
+	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", owner, "--name", name, "--json")
+	if code != 0 {
+		t.Fatalf("project create: exit %d stderr %q", code, stderr)
+	}
+	var keys createdProject
+	if err := json.Unmarshal([]byte(out), &keys); err != nil {
+		t.Fatalf("project create --json printed %q: %v", out, err)
+	}
+	return keys
+}
+
 func TestUsageErrors(t *testing.T) {
 	cases := [][]string{
 		{},
@@ -153,21 +180,14 @@ func TestCreateSuperuserAndProject(t *testing.T) {
 		t.Errorf("duplicate superuser: exit %d stderr %q", code, stderr)
 	}
 
-	code, out, stderr = runCmd(t, vars, "", "project", "create", "--owner", "new@example.org", "--name", "Servers", "--json")
-	if code != 0 {
-		t.Fatalf("project create: exit %d stderr %q", code, stderr)
-	}
-	var keys map[string]string
-	if err := json.Unmarshal([]byte(out), &keys); err != nil {
-		t.Fatalf("project create --json printed %q: %v", out, err)
-	}
-	for _, k := range []string{"uuid", "name", "api_key", "api_key_readonly", "ping_key"} {
-		if keys[k] == "" {
-			t.Errorf("--json output lacks %q: %v", k, keys)
+	keys := createProject(t, vars, "new@example.org", "Servers")
+	for k, v := range map[string]string{"uuid": keys.UUID, "name": keys.Name, "api_key": keys.APIKey, "api_key_readonly": keys.APIKeyReadonly, "ping_key": keys.PingKey} {
+		if v == "" {
+			t.Errorf("--json output lacks %q: %+v", k, keys)
 		}
 	}
-	if len(keys["api_key"]) != 32 || len(keys["ping_key"]) != 22 || keys["name"] != "Servers" {
-		t.Errorf("unexpected keys %v", keys)
+	if len(keys.APIKey) != 32 || len(keys.PingKey) != 22 || keys.Name != "Servers" {
+		t.Errorf("unexpected keys %+v", keys)
 	}
 
 	st, err := store.Open(context.Background(), store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
@@ -175,11 +195,11 @@ func TestCreateSuperuserAndProject(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	p, err := st.ProjectByPingKey(context.Background(), keys["ping_key"])
-	if err != nil || p.Code != keys["uuid"] {
+	p, err := st.ProjectByPingKey(context.Background(), keys.PingKey)
+	if err != nil || p.Code != keys.UUID {
 		t.Fatalf("project not stored: %+v %v", p, err)
 	}
-	if p.APIKey == keys["api_key"] {
+	if p.APIKey == keys.APIKey {
 		t.Error("the API key is stored in plain text")
 	}
 	if _, ro, err := st.ProjectByAPIKey(context.Background(), p.APIKeyReadonly); err != nil || !ro {
@@ -232,15 +252,10 @@ func serveChild(t *testing.T, vars map[string]string) (*exec.Cmd, string) {
 // SIGKILL in the middle of a load.
 func TestAcknowledgedPingsSurviveKill9(t *testing.T) {
 	vars := sqliteEnv(t)
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "a@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var keys map[string]string
-	_ = json.Unmarshal([]byte(out), &keys)
+	keys := createProject(t, vars, "a@example.org", "P")
 
 	cmd, base := serveChild(t, vars)
-	load := startSlugLoad(t, base, keys["ping_key"])
+	load := startSlugLoad(t, base, keys.PingKey)
 	// A few hundred pings went through: kill without warning.
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)

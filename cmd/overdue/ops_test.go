@@ -142,7 +142,7 @@ func TestServeMetricsCountRealWork(t *testing.T) {
 	addr, _ := runUntilStarted(t, vars, &errb, "serve", "--listen", "127.0.0.1:0")
 	base := "http://" + addr.String()
 	for _, p := range []string{"/a?create=1", "/a", "/a/start", "/a/fail", "/a/log", "/a/0", "/a/3"} {
-		resp, err := http.Post(base+"/ping/"+keys["ping_key"]+p, "text/plain", strings.NewReader("x"))
+		resp, err := http.Post(base+"/ping/"+keys.PingKey+p, "text/plain", strings.NewReader("x"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +151,7 @@ func TestServeMetricsCountRealWork(t *testing.T) {
 			t.Fatalf("ping %s: %d", p, resp.StatusCode)
 		}
 	}
-	req, _ := http.NewRequest("POST", base+"/ping/"+keys["ping_key"]+"/a", nil)
+	req, _ := http.NewRequest("POST", base+"/ping/"+keys.PingKey+"/a", nil)
 	req.Header.Set("X-Forwarded-Proto", "https")
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("https ping: %v %v", resp, err)
@@ -166,7 +166,7 @@ func TestServeMetricsCountRealWork(t *testing.T) {
 	}
 	defer st.Close()
 	settled := func() (sent int, ok bool) {
-		p, err := st.ProjectByPingKey(context.Background(), keys["ping_key"])
+		p, err := st.ProjectByPingKey(context.Background(), keys.PingKey)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -54,7 +53,7 @@ func TestSIGTERMFinishesInFlightPingsAndNotifications(t *testing.T) {
 
 	cmd, base := serveChild(t, vars)
 	client := &http.Client{Timeout: 10 * time.Second}
-	load := startSlugLoad(t, base, keys["ping_key"])
+	load := startSlugLoad(t, base, keys.PingKey)
 
 	// A /fail ping: its webhook is claimed and sent at once, and hangs.
 	resp, err := client.Get(base + "/ping/" + hooked + "/fail")
@@ -124,23 +123,16 @@ func TestSIGTERMFinishesInFlightPingsAndNotifications(t *testing.T) {
 // projectWithWebhookCheck makes a project (returning its keys) with one
 // check whose webhook integration POSTs to url; it returns the check's UUID.
 // adjust, if not nil, changes the check before it is stored.
-func projectWithWebhookCheck(t *testing.T, vars map[string]string, url string, adjust func(*model.Check)) (map[string]string, string) {
+func projectWithWebhookCheck(t *testing.T, vars map[string]string, url string, adjust func(*model.Check)) (createdProject, string) {
 	t.Helper()
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "a@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var keys map[string]string
-	if err := json.Unmarshal([]byte(out), &keys); err != nil {
-		t.Fatal(err)
-	}
+	keys := createProject(t, vars, "a@example.org", "P")
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Engine: "sqlite", Path: vars["DB_NAME"]})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	p, err := st.ProjectByCode(ctx, keys["uuid"])
+	p, err := st.ProjectByCode(ctx, keys.UUID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,12 +109,7 @@ func TestSpecIntegrationAddRules(t *testing.T) {
 	smtp := smtptest.Start(t, smtptest.Options{})
 	vars := sqliteEnv(t)
 	vars["EMAIL_HOST"], vars["EMAIL_PORT"], vars["EMAIL_USE_TLS"] = smtp.Host, strconv.Itoa(smtp.Port), "False"
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var proj struct{ UUID string }
-	_ = json.Unmarshal([]byte(out), &proj)
+	proj := createProject(t, vars, "owner@example.org", "P")
 	add := func(extra map[string]string, args ...string) (int, string) {
 		t.Helper()
 		v := map[string]string{}
@@ -211,19 +206,12 @@ func TestSpecNoSecretsInLogs(t *testing.T) {
 	} {
 		vars[k] = v
 	}
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var keys map[string]string
-	if err := json.Unmarshal([]byte(out), &keys); err != nil {
-		t.Fatal(err)
-	}
+	keys := createProject(t, vars, "owner@example.org", "P")
 	for _, args := range [][]string{
 		{"--kind", "email", "--email", "owner@example.org"},
 		{"--kind", "webhook", "--url-down", hook.URL + "/hooks/" + urlToken, "--header-down", "Authorization: " + headerVal},
 	} {
-		if code, _, stderr := runCmd(t, vars, "", append([]string{"integration", "add", "--project", keys["uuid"]}, args...)...); code != 0 {
+		if code, _, stderr := runCmd(t, vars, "", append([]string{"integration", "add", "--project", keys.UUID}, args...)...); code != 0 {
 			t.Fatalf("integration add: %s", stderr)
 		}
 	}
@@ -245,7 +233,7 @@ func TestSpecNoSecretsInLogs(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	code, body := do("POST", "/api/v3/checks/", map[string]string{"X-Api-Key": keys["api_key"]}, `{"name": "nightly", "channels": "*"}`)
+	code, body := do("POST", "/api/v3/checks/", map[string]string{"X-Api-Key": keys.APIKey}, `{"name": "nightly", "channels": "*"}`)
 	if code != http.StatusCreated {
 		t.Fatalf("create check: %d %s", code, body)
 	}
@@ -254,11 +242,11 @@ func TestSpecNoSecretsInLogs(t *testing.T) {
 	}
 	_ = json.Unmarshal([]byte(body), &check)
 	uuid := check.PingURL[strings.LastIndex(check.PingURL, "/")+1:]
-	do("GET", "/api/v3/checks/", map[string]string{"X-Api-Key": keys["api_key_readonly"]}, "")
-	do("POST", "/api/v3/checks/", nil, `{"api_key": "`+keys["api_key"]+`x", "name": "bad key"}`)
-	do("GET", "/projects/"+keys["uuid"]+"/metrics/"+keys["api_key_readonly"], nil, "")
+	do("GET", "/api/v3/checks/", map[string]string{"X-Api-Key": keys.APIKeyReadonly}, "")
+	do("POST", "/api/v3/checks/", nil, `{"api_key": "`+keys.APIKey+`x", "name": "bad key"}`)
+	do("GET", "/projects/"+keys.UUID+"/metrics/"+keys.APIKeyReadonly, nil, "")
 	do("GET", "/api/v3/metrics/", map[string]string{"X-Metrics-Key": metricsKey}, "")
-	do("GET", "/ping/"+keys["ping_key"]+"/created-by-ping?create=1", nil, "")
+	do("GET", "/ping/"+keys.PingKey+"/created-by-ping?create=1", nil, "")
 	if code, _ := do("POST", "/ping/"+uuid+"/fail", nil, "job output"); code != 200 {
 		t.Fatalf("/fail: %d", code)
 	}
@@ -275,7 +263,7 @@ func TestSpecNoSecretsInLogs(t *testing.T) {
 
 	secrets := map[string]string{
 		"SECRET_KEY": secretKey, "EMAIL_HOST_PASSWORD": mailPass, "DB_PASSWORD": dbPass, "METRICS_KEY": metricsKey,
-		"API key": keys["api_key"], "read-only API key": keys["api_key_readonly"], "ping key": keys["ping_key"],
+		"API key": keys.APIKey, "read-only API key": keys.APIKeyReadonly, "ping key": keys.PingKey,
 		"webhook header value": "hdr-TOKEN-a8b7", "webhook URL token": urlToken,
 	}
 	for what, s := range secrets {
@@ -291,7 +279,7 @@ func TestSpecNoSecretsInLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	p, err := st.ProjectByCode(context.Background(), keys["uuid"])
+	p, err := st.ProjectByCode(context.Background(), keys.UUID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,13 +324,8 @@ func TestSpecIntegrationSwitches(t *testing.T) {
 			if name, value, ok := strings.Cut(setting, "="); ok {
 				vars[name] = value
 			}
-			code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
-			if code != 0 {
-				t.Fatalf("project create: %s", stderr)
-			}
-			var keys map[string]string
-			_ = json.Unmarshal([]byte(out), &keys)
-			code, out, stderr = runCmd(t, vars, "", "integration", "add", "--project", keys["uuid"], "--kind", "webhook", "--url-down", hook.URL+"/down")
+			keys := createProject(t, vars, "owner@example.org", "P")
+			code, out, stderr := runCmd(t, vars, "", "integration", "add", "--project", keys.UUID, "--kind", "webhook", "--url-down", hook.URL+"/down")
 			if code != 0 {
 				t.Fatalf("integration add: %s", stderr)
 			}
@@ -351,7 +334,7 @@ func TestSpecIntegrationSwitches(t *testing.T) {
 			addr, stop := runUntilStarted(t, vars, &logs, "serve", "--listen", "127.0.0.1:0")
 			base := "http://" + addr.String()
 			req, _ := http.NewRequest("POST", base+"/api/v3/checks/", strings.NewReader(`{"name": "n", "channels": "*"}`))
-			req.Header.Set("X-Api-Key", keys["api_key"])
+			req.Header.Set("X-Api-Key", keys.APIKey)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -396,13 +379,8 @@ func TestSpecVerificationEnvelope(t *testing.T) {
 	vars := sqliteEnv(t)
 	vars["EMAIL_HOST"], vars["EMAIL_PORT"], vars["EMAIL_USE_TLS"] = smtp.Host, strconv.Itoa(smtp.Port), "False"
 	vars["EMAIL_MAIL_FROM_TMPL"] = "%s@bounces.overdue.example"
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var keys map[string]string
-	_ = json.Unmarshal([]byte(out), &keys)
-	if code, _, stderr := runCmd(t, vars, "", "integration", "add", "--project", keys["uuid"], "--kind", "email", "--email", "team@example.org"); code != 0 {
+	keys := createProject(t, vars, "owner@example.org", "P")
+	if code, _, stderr := runCmd(t, vars, "", "integration", "add", "--project", keys.UUID, "--kind", "email", "--email", "team@example.org"); code != 0 {
 		t.Fatalf("integration add: %s", stderr)
 	}
 	if m := <-smtp.Received(); m.From != "bounces@bounces.overdue.example" {
@@ -416,17 +394,12 @@ func TestSpecVerificationEnvelope(t *testing.T) {
 func TestSpecPingsAreNotRateLimited(t *testing.T) {
 	vars := sqliteEnv(t)
 	vars["API_RATE_LIMIT"] = "1"
-	code, out, stderr := runCmd(t, vars, "", "project", "create", "--owner", "owner@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
-	var keys map[string]string
-	_ = json.Unmarshal([]byte(out), &keys)
+	keys := createProject(t, vars, "owner@example.org", "P")
 	var logs syncBuffer
 	addr, _ := runUntilStarted(t, vars, &logs, "serve", "--listen", "127.0.0.1:0", "--roles", "web")
 	base := "http://" + addr.String()
 	for i, want := range []int{201, 200, 200, 200, 200, 200} {
-		resp, err := http.Get(base + "/ping/" + keys["ping_key"] + "/busy?create=1")
+		resp, err := http.Get(base + "/ping/" + keys.PingKey + "/busy?create=1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -437,7 +410,7 @@ func TestSpecPingsAreNotRateLimited(t *testing.T) {
 	}
 	for i, want := range []int{200, 429} {
 		req, _ := http.NewRequest("GET", base+"/api/v3/checks/", nil)
-		req.Header.Set("X-Api-Key", keys["api_key"])
+		req.Header.Set("X-Api-Key", keys.APIKey)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -22,7 +22,7 @@ type auditServer struct {
 	base   string // scheme://addr, without SITE_ROOT's path
 	prefix string // SITE_ROOT's path
 	host   string // Host header to send; "" sends the listen address
-	keys   map[string]string
+	keys   createdProject
 }
 
 func startAuditServer(t *testing.T, prefix, host string, vars map[string]string) *auditServer {
@@ -31,14 +31,8 @@ func startAuditServer(t *testing.T, prefix, host string, vars map[string]string)
 	for k, v := range vars {
 		env[k] = v
 	}
-	code, out, stderr := runCmd(t, env, "", "project", "create", "--owner", "a@example.org", "--name", "P", "--json")
-	if code != 0 {
-		t.Fatalf("project create: %s", stderr)
-	}
 	s := &auditServer{t: t, prefix: prefix, host: host}
-	if err := json.Unmarshal([]byte(out), &s.keys); err != nil {
-		t.Fatal(err)
-	}
+	s.keys = createProject(t, env, "a@example.org", "P")
 	s.base = serveInProcess(t, env)
 	return s
 }
@@ -86,7 +80,7 @@ func (s *auditServer) doRaw(method, path string, body io.Reader, hdr map[string]
 
 func (s *auditServer) api(path string) map[string]any {
 	s.t.Helper()
-	a := s.do("GET", "/api/v3/"+path, nil, map[string]string{"X-Api-Key": s.keys["api_key"]})
+	a := s.do("GET", "/api/v3/"+path, nil, map[string]string{"X-Api-Key": s.keys.APIKey})
 	if a.status != 200 {
 		s.t.Fatalf("GET /api/v3/%s: %d %s", path, a.status, a.body)
 	}
@@ -100,7 +94,7 @@ func (s *auditServer) api(path string) map[string]any {
 // createCheck makes a check with ?create=1 and returns its API v3 object.
 func (s *auditServer) createCheck(slug string) map[string]any {
 	s.t.Helper()
-	if a := s.do("GET", "/ping/"+s.keys["ping_key"]+"/"+slug+"?create=1", nil, nil); a.status != 201 || a.body != "Created" {
+	if a := s.do("GET", "/ping/"+s.keys.PingKey+"/"+slug+"?create=1", nil, nil); a.status != 201 || a.body != "Created" {
 		s.t.Fatalf("create %s: %d %q", slug, a.status, a.body)
 	}
 	for _, c := range s.api("checks/?slug=" + slug)["checks"].([]any) {
@@ -157,12 +151,12 @@ func TestSpecAuditSiteRootPath(t *testing.T) {
 	if a := s.do("GET", path, nil, nil); a.status != 200 || a.body != `{"status": "up", "total": 1, "grace": 0, "down": 0}` {
 		t.Errorf("badge under the prefix: %d %s", a.status, a.body)
 	}
-	if a := s.do("GET", "/projects/"+s.keys["uuid"]+"/metrics/"+s.keys["api_key_readonly"], nil, nil); a.status != 200 ||
+	if a := s.do("GET", "/projects/"+s.keys.UUID+"/metrics/"+s.keys.APIKeyReadonly, nil, nil); a.status != 200 ||
 		!strings.Contains(a.body, `hc_check_up{name="backup", tags="", unique_key="`) {
 		t.Errorf("metrics under the prefix: %d %s", a.status, a.body)
 	}
 	// The slash redirect keeps SITE_ROOT's path.
-	if a := s.do("GET", "/projects/"+s.keys["uuid"]+"/metrics", nil, nil); a.status != 301 || a.header.Get("Location") != "/hc/projects/"+s.keys["uuid"]+"/metrics/" {
+	if a := s.do("GET", "/projects/"+s.keys.UUID+"/metrics", nil, nil); a.status != 301 || a.header.Get("Location") != "/hc/projects/"+s.keys.UUID+"/metrics/" {
 		t.Errorf("metrics without a slash: %d %v", a.status, a.header)
 	}
 }
@@ -190,7 +184,7 @@ func TestSpecAuditExplicitSettings(t *testing.T) {
 	if a.status != 200 || a.header.Get("Ping-Body-Limit") != "7" {
 		t.Errorf("ping: %d %v", a.status, a.header)
 	}
-	if b := s.do("GET", "/api/v3/checks/"+code+"/pings/2/body", nil, map[string]string{"X-Api-Key": s.keys["api_key"]}); b.status != 200 || b.body != "0123456" {
+	if b := s.do("GET", "/api/v3/checks/"+code+"/pings/2/body", nil, map[string]string{"X-Api-Key": s.keys.APIKey}); b.status != 200 || b.body != "0123456" {
 		t.Errorf("stored body: %d %q, want the first 7 bytes", b.status, b.body)
 	}
 	for host, want := range map[string]int{"hc.example": 200, "x.example.net": 200, "127.0.0.1": 400, "localhost": 400, "pings.example": 400} {
@@ -210,7 +204,7 @@ func TestSpecAuditExplicitSettings(t *testing.T) {
 	if a := s.do("GET", "/badge/"+badgeKey+"/"+api.BadgeSignature(badgeKey, "*", "other")+".json", nil, nil); a.status != 404 {
 		t.Errorf("badge signed with another key: %d", a.status)
 	}
-	metrics := "/projects/" + s.keys["uuid"] + "/metrics/" + s.keys["api_key_readonly"]
+	metrics := "/projects/" + s.keys.UUID + "/metrics/" + s.keys.APIKeyReadonly
 	if a := s.do("GET", metrics, nil, nil); a.status != 404 || a.body != "" {
 		t.Errorf("PROMETHEUS_ENABLED=False: %d %q, want an empty 404", a.status, a.body)
 	}
@@ -227,14 +221,14 @@ func TestSpecAuditDefaultsAndNone(t *testing.T) {
 	if _, ok := a.header["Ping-Body-Limit"]; a.status != 200 || ok {
 		t.Errorf("None: %d %v", a.status, a.header)
 	}
-	if b := s.do("GET", "/api/v3/checks/"+code+"/pings/2/body", nil, map[string]string{"X-Api-Key": s.keys["api_key"]}); b.status != 200 || b.body != long {
+	if b := s.do("GET", "/api/v3/checks/"+code+"/pings/2/body", nil, map[string]string{"X-Api-Key": s.keys.APIKey}); b.status != 200 || b.body != long {
 		t.Errorf("None: stored %d bytes", len(b.body))
 	}
 	path, _ := s.allBadge(s.base, "shields")
 	if a := s.do("GET", path, nil, nil); a.status != 200 || !strings.Contains(a.body, `"label": "Acme"`) {
 		t.Errorf("MASTER_BADGE_LABEL default: %d %s", a.status, a.body)
 	}
-	if a := s.do("GET", "/projects/"+s.keys["uuid"]+"/metrics/"+s.keys["api_key_readonly"], nil, nil); a.status != 404 {
+	if a := s.do("GET", "/projects/"+s.keys.UUID+"/metrics/"+s.keys.APIKeyReadonly, nil, nil); a.status != 404 {
 		t.Errorf("PROMETHEUS_ENABLED empty: %d, want 404 (False)", a.status)
 	}
 }
@@ -253,7 +247,7 @@ func TestSpecAuditNothingSet(t *testing.T) {
 	if a := s.do("GET", path, nil, nil); a.status != 200 || !strings.Contains(a.body, `"label": "Overdue"`) {
 		t.Errorf("default label: %d %s", a.status, a.body)
 	}
-	if a := s.do("GET", "/projects/"+s.keys["uuid"]+"/metrics/"+s.keys["api_key_readonly"], nil, nil); a.status != 200 ||
+	if a := s.do("GET", "/projects/"+s.keys.UUID+"/metrics/"+s.keys.APIKeyReadonly, nil, nil); a.status != 200 ||
 		!strings.Contains(a.body, "hc_checks_total 1\n") {
 		t.Errorf("metrics by default: %d %s", a.status, a.body)
 	}

@@ -168,7 +168,7 @@ var (
 func TestAPIChecksLifecycle(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) { testAPIChecksLifecycle(t, engine) })
+		t.Run(engine, func(t *testing.T) { t.Parallel(); testAPIChecksLifecycle(t, engine) })
 	}
 }
 
@@ -537,7 +537,7 @@ func TestAPIRoutingAndCORS(t *testing.T) {
 func TestAPIPingsAndBodies(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) { testAPIPingsAndBodies(t, engine) })
+		t.Run(engine, func(t *testing.T) { t.Parallel(); testAPIPingsAndBodies(t, engine) })
 	}
 }
 

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/server"
@@ -57,36 +57,36 @@ func TestBadgeSVGGeometry(t *testing.T) {
 func TestBadgeEndpoints(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) { testBadgeEndpoints(t, engine) })
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			testBadgeEndpoints(t, engine)
+		})
 	}
 }
 
 func testBadgeEndpoints(t *testing.T, engine string) {
-	st := storetest.Open(t, engine)
-	ctx := context.Background()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	_, proj := newProject(t, st, func(p *model.Project) { p.BadgeKey = "alice" })
+	a := apptest.New(t, apptest.Options{Engine: engine, NoServer: true, Surfaces: func(a *apptest.App) server.Surfaces {
+		return server.Surfaces{Badges: api.NewBadges(a.Store, "---", "Overdue", schedule.NewCache(10), func() time.Time { return now }, nil)}
+	}})
+	_, proj := newProject(t, a.Store, func(p *model.Project) { p.BadgeKey = "alice" })
 	mk := func(name, tags string, lastPing time.Duration, status string) model.Check {
-		c := model.NewCheck(proj.ID, now)
-		c.Name, c.Tags, c.Status = name, tags, status
-		if status != model.StatusNew {
-			lp := now.Add(-lastPing)
-			c.LastPing = &lp
-		}
-		if err := st.CreateCheck(ctx, &c, false); err != nil {
-			t.Fatal(err)
-		}
-		return c
+		return a.AddCheck(proj.ID, now, func(c *model.Check) {
+			c.Name, c.Tags, c.Status = name, tags, status
+			if status != model.StatusNew {
+				lp := now.Add(-lastPing)
+				c.LastPing = &lp
+			}
+		})
 	}
 	up := mk("web", "prod web", time.Hour, model.StatusUp)
 	late := mk("db", "prod db", 24*time.Hour+30*time.Minute, model.StatusUp) // in its hour of grace
 	down := mk("", "backup", 0, model.StatusDown)
 	_ = up
 
-	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Badges: api.NewBadges(st, "---", "Overdue", schedule.NewCache(10), func() time.Time { return now }, nil)})}})
 	get := func(method, path string) (int, string, http.Header) {
 		t.Helper()
-		return badgeServe(t, h, method, path)
+		return badgeServe(t, a.Handler, method, path)
 	}
 	sig := func(tag string) string { return api.BadgeSignature("alice", tag, "---") }
 

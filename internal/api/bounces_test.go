@@ -2,9 +2,7 @@ package api_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/server"
@@ -43,15 +42,16 @@ func TestBounces(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			st := storetest.Open(t, engine)
+			const secret = "bounce-secret"
+			a := apptest.New(t, apptest.Options{Engine: engine, Surfaces: func(a *apptest.App) server.Surfaces {
+				return server.Surfaces{API: api.NewAPI(api.APIDeps{Store: a.Store, SiteRoot: "http://x", SecretKey: secret})}
+			}})
+			st := a.Store
 			ctx := context.Background()
 			now := time.Now().UTC()
-			u := model.User{Email: "o@example.org"}
-			must(t, st.CreateUser(ctx, &u))
-			p := model.Project{Code: uuid.NewString(), OwnerID: u.ID, PingKey: uuid.NewString()[:22], BadgeKey: uuid.NewString()}
-			must(t, st.CreateProject(ctx, &p))
-			ch := model.Channel{Code: uuid.NewString(), ProjectID: p.ID, Kind: "email", Value: `{"value": "ops@example.org", "up": true, "down": true}`, EmailVerified: true}
-			must(t, st.CreateChannel(ctx, &ch))
+			u := a.AddUser(model.User{Email: "o@example.org"}, "")
+			p := a.AddProject(model.Project{OwnerID: u.ID, PingKey: uuid.NewString()[:22], BadgeKey: uuid.NewString()})
+			ch := a.AddChannel(model.Channel{ProjectID: p.ID, Kind: "email", Value: `{"value": "ops@example.org", "up": true, "down": true}`, EmailVerified: true})
 			c := model.NewCheck(p.ID, now)
 			c.Status = model.StatusUp
 			must(t, st.CreateCheckWithChannels(ctx, &c, []int64{ch.ID}))
@@ -61,20 +61,19 @@ func TestBounces(t *testing.T) {
 			}))
 			ns, _ := st.ListNotifications(ctx, c.ID)
 			code := ns[0].Code
-			const secret = "bounce-secret"
-			srv := httptest.NewServer(server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://x", SecretKey: secret})})}}))
-			defer srv.Close()
+			client := a.Client()
 			post := func(body string) string {
-				resp, err := http.Post(srv.URL+"/api/v3/bounces/", "message/rfc822", strings.NewReader(body))
+				t.Helper()
+				req, err := http.NewRequest(http.MethodPost, a.URL+"/api/v3/bounces/", strings.NewReader(body))
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
+				req.Header.Set("Content-Type", "message/rfc822")
+				resp, b := client.Do(req)
 				if resp.StatusCode != 200 {
 					t.Errorf("status %d", resp.StatusCode)
 				}
-				return string(b)
+				return b
 			}
 			channel := func() model.Channel {
 				got, err := st.ChannelByCode(ctx, ch.Code)
@@ -119,8 +118,7 @@ func TestBounces(t *testing.T) {
 			// A report bounce names Overdue's user id, or, for a report
 			// upstream sent before the import, the Django user name the
 			// importer kept: either turns reports off.
-			imported := model.User{Email: "imported@example.org", Reports: "weekly"}
-			must(t, st.CreateUser(ctx, &imported))
+			imported := a.AddUser(model.User{Email: "imported@example.org", Reports: "weekly"}, "")
 			must(t, st.Import(ctx, now, false, func(it *store.ImportTx) error {
 				_, err := it.PutUpstreamLogin(ctx, imported.ID, "5d1e0c7a-2b3f-4a8e-9c6d-7e8f9a", nil)
 				return err

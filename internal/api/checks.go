@@ -36,7 +36,7 @@ func (a *API) parsed(c *model.Check) schedule.Schedule {
 // order, the status as the request's API version reports it, and the
 // key-dependent tail. It writes straight into the buffer (no intermediate
 // map or key/value list), since listing a thousand checks is mostly this;
-// checkjson_internal_test.go holds it to the generic encoder's output.
+// checks_internal_test.go holds it to the generic encoder's output.
 // channels is sorted in place.
 func (a *API) appendCheck(b []byte, c *model.Check, channels []string, v int, readonly bool, now time.Time) []byte {
 	sch := a.parsed(c)

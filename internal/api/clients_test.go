@@ -172,7 +172,7 @@ func tfDecode(t *testing.T, name string, resp *http.Response, body string, v any
 func TestTerraformProviderRequests(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) { testTerraformProviderRequests(t, engine) })
+		t.Run(engine, func(t *testing.T) { t.Parallel(); testTerraformProviderRequests(t, engine) })
 	}
 }
 
@@ -289,7 +289,7 @@ func testTerraformProviderRequests(t *testing.T, engine string) {
 func TestRunitorRequests(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) { testRunitorRequests(t, engine) })
+		t.Run(engine, func(t *testing.T) { t.Parallel(); testRunitorRequests(t, engine) })
 	}
 }
 

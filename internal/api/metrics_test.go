@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/promtool"
@@ -25,24 +25,25 @@ const (
 func TestMetricsEndpoint(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) { testMetricsEndpoint(t, engine) })
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			testMetricsEndpoint(t, engine)
+		})
 	}
 }
 
 func testMetricsEndpoint(t *testing.T, engine string) {
-	st := storetest.Open(t, engine)
-	ctx := context.Background()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	_, proj := newProject(t, st, func(p *model.Project) {
+	a := apptest.New(t, apptest.Options{Engine: engine, NoServer: true, Surfaces: func(a *apptest.App) server.Surfaces {
+		return server.Surfaces{Metrics: api.NewMetrics(a.Store, schedule.NewCache(10), func() time.Time { return now }, nil)}
+	}})
+	_, proj := newProject(t, a.Store, func(p *model.Project) {
 		p.APIKey, p.APIKeyReadonly = auth.HashAPIKey(metricsRW), auth.HashAPIKey(metricsRO)
 	})
 	add := func(name, tags, status string, lastPing, lastStart *time.Time) model.Check {
-		c := model.NewCheck(proj.ID, now)
-		c.Name, c.Tags, c.Status, c.LastPing, c.LastStart = name, tags, status, lastPing, lastStart
-		if err := st.CreateCheck(ctx, &c, false); err != nil {
-			t.Fatal(err)
-		}
-		return c
+		return a.AddCheck(proj.ID, now, func(c *model.Check) {
+			c.Name, c.Tags, c.Status, c.LastPing, c.LastStart = name, tags, status, lastPing, lastStart
+		})
 	}
 	hourAgo, tenMinAgo, lateAgo := now.Add(-time.Hour), now.Add(-10*time.Minute), now.Add(-24*time.Hour-30*time.Minute)
 	add("web \"front\"", "prod web", model.StatusUp, &hourAgo, &tenMinAgo)
@@ -50,14 +51,12 @@ func testMetricsEndpoint(t *testing.T, engine string) {
 	add("late", "", model.StatusUp, &lateAgo, nil)
 	add("", "", model.StatusPaused, nil, nil)
 
-	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Metrics: api.NewMetrics(st, schedule.NewCache(10), func() time.Time { return now }, nil)})}})
 	do := func(path, authz string) (int, string) {
 		req := httptest.NewRequest("GET", "http://localhost"+path, nil)
 		if authz != "" {
 			req.Header.Set("Authorization", authz)
 		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		rec := a.Record(req)
 		return rec.Code, rec.Body.String()
 	}
 	base := "/projects/" + proj.Code

@@ -2,9 +2,7 @@ package api_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/server"
 	"github.com/overdue/overdue/internal/store/storetest"
@@ -26,15 +25,15 @@ func TestNotificationStatusCallback(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			st := storetest.Open(t, engine)
+			a := apptest.New(t, apptest.Options{Engine: engine, Surfaces: func(a *apptest.App) server.Surfaces {
+				return server.Surfaces{API: api.NewAPI(api.APIDeps{Store: a.Store, SiteRoot: "http://x"})}
+			}})
+			st := a.Store
 			ctx := context.Background()
 			now := time.Now().UTC()
-			u := model.User{Email: "o@example.org"}
-			must(t, st.CreateUser(ctx, &u))
-			p := model.Project{Code: uuid.NewString(), OwnerID: u.ID, PingKey: uuid.NewString()[:22], BadgeKey: uuid.NewString()}
-			must(t, st.CreateProject(ctx, &p))
-			ch := model.Channel{Code: uuid.NewString(), ProjectID: p.ID, Kind: "sms", Value: `{"value": "+15555550100", "up": true, "down": true}`}
-			must(t, st.CreateChannel(ctx, &ch))
+			u := a.AddUser(model.User{Email: "o@example.org"}, "")
+			p := a.AddProject(model.Project{OwnerID: u.ID, PingKey: uuid.NewString()[:22], BadgeKey: uuid.NewString()})
+			ch := a.AddChannel(model.Channel{ProjectID: p.ID, Kind: "sms", Value: `{"value": "+15555550100", "up": true, "down": true}`})
 			c := model.NewCheck(p.ID, now)
 			c.Status = model.StatusUp
 			must(t, st.CreateCheckWithChannels(ctx, &c, []int64{ch.ID}))
@@ -48,16 +47,11 @@ func TestNotificationStatusCallback(t *testing.T) {
 			}
 			code := ns[0].Code
 
-			srv := httptest.NewServer(server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://x"})})}}))
-			defer srv.Close()
+			client := a.Client()
 			post := func(path string, form url.Values) (int, string) {
-				resp, err := http.Post(srv.URL+path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
-				return resp.StatusCode, string(b)
+				t.Helper()
+				resp, body := client.PostForm(a.URL+path, form)
+				return resp.StatusCode, body
 			}
 			channel := func() model.Channel {
 				chs, err := st.ListChannels(ctx, p.ID)
@@ -92,11 +86,7 @@ func TestNotificationStatusCallback(t *testing.T) {
 				t.Errorf("notification error %q", ns[0].Error)
 			}
 			// GET is not allowed; an oversized form is still a quiet 200.
-			resp, err := http.Get(srv.URL + "/api/v3/notifications/" + code + "/status")
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			resp, _ := client.Get(a.URL + "/api/v3/notifications/" + code + "/status")
 			if resp.StatusCode != http.StatusMethodNotAllowed {
 				t.Errorf("GET = %d, want 405", resp.StatusCode)
 			}

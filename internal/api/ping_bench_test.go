@@ -25,18 +25,18 @@ func BenchmarkPing(b *testing.B) {
 }
 
 func benchmarkPing(b *testing.B, engine string) {
-	seed := apptest.Seed{T: b, Store: storetest.Open(b, engine)}
-	st := seed.Store
+	a := apptest.New(b, apptest.Options{Engine: engine, NoServer: true, Writer: &ping.WriterOptions{}, Surfaces: func(a *apptest.App) server.Surfaces {
+		return server.Surfaces{Pings: api.NewPings(a.Store, a.Writer, 10000, nil, nil)}
+	}})
 	now := time.Now()
-	owner := seed.AddUser(model.User{Email: "bench@example.org", CheckLimit: 10000}, "")
-	proj := seed.AddProject(model.Project{OwnerID: owner.ID, PingKey: "benchbenchbenchbenchbe", BadgeKey: "bench", Created: now})
+	owner := a.AddUser(model.User{Email: "bench@example.org", CheckLimit: 10000}, "")
+	proj := a.AddProject(model.Project{OwnerID: owner.ID, PingKey: "benchbenchbenchbenchbe", BadgeKey: "bench", Created: now})
 	var codes, slugs []string
 	for i := range 64 {
-		c := seed.AddCheck(proj.ID, now, func(c *model.Check) { c.Slug = "job-" + string(rune('a'+i/26)) + string(rune('a'+i%26)) })
+		c := a.AddCheck(proj.ID, now, func(c *model.Check) { c.Slug = "job-" + string(rune('a'+i/26)) + string(rune('a'+i%26)) })
 		codes, slugs = append(codes, c.Code), append(slugs, c.Slug)
 	}
-	w := apptest.StartWriter(b, st, ping.WriterOptions{})
-	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Pings: api.NewPings(st, w, 10000, nil, nil)})}})
+	h := a.Handler
 	run := func(b *testing.B, path func(i int) string) {
 		b.SetParallelism(4)
 		b.RunParallel(func(pb *testing.PB) {

@@ -9,6 +9,7 @@ import (
 // The pre-built Expires value must be exactly what formatting the clock at
 // each ping gave: the date of the ping's own second, never a stale one.
 func TestPingHeadersExpires(t *testing.T) {
+	t.Parallel()
 	h := newPingHeaders(100)
 	base := time.Date(2026, 12, 7, 13, 0, 0, 0, time.FixedZone("EET", 2*3600))
 	for _, d := range []time.Duration{0, 999 * time.Millisecond, time.Second, time.Second + time.Nanosecond, time.Hour, -time.Hour} {
@@ -31,6 +32,7 @@ func TestPingHeadersExpires(t *testing.T) {
 // splitPath must split as strings.Split does for the segments a ping path
 // can have, and keep a longer tail whole.
 func TestSplitPath(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want []string
@@ -62,6 +64,7 @@ func TestSplitPath(t *testing.T) {
 // not: a zoned value must still go through the "a.b.c.d:port" rule as it
 // did before.
 func TestRemoteAddrNetip(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ xff, want string }{
 		{"192.0.2.1", "192.0.2.1"},
 		{"192.0.2.1:8080", "192.0.2.1"},

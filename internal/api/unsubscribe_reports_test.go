@@ -118,8 +118,10 @@ func djangoTimestampSign(secret, salt, value string, ts int64) string {
 // importer keeps: with upstream's SECRET_KEY they work here too, with the
 // same confirmation, auto-submit age and effect as Overdue's own.
 func TestUnsubscribeReportsUpstreamLink(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			e := newUnsubEnv(t, engine, "unsub-secret")
 			now := e.now

@@ -845,9 +845,10 @@ func TestUpstreamMetricsRouting(t *testing.T) {
 
 	// test_it_requires_prometheus_enabled: without PROMETHEUS_ENABLED the
 	// handler is not mounted.
-	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Badges: api.NewBadges(e.st, upSecret, "x", nil, nil, nil)})}})
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/projects/"+code+"/metrics/"+upRO, nil))
+	badgesOnly := apptest.New(t, apptest.Options{Store: e.st, NoServer: true, Surfaces: func(a *apptest.App) server.Surfaces {
+		return server.Surfaces{Badges: api.NewBadges(e.st, upSecret, "x", nil, nil, nil)}
+	}})
+	rec := badgesOnly.Record(httptest.NewRequest("GET", "/projects/"+code+"/metrics/"+upRO, nil))
 	if rec.Code != 404 {
 		t.Errorf("Prometheus disabled: %d", rec.Code)
 	}

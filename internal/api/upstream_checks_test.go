@@ -25,6 +25,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/schedule"
@@ -48,27 +49,21 @@ type ucEnv struct {
 // does, under SITE_ROOT siteRoot.
 func ucNewEnv(t *testing.T, st *store.Store) *ucEnv {
 	t.Helper()
-	ctx := context.Background()
 	hex := func() string { return strings.ReplaceAll(uuid.NewString(), "-", "") }
-	e := &ucEnv{apiEnv: &apiEnv{t: t, st: st, now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)},
+	e := &ucEnv{apiEnv: &apiEnv{t: t, now: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)},
 		rw: "hcw_" + hex()[:28], ro: "hcr_" + hex()[:28], plainRW: hex(), plainRO: hex()}
-	e.owner = model.User{Email: hex() + "@example.org", Password: "!", CheckLimit: 10000, PingLogLimit: 100}
-	if err := st.CreateUser(ctx, &e.owner); err != nil {
-		t.Fatal(err)
-	}
-	e.proj = model.Project{Code: uuid.NewString(), Name: "Alice", OwnerID: e.owner.ID, APIKey: auth.HashAPIKey(e.rw),
-		APIKeyReadonly: auth.HashAPIKey(e.ro), PingKey: hex()[:22], BadgeKey: hex(), Created: e.now}
-	e.other = model.Project{Code: uuid.NewString(), Name: "Bob", OwnerID: e.owner.ID, APIKey: auth.HashAPIKey("hcw_" + hex()[:28]),
-		PingKey: hex()[:22], BadgeKey: hex(), Created: e.now}
-	for _, p := range []*model.Project{&e.proj, &e.other} {
-		if err := st.CreateProject(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e.h = server.Handler(server.Options{BasePath: "/hc", Groups: []server.Group{server.Compat(server.Surfaces{API: api.NewAPI(api.APIDeps{
-		Store: st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t",
-		Now: func() time.Time { return e.now }, Cache: schedule.NewCache(100),
-	})})}})
+	a := apptest.New(t, apptest.Options{Store: st, BasePath: "/hc", NoServer: true, Surfaces: func(a *apptest.App) server.Surfaces {
+		return server.Surfaces{API: api.NewAPI(api.APIDeps{
+			Store: st, SiteRoot: siteRoot, PingEndpoint: "http://ping.example/", SecretKey: "s3cr3t",
+			Now: func() time.Time { return e.now }, Cache: schedule.NewCache(100),
+		})}
+	}})
+	e.st, e.h = st, a.Handler
+	e.owner = a.AddUser(model.User{Email: hex() + "@example.org", CheckLimit: 10000, PingLogLimit: 100}, "")
+	e.proj = a.AddProject(model.Project{Name: "Alice", OwnerID: e.owner.ID, APIKey: auth.HashAPIKey(e.rw),
+		APIKeyReadonly: auth.HashAPIKey(e.ro), PingKey: hex()[:22], BadgeKey: hex(), Created: e.now})
+	e.other = a.AddProject(model.Project{Name: "Bob", OwnerID: e.owner.ID, APIKey: auth.HashAPIKey("hcw_" + hex()[:28]),
+		PingKey: hex()[:22], BadgeKey: hex(), Created: e.now})
 	return e
 }
 

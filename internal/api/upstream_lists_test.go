@@ -31,7 +31,7 @@ import (
 func eachEngine(t *testing.T, fn func(t *testing.T, e *apiEnv)) {
 	t.Helper()
 	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) { fn(t, newAPIEnv(t, engine, 0)) })
+		t.Run(engine, func(t *testing.T) { t.Parallel(); fn(t, newAPIEnv(t, engine, 0)) })
 	}
 }
 

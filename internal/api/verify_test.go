@@ -2,15 +2,14 @@ package api_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/notify/email"
 	"github.com/overdue/overdue/internal/server"
@@ -22,34 +21,22 @@ func TestEmailVerificationLink(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			st := storetest.Open(t, engine)
-			ctx := context.Background()
-			u := model.User{Email: "o@example.org"}
-			if err := st.CreateUser(ctx, &u); err != nil {
-				t.Fatal(err)
-			}
-			p := model.Project{Code: uuid.NewString(), OwnerID: u.ID, PingKey: uuid.NewString()[:22], BadgeKey: uuid.NewString()}
-			if err := st.CreateProject(ctx, &p); err != nil {
-				t.Fatal(err)
-			}
-			mail := model.Channel{Code: uuid.NewString(), ProjectID: p.ID, Kind: "email", Value: `{"value": "new@example.org", "up": true, "down": true}`}
-			hook := model.Channel{Code: uuid.NewString(), ProjectID: p.ID, Kind: "webhook", Value: `{}`}
-			for _, ch := range []*model.Channel{&mail, &hook} {
-				if err := st.CreateChannel(ctx, ch); err != nil {
-					t.Fatal(err)
-				}
-			}
 			const secret = "the-secret"
-			srv := httptest.NewServer(server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{Integrations: api.NewIntegrations(st, secret, "Overdue", nil, nil)})}}))
-			defer srv.Close()
+			a := apptest.New(t, apptest.Options{Engine: engine, Surfaces: func(a *apptest.App) server.Surfaces {
+				return server.Surfaces{Integrations: api.NewIntegrations(a.Store, secret, "Overdue", nil, nil)}
+			}})
+			st := a.Store
+			ctx := context.Background()
+			u := a.AddUser(model.User{Email: "o@example.org"}, "")
+			p := a.AddProject(model.Project{OwnerID: u.ID, PingKey: uuid.NewString()[:22], BadgeKey: uuid.NewString()})
+			mail := a.AddChannel(model.Channel{ProjectID: p.ID, Kind: "email", Value: `{"value": "new@example.org", "up": true, "down": true}`})
+			hook := a.AddChannel(model.Channel{ProjectID: p.ID, Kind: "webhook", Value: `{}`})
+			// It follows no redirects: each answer is the handler's own.
+			client := a.Client()
 			get := func(path string) (int, string) {
-				resp, err := http.Get(srv.URL + path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
-				return resp.StatusCode, string(b)
+				t.Helper()
+				resp, body := client.Get(a.URL + path)
+				return resp.StatusCode, body
 			}
 			// As upstream: a wrong token is the "bad link" page with 200; a
 			// path its URL pattern does not match, or an unknown channel, 404.
@@ -74,12 +61,7 @@ func TestEmailVerificationLink(t *testing.T) {
 			}
 			// Without the final slash: a redirect to the URL with it, as Django's APPEND_SLASH.
 			noSlash := "/integrations/" + mail.Code + "/verify/x"
-			req, _ := http.NewRequest("GET", srv.URL+noSlash, nil)
-			resp, err := http.DefaultTransport.RoundTrip(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			resp, _ := client.Get(a.URL + noSlash)
 			if resp.StatusCode != 301 || resp.Header.Get("Location") != noSlash+"/" {
 				t.Errorf("GET %s = %d Location %q, want 301 to the path with a slash", noSlash, resp.StatusCode, resp.Header.Get("Location"))
 			}
@@ -87,13 +69,13 @@ func TestEmailVerificationLink(t *testing.T) {
 				t.Fatalf("a bad link verified the channel")
 			}
 			// Any method works, as upstream's view does not restrict them.
-			resp, err = http.Post(srv.URL+email.VerifyURL("", mail.Code, email.VerifyToken(secret, mail.Code)), "text/plain", nil)
+			req, err := http.NewRequest(http.MethodPost, a.URL+email.VerifyURL("", mail.Code, email.VerifyToken(secret, mail.Code)), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			code, body := resp.StatusCode, string(b)
+			req.Header.Set("Content-Type", "text/plain")
+			resp, body := client.Do(req)
+			code := resp.StatusCode
 			if code != 200 || !strings.Contains(body, "Alerts will now be sent to new@example.org") {
 				t.Errorf("good link: %d %q", code, body)
 			}

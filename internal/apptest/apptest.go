@@ -43,6 +43,11 @@ import (
 type Options struct {
 	// Engine is storetest's engine name ("sqlite", "postgres", "mysql").
 	Engine string
+	// Store, when set, is the database the app runs on instead of a fresh
+	// one of Engine (which is then unused): for apps that share a database
+	// (the cases of one test, a second store holding locks on it) or whose
+	// store the test closes itself. The test owns its closing.
+	Store *store.Store
 	// BasePath is SITE_ROOT's path ("" or "/hc").
 	BasePath string
 	// HostAllowed is ALLOWED_HOSTS (nil allows every host).
@@ -79,10 +84,15 @@ type App struct {
 	URL string
 }
 
-// New opens a fresh database of o.Engine and builds the app over it.
+// New opens a fresh database of o.Engine (or takes o.Store) and builds the
+// app over it.
 func New(t testing.TB, o Options) *App {
 	t.Helper()
-	a := &App{Seed: Seed{T: t, Store: storetest.Open(t, o.Engine)}}
+	st := o.Store
+	if st == nil {
+		st = storetest.Open(t, o.Engine)
+	}
+	a := &App{Seed: Seed{T: t, Store: st}}
 	if o.Writer != nil {
 		a.Writer = StartWriter(t, a.Store, *o.Writer)
 	}

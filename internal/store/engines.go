@@ -98,17 +98,29 @@ const walResetFrames = 16384 // 64 MB of 4 KiB pages
 // transactions, it finishes the copy and lets the next commit rewind the WAL.
 // The returned function stops it and closes cp.
 func startCheckpointer(cp, w *sql.DB, period time.Duration, resetFrames int) (stop func()) {
+	t := time.NewTicker(period)
+	stopRounds := checkpointOnTicks(cp, w, t.C, resetFrames)
+	return func() {
+		stopRounds()
+		t.Stop()
+	}
+}
+
+// checkpointOnTicks is startCheckpointer's loop: one round per value
+// received from tick. It takes the ticks rather than a period so that a
+// test can drive the rounds itself (an unbuffered tick is received only
+// between rounds), instead of counting on a fast ticker firing often
+// enough on a loaded machine.
+func checkpointOnTicks(cp, w *sql.DB, tick <-chan time.Time, resetFrames int) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(period)
-		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
-			case <-t.C:
+			case <-tick:
 			}
 			// Errors (SQLITE_BUSY while another process checkpoints, or a
 			// closed database at shutdown) only mean this round is skipped.

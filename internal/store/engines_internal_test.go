@@ -52,15 +52,25 @@ func TestCheckpointerResetsWAL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A tiny threshold, checked often, so the test needs few writes.
-	stop := startCheckpointer(cp, s.w, time.Millisecond, 20)
+	// A tiny threshold, and a round every ten commits: the test sends the
+	// ticks, so the rounds happen however slowly the machine runs (a 1 ms
+	// ticker could fall behind the commits under load). A send on the
+	// unbuffered channel returns once the checkpointer is between rounds.
+	tick := make(chan time.Time)
+	stop := checkpointOnTicks(cp, s.w, tick, 20)
 	value := strings.Repeat("x", 8000) // two or more pages per commit
 	const commits = 400
 	for i := 0; i < commits; i++ {
 		if _, err := s.w.Exec("INSERT INTO settings (name, value) VALUES (?, ?)", "k"+string(rune('a'+i%26))+strings.Repeat("z", i/26), value); err != nil {
 			t.Fatal(err)
 		}
+		if i%10 == 9 {
+			tick <- time.Time{}
+		}
 	}
+	// The second send waits for the last round to end.
+	tick <- time.Time{}
+	tick <- time.Time{}
 	stop()
 	var busy, frames, copied int
 	if err := s.w.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {

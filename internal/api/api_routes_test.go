@@ -16,6 +16,7 @@ import (
 // the handler's own answer otherwise), and the same path one segment off
 // is the 404 page.
 func TestRoutesListWhatIsServed(t *testing.T) {
+	t.Parallel()
 	h := api.NewAPI(api.APIDeps{Store: storetest.Open(t, "sqlite"), SiteRoot: "http://example.org"})
 	routes := h.(*api.API).Routes()
 	if len(routes) < 3*15 {

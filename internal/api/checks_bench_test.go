@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/overdue/overdue/internal/api"
+	"github.com/overdue/overdue/internal/apptest"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/model"
 	"github.com/overdue/overdue/internal/schedule"
@@ -45,23 +44,16 @@ func BenchmarkListChecks(b *testing.B) {
 }
 
 func benchmarkListChecks(b *testing.B, engine string) {
-	st := storetest.Open(b, engine)
-	ctx := context.Background()
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	owner := model.User{Email: "bench@example.org", Password: "!", CheckLimit: 10000, PingLogLimit: 100}
-	if err := st.CreateUser(ctx, &owner); err != nil {
-		b.Fatal(err)
-	}
-	proj := model.Project{Code: uuid.NewString(), OwnerID: owner.ID, APIKey: auth.HashAPIKey(apiRW), PingKey: "benchbenchbenchbenchbe",
-		BadgeKey: "bench", Created: now}
-	if err := st.CreateProject(ctx, &proj); err != nil {
-		b.Fatal(err)
-	}
+	a := apptest.New(b, apptest.Options{Engine: engine, NoServer: true, Surfaces: func(a *apptest.App) server.Surfaces {
+		return server.Surfaces{API: api.NewAPI(api.APIDeps{Store: a.Store, SiteRoot: "http://hc.example",
+			Now: func() time.Time { return now }, Cache: schedule.NewCache(0)})}
+	}})
+	owner := a.AddUser(model.User{Email: "bench@example.org", CheckLimit: 10000, PingLogLimit: 100}, "")
+	proj := a.AddProject(model.Project{OwnerID: owner.ID, APIKey: auth.HashAPIKey(apiRW), PingKey: "benchbenchbenchbenchbe",
+		BadgeKey: "bench", Created: now})
 	for i := range 2 {
-		ch := model.Channel{Code: uuid.NewString(), ProjectID: proj.ID, Name: string(rune('a' + i)), Kind: "email"}
-		if err := st.CreateChannel(ctx, &ch); err != nil {
-			b.Fatal(err)
-		}
+		a.AddChannel(model.Channel{ProjectID: proj.ID, Name: string(rune('a' + i)), Kind: "email"})
 	}
 	lp := now.Add(-10 * time.Minute)
 	var one string
@@ -74,13 +66,13 @@ func benchmarkListChecks(b *testing.B, engine string) {
 		case 2:
 			c.Kind, c.Schedule = model.KindOnCalendar, "Mon..Fri 09:00"
 		}
-		if err := st.CreateCheck(ctx, &c, true); err != nil {
+		// Linked to every channel of the project (AddCheck links none).
+		if err := a.Store.CreateCheck(context.Background(), &c, true); err != nil {
 			b.Fatal(err)
 		}
 		one = c.Code
 	}
-	h := server.Handler(server.Options{Groups: []server.Group{server.Compat(server.Surfaces{API: api.NewAPI(api.APIDeps{Store: st, SiteRoot: "http://hc.example",
-		Now: func() time.Time { return now }, Cache: schedule.NewCache(0)})})}})
+	h := a.Handler
 	run := func(b *testing.B, path string, minBytes int) {
 		var lat []time.Duration
 		for b.Loop() {
