@@ -50,10 +50,13 @@ type secApp struct {
 	routes []string // web.(*Web).Routes of the same configuration
 	// apiRoutes is api.(*API).Routes: the Management API's routes.
 	apiRoutes []string
-	a, b      secProject
-	owner     map[string]model.User // "alice" (A), "rita" (read-only in A), "bob" (B)
-	cfg       config.Config
-	keys      map[string]string // paramFixtures' security keys, by owner
+	// linkRoutes are the Routes of the public links outside the API:
+	// badges, Prometheus metrics and the links of emails.
+	linkRoutes []string
+	a, b       secProject
+	owner      map[string]model.User // "alice" (A), "rita" (read-only in A), "bob" (B)
+	cfg        config.Config
+	keys       map[string]string // paramFixtures' security keys, by owner
 	// mail sends the change-email links of paramFixtures to smtp.
 	mail   *accounts.Accounts
 	smtp   *smtptest.Server
@@ -130,8 +133,18 @@ func newSecApp(t *testing.T, engine string, extra map[string]string) *secApp {
 		vars[k] = v
 	}
 	vars["SIGNAL_CLI_SOCKET"] = filepath.Join(t.TempDir(), "signal.sock")
+	// SITE_ROOT names the server by host name, as in development: WebAuthn
+	// refuses IP addresses as relying parties, and with security keys on
+	// their pages (register, log in, remove, sudo by key) are real pages
+	// in every pass. The port is the one serve then listens on, so the
+	// keys' origin is the server's own.
+	listen := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	vars["SITE_ROOT"] = "http://localhost:" + strings.TrimPrefix(listen, "127.0.0.1:")
 	for k, v := range extra {
 		vars[k] = v
+	}
+	if extra["SITE_ROOT"] != "" {
+		listen = "127.0.0.1:0"
 	}
 	if code, _, stderr := runCmd(t, vars, "", "migrate"); code != exitOK {
 		t.Fatalf("migrate: %s", stderr)
@@ -176,7 +189,16 @@ func newSecApp(t *testing.T, engine string, extra map[string]string) *secApp {
 	}
 	s.routes = ui.Routes()
 	s.apiRoutes = api.NewAPI(api.APIDeps{Store: st, SiteRoot: cfg.SiteRoot}).(*api.API).Routes()
-	s.base = serveInProcess(t, vars)
+	// The public links' tables, as serve builds their handlers.
+	s.linkRoutes = append(append(api.NewBadges(st, "", "", nil, nil, nil).Routes(), api.NewMetrics(st, nil, nil, nil).Routes()...),
+		api.NewIntegrations(st, "", "", nil, nil).Routes()...)
+	var errb syncBuffer
+	addr, _ := runUntilStarted(t, vars, &errb, "serve", "--listen", listen, "--roles", "web")
+	s.base = "http://" + addr.String()
+	// The second step with a key answers 404 only when keys are off.
+	if resp, _ := s.get(http.DefaultClient, "/accounts/login/two_factor/"); resp.StatusCode == http.StatusNotFound && extra["SITE_ROOT"] == "" {
+		t.Fatalf("SITE_ROOT %s leaves security keys off: the passes would not reach their pages", cfg.SiteRoot)
+	}
 	s.a.check = s.newCheck(s.a, "alpha-check")
 	s.b.check = s.newCheck(s.b, "bravo-check")
 	return s

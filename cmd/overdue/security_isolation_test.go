@@ -20,9 +20,7 @@ import (
 
 func TestSecurityProjectIsolationUI(t *testing.T) {
 	t.Parallel()
-	// A SITE_ROOT with a host name turns security keys on, so that the
-	// key pages are real pages here.
-	s := newSecApp(t, "sqlite", map[string]string{"SITE_ROOT": "http://localhost"})
+	s := newSecApp(t, "sqlite", nil)
 	alice := s.login("alice")
 	// B's check has a ping, so that its ping pages exist.
 	if resp, _ := s.send(http.DefaultClient, "POST", "/ping/"+s.b.check, strings.NewReader("bravo-output"), nil); resp.StatusCode != 200 {

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -106,29 +105,14 @@ type request struct {
 // apiRoute is one of upstream's URL patterns under /api/vN/: its methods
 // (for CORS and 405) and its handler, which gets the path's parameters.
 type apiRoute struct {
-	pattern string   // "checks/{check}/pings/{n}/body"
-	segs    []string // pattern split at "/"
+	pattern string // "checks/{check}/pings/{n}/body"
+	pat     pathPattern
 	// methods are the route's methods in upstream's order (the CORS header
 	// lists them so); nil means any method, the handler answers.
 	methods []string
 	cors    bool
 	serve   func(w http.ResponseWriter, r *http.Request, v int, p pathParams)
 }
-
-// pathParams are a matched path's parameters, by name.
-type pathParams map[string]string
-
-var (
-	// Django's uuid converter: lower-case only.
-	uuidRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	// Upstream's sha1 converter, [A-z0-9]{40} (A-z spans a few symbols too).
-	sha1Re = regexp.MustCompile("^[A-z0-9]{40}$")
-	intRe  = regexp.MustCompile(`^[0-9]+$`)
-	// paramForms are the parameters a pattern may hold and the form of each
-	// (upstream's path converters): a check's or a notification's UUID, a
-	// check's unique_key, a ping's number.
-	paramForms = map[string]*regexp.Regexp{"check": uuidRe, "notification": uuidRe, "unique_key": sha1Re, "n": intRe}
-)
 
 // apiRoutes is upstream's URL table (hc/api/urls.py), the same under v1, v2
 // and v3. Matching walks it, and Routes lists it, so that the security
@@ -199,12 +183,7 @@ func (a *API) apiRoutes() []*apiRoute {
 		})},
 	}
 	for _, rt := range routes {
-		rt.segs = strings.Split(rt.pattern, "/")
-		for _, seg := range rt.segs {
-			if name, ok := strings.CutPrefix(seg, "{"); ok && paramForms[strings.TrimSuffix(name, "}")] == nil {
-				panic("api: pattern " + rt.pattern + " has a parameter with no form in paramForms")
-			}
-		}
+		rt.pat = compilePattern(rt.pattern)
 	}
 	return routes
 }
@@ -268,31 +247,10 @@ func contains(list []string, s string) bool {
 // nil. The patterns do not overlap (a UUID is never a unique_key), so the
 // first match is the only one.
 func (a *API) match(rest string) (*apiRoute, pathParams) {
-	segs := strings.Split(rest, "/")
-next:
 	for _, rt := range a.routes {
-		if len(rt.segs) != len(segs) {
-			continue
+		if p, ok := rt.pat.match(rest); ok {
+			return rt, p
 		}
-		var p pathParams
-		for i, want := range rt.segs {
-			name, isParam := strings.CutPrefix(want, "{")
-			if !isParam {
-				if segs[i] != want {
-					continue next
-				}
-				continue
-			}
-			name = strings.TrimSuffix(name, "}")
-			if !paramForms[name].MatchString(segs[i]) {
-				continue next
-			}
-			if p == nil {
-				p = pathParams{}
-			}
-			p[name] = segs[i]
-		}
-		return rt, p
 	}
 	return nil, nil
 }
@@ -306,13 +264,7 @@ func (a *API) Routes() []string {
 	var out []string
 	for _, v := range []string{"v1", "v2", "v3"} {
 		for _, rt := range a.routes {
-			path := "/api/" + v + "/" + rt.pattern
-			if rt.methods == nil {
-				out = append(out, path)
-			}
-			for _, m := range rt.methods {
-				out = append(out, m+" "+path)
-			}
+			out = routeList(out, "/api/"+v+"/"+rt.pattern, rt.methods)
 		}
 	}
 	return out

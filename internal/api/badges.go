@@ -10,13 +10,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
-	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/pycompat"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
@@ -38,6 +36,7 @@ type Badges struct {
 	cache       *schedule.Cache
 	now         func() time.Time
 	log         *slog.Logger
+	links       linkTable
 }
 
 // NewBadges builds the badge handler. secretKey must be the SECRET_KEY that
@@ -50,7 +49,9 @@ func NewBadges(s BadgeStore, secretKey, masterLabel string, cache *schedule.Cach
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Badges{store: s, secretKey: secretKey, masterLabel: masterLabel, cache: cache, now: now, log: log}
+	b := &Badges{store: s, secretKey: secretKey, masterLabel: masterLabel, cache: cache, now: now, log: log}
+	b.links = b.badgeRoutes()
+	return b
 }
 
 // BadgeSignature is upstream's badge URL signature for a tag ("*" for all
@@ -95,18 +96,35 @@ func badgeTagPath(tag string) string {
 	return strings.ReplaceAll(pycompat.Quote(tag, ""), "%", "%25")
 }
 
-var (
-	// Django's slug and "quoted" path converters.
-	slugRe   = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
-	quotedRe = regexp.MustCompile(`^[\pL\pN_%~.-]+$`)
-)
+func (b *Badges) ServeHTTP(w http.ResponseWriter, r *http.Request) { b.links.ServeHTTP(w, r) }
 
-func (b *Badges) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/b/") {
-		b.checkBadge(w, r)
-		return
+// Routes lists the badge URLs, as api.(*API).Routes lists the API's.
+func (b *Badges) Routes() []string { return b.links.Routes() }
+
+// badgeRoutes are upstream's badge URL patterns (hc/api/urls.py). The
+// badge views are not csrf_exempt: Django's CSRF middleware refuses POST,
+// PUT, PATCH, DELETE (any unsafe method) before the cors decorator could
+// answer 405.
+func (b *Badges) badgeRoutes() linkTable {
+	get := []string{http.MethodGet}
+	project := func(tag string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			t := tag
+			if t == "" {
+				t = pycompat.Unquote(r.PathValue("tag"))
+			}
+			b.projectBadge(w, r, r.PathValue("badge_key"), r.PathValue("signature"), t, r.PathValue("fmt"))
+		}
 	}
-	b.projectBadge(w, r)
+	return newLinkTable(
+		&linkRoute{pattern: "/badge/{badge_key}/{signature}/{tag}.{fmt}", methods: get, csrf: true, serve: project("")},
+		&linkRoute{pattern: "/badge/{badge_key}/{signature}.{fmt}", methods: get, csrf: true, serve: project("*")},
+		// Only states == 3 (any number of leading zeros) shows "late"; any
+		// other number of states is accepted.
+		&linkRoute{pattern: "/b/{states}/{badge_uuid}.{fmt}", methods: get, csrf: true, serve: func(w http.ResponseWriter, r *http.Request) {
+			b.checkBadge(w, r, strings.TrimLeft(r.PathValue("states"), "0") == "3", r.PathValue("badge_uuid"), r.PathValue("fmt"))
+		}},
+	)
 }
 
 // badgeHeaders are what upstream's never_cache and cors("GET") decorators
@@ -140,42 +158,8 @@ func badgeRequestOK(w http.ResponseWriter, r *http.Request, format string) bool 
 	return false
 }
 
-// parseProjectBadge matches the path after "/badge/" against upstream's two
-// patterns, <slug:key>/<slug:sig>/<quoted:tag>.<slug:fmt> and
-// <slug:key>/<slug:sig>.<slug:fmt> (tag "*"). The tag pattern is greedy, so
-// the format is what follows the last dot.
-func parseProjectBadge(rest string) (key, sig, tag, format string, ok bool) {
-	parts := strings.Split(rest, "/")
-	switch len(parts) {
-	case 2:
-		key, tag = parts[0], "*"
-		sig, format, ok = strings.Cut(parts[1], ".")
-	case 3:
-		key, sig = parts[0], parts[1]
-		i := strings.LastIndexByte(parts[2], '.')
-		if i <= 0 || !quotedRe.MatchString(parts[2][:i]) {
-			return "", "", "", "", false
-		}
-		tag, format, ok = pycompat.Unquote(parts[2][:i]), parts[2][i+1:], true
-	}
-	if !ok || !slugRe.MatchString(key) || !slugRe.MatchString(sig) || !slugRe.MatchString(format) {
-		return "", "", "", "", false
-	}
-	return key, sig, tag, format, true
-}
-
-func (b *Badges) projectBadge(w http.ResponseWriter, r *http.Request) {
-	key, sig, tag, format, ok := parseProjectBadge(strings.TrimPrefix(r.URL.Path, "/badge/"))
-	if !ok {
-		notFoundPage(w)
-		return
-	}
-	// The badge views are not csrf_exempt: Django's CSRF middleware refuses
-	// POST, PUT, PATCH, DELETE (any unsafe method) before the cors decorator
-	// could answer 405.
-	if csrfRejected(w, r) {
-		return
-	}
+// projectBadge is upstream's badge view: tag "*" is every check.
+func (b *Badges) projectBadge(w http.ResponseWriter, r *http.Request, key, sig, tag, format string) {
 	badgeHeaders(w)
 	if !badgeRequestOK(w, r, format) {
 		return
@@ -228,30 +212,8 @@ func (b *Badges) projectBadge(w http.ResponseWriter, r *http.Request) {
 	writeBadge(w, format, label, status, total, grace, down)
 }
 
-// parseCheckBadge matches the path after "/b/" against upstream's
-// <int:states>/<uuid:badge_key>.<slug:fmt>. Only states == 3 (any number
-// of leading zeros) shows "late"; any other number of states is accepted.
-func parseCheckBadge(rest string) (late bool, key, format string, ok bool) {
-	states, file, found := strings.Cut(rest, "/")
-	if !found || states == "" || strings.Trim(states, "0123456789") != "" {
-		return false, "", "", false
-	}
-	key, format, found = strings.Cut(file, ".")
-	if !found || !ping.IsCanonicalUUID(key) || !slugRe.MatchString(format) {
-		return false, "", "", false
-	}
-	return strings.TrimLeft(states, "0") == "3", key, format, true
-}
-
-func (b *Badges) checkBadge(w http.ResponseWriter, r *http.Request) {
-	withLate, code, format, ok := parseCheckBadge(strings.TrimPrefix(r.URL.Path, "/b/"))
-	if !ok {
-		notFoundPage(w)
-		return
-	}
-	if csrfRejected(w, r) { // as for project badges
-		return
-	}
+// checkBadge is upstream's check_badge view.
+func (b *Badges) checkBadge(w http.ResponseWriter, r *http.Request, withLate bool, code, format string) {
 	if r.Method != http.MethodGet {
 		badgeHeaders(w)
 		badgeRequestOK(w, r, format)

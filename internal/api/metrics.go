@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/model"
-	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
 	"github.com/overdue/overdue/internal/store"
 )
@@ -36,6 +35,7 @@ type Metrics struct {
 	disabled bool
 	// secretKey verifies API keys imported from upstream (WithSecretKey).
 	secretKey string
+	links     linkTable
 }
 
 // WithSecretKey makes the handler accept read-only keys imported from
@@ -53,50 +53,44 @@ func NewMetrics(s MetricsStore, cache *schedule.Cache, now func() time.Time, log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Metrics{store: s, cache: cache, now: now, log: log}
+	m := &Metrics{store: s, cache: cache, now: now, log: log}
+	m.links = m.metricsRoutes()
+	return m
 }
 
 // NewDisabledMetrics is the handler for PROMETHEUS_ENABLED=False. Upstream's
 // URL patterns stay in place and its require_setting decorator answers 404
 // with an empty body; paths outside the patterns get the 404 page, unsafe
 // methods the CSRF 403, as when the export is on.
-func NewDisabledMetrics() *Metrics { return &Metrics{disabled: true} }
+func NewDisabledMetrics() *Metrics {
+	m := &Metrics{disabled: true}
+	m.links = m.metricsRoutes()
+	return m
+}
 
-func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// /projects/<uuid>/metrics/<key>, /projects/<uuid>/checks/metrics/<key>
-	// or /projects/<uuid>/metrics/ (key in the Authorization header). The
-	// UUID must be canonical lowercase (Django's uuid converter) but is not
-	// otherwise used.
-	code, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/projects/"), "/")
-	if !ping.IsCanonicalUUID(code) {
-		notFoundPage(w)
-		return
-	}
-	var key string
-	bearer := false
-	switch {
-	case rest == "metrics/":
-		bearer = true
-	case rest == "metrics":
-		// Django's APPEND_SLASH: the path with a slash exists, so redirect.
-		redirectWithSlash(w, r)
-		return
-	default:
-		tail, ok := strings.CutPrefix(rest, "metrics/")
-		if !ok {
-			tail, ok = strings.CutPrefix(rest, "checks/metrics/")
-		}
-		if !ok || !slugRe.MatchString(tail) {
-			notFoundPage(w)
-			return
-		}
-		key = tail
-	}
-	// The view is not csrf_exempt: Django's CSRF middleware refuses unsafe
-	// methods (POST, PUT, PATCH, DELETE, ...) with 403 before it runs.
-	if csrfRejected(w, r) {
-		return
-	}
+func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.links.ServeHTTP(w, r) }
+
+// Routes lists the metrics URLs, as api.(*API).Routes lists the API's.
+func (m *Metrics) Routes() []string { return m.links.Routes() }
+
+// metricsRoutes are upstream's URL patterns of the export
+// (hc/integrations/prometheus/urls.py), in place whether or not it is
+// enabled. The project's UUID must be canonical lowercase (Django's uuid
+// converter) but is not otherwise used. The view is not csrf_exempt:
+// Django's CSRF middleware refuses unsafe methods (POST, PUT, PATCH,
+// DELETE, ...) with 403 before it runs.
+func (m *Metrics) metricsRoutes() linkTable {
+	get := []string{http.MethodGet}
+	inPath := func(w http.ResponseWriter, r *http.Request) { m.serve(w, r, r.PathValue("key"), false) }
+	return newLinkTable(
+		&linkRoute{pattern: "/projects/{code}/checks/metrics/{key}", methods: get, csrf: true, serve: inPath},
+		&linkRoute{pattern: "/projects/{code}/metrics/{key}", methods: get, csrf: true, serve: inPath},
+		// The key in the Authorization header.
+		&linkRoute{pattern: "/projects/{code}/metrics/", methods: get, csrf: true, serve: func(w http.ResponseWriter, r *http.Request) { m.serve(w, r, "", true) }},
+	)
+}
+
+func (m *Metrics) serve(w http.ResponseWriter, r *http.Request, key string, bearer bool) {
 	if m.disabled {
 		writeEmpty(w, http.StatusNotFound)
 		return

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/notify/email"
-	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -86,18 +85,11 @@ const autoSubmitAfter = 5 * time.Minute
 // The signature does not expire (neither does upstream's).
 func unsubscribe(st *store.Store, secretKey, siteName string, now func() time.Time, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		code, signed := r.PathValue("code"), r.PathValue("token")
+		code, signed := r.PathValue("code"), r.PathValue("signed_token")
 		page := unsubPageFunc(w, unsubWords{SiteName: siteName,
 			Confirm: "You are about to stop " + siteName + " alerts from reaching this email address.",
 			Done: "This email address has been unsubscribed from " + siteName + " alerts, and the integration is now disabled. " +
 				"To receive alerts here again, ask a member of the project to set the integration up again."})
-		// Upstream's <uuid:code> and <str:signed_token> converters: a code
-		// that is not a lowercase canonical UUID, or a token with a "/" in
-		// it once decoded, matches no URL.
-		if !ping.IsCanonicalUUID(code) || strings.Contains(signed, "/") {
-			notFoundPage(w)
-			return
-		}
 		token, signedAt, err := email.UnsignUnsubToken(secretKey, signed)
 		if err != nil {
 			page(http.StatusOK, "bad", "Incorrect link", "", false)
@@ -134,16 +126,6 @@ func unsubscribe(st *store.Store, secretKey, siteName string, now func() time.Ti
 		log.Info("email channel unsubscribed", "channel", ch.Code)
 		page(http.StatusOK, "done", "Unsubscribed", "", false)
 	}
-}
-
-// appendSlash is Django's APPEND_SLASH for the integration links: the
-// path without its final "/" is redirected (301) to the one with it.
-func appendSlash(w http.ResponseWriter, r *http.Request) {
-	if !ping.IsCanonicalUUID(r.PathValue("code")) || strings.Contains(r.PathValue("token"), "/") {
-		notFoundPage(w)
-		return
-	}
-	redirectWithSlash(w, r)
 }
 
 // redirectWithSlash answers with a 301 to the request's path with a "/"

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/overdue/overdue/internal/notify/email"
@@ -28,11 +27,7 @@ func unsubscribeReports(st *store.Store, secretKey, siteName string, now func() 
 			Confirm: "You are about to stop " + siteName + " reports and reminders from reaching your email address.",
 			Done: "You will not receive " + siteName + " reports or reminders any more. " +
 				"To turn them back on, log in and open your account's notification settings."})
-		signed := r.PathValue("token")
-		if strings.Contains(signed, "/") {
-			notFoundPage(w)
-			return
-		}
+		signed := r.PathValue("signed_username")
 		who, signedAt, err := email.UnsignReportUnsub(secretKey, signed)
 		if err != nil {
 			page(http.StatusOK, "bad", "Incorrect link", "", false)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/overdue/overdue/internal/notify/email"
-	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/store"
 )
 
@@ -18,34 +17,51 @@ var verifyPage = template.Must(template.New("verify").Parse(`<!DOCTYPE html>
 <h1>{{.Title}}</h1><p>{{.Text}}</p></body></html>
 `))
 
-// NewIntegrations serves /integrations/<uuid>/verify/<token>/, the link in
-// the email that confirms a new email channel's address, and
+// Integrations serves the links of emails: /integrations/<uuid>/verify/<token>/,
+// the link that confirms a new email channel's address,
 // /integrations/<uuid>/unsub/<signed token>/, the unsubscribe link of alert
-// emails (upstream's URLs and tokens, so links sent before an import still
-// work). now is the clock the unsubscribe pages judge a link's age by
-// (nil: time.Now).
-func NewIntegrations(st *store.Store, secretKey, siteName string, now func() time.Time, log *slog.Logger) http.Handler {
+// emails, and /accounts/unsubscribe_reports/<signed>/, that of reports
+// (upstream's URLs and tokens, so links sent before an import still work).
+type Integrations struct{ links linkTable }
+
+// NewIntegrations builds the email links' handler. now is the clock the
+// unsubscribe pages judge a link's age by (nil: time.Now).
+func NewIntegrations(st *store.Store, secretKey, siteName string, now func() time.Time, log *slog.Logger) *Integrations {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if now == nil {
 		now = time.Now
 	}
-	mux := http.NewServeMux()
-	// Upstream's view answers any method; an unknown channel or a path its
-	// URL pattern (uuid, slug) does not match is 404, a wrong token the
-	// "bad link" page with 200.
-	mux.HandleFunc("/integrations/{code}/verify/{token}/{$}", func(w http.ResponseWriter, r *http.Request) {
+	// Upstream's views answer any method (GET shows a page, the
+	// unsubscribe links' POST acts: mail clients POST to them on their own,
+	// RFC 8058, so upstream exempts them from CSRF).
+	return &Integrations{links: newLinkTable(
+		// Overdue confirms the address on any method, POST included,
+		// where Django's CSRF middleware would answer POST with its 403
+		// (the view is not csrf_exempt): the token is the credential
+		// either way.
+		&linkRoute{pattern: "/integrations/{code}/verify/{token}/", serve: verifyEmail(st, secretKey, siteName, log)},
+		&linkRoute{pattern: "/integrations/{code}/unsub/{signed_token}/", serve: unsubscribe(st, secretKey, siteName, now, log)},
+		&linkRoute{pattern: "/accounts/unsubscribe_reports/{signed_username}/", serve: unsubscribeReports(st, secretKey, siteName, now, log)},
+	)}
+}
+
+func (i *Integrations) ServeHTTP(w http.ResponseWriter, r *http.Request) { i.links.ServeHTTP(w, r) }
+
+// Routes lists the email links, as api.(*API).Routes lists the API's.
+func (i *Integrations) Routes() []string { return i.links.Routes() }
+
+// verifyEmail is upstream's hc.integrations.email.views.verify: an
+// unknown channel is 404, a wrong token the "bad link" page with 200.
+func verifyEmail(st *store.Store, secretKey, siteName string, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		code, token := r.PathValue("code"), r.PathValue("token")
 		page := func(status int, title, text string) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(status)
 			_ = verifyPage.Execute(w, map[string]string{"Title": title, "Text": text, "SiteName": siteName})
-		}
-		if !ping.IsCanonicalUUID(code) || !slugRe.MatchString(token) {
-			notFoundPage(w)
-			return
 		}
 		ch, err := st.ChannelByCode(r.Context(), code)
 		if errors.Is(err, store.ErrNotFound) {
@@ -67,11 +83,5 @@ func NewIntegrations(st *store.Store, secretKey, siteName string, now func() tim
 			return
 		}
 		page(http.StatusOK, "Email address confirmed", "Alerts will now be sent to "+email.Address(ch.Value)+".")
-	})
-	mux.HandleFunc("/integrations/{code}/verify/{token}", appendSlash)
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { notFoundPage(w) })
-	mux.HandleFunc("/integrations/{code}/unsub/{token}/{$}", unsubscribe(st, secretKey, siteName, now, log))
-	mux.HandleFunc("/integrations/{code}/unsub/{token}", appendSlash)
-	mux.HandleFunc("/accounts/unsubscribe_reports/{token}/{$}", unsubscribeReports(st, secretKey, siteName, now, log))
-	return mux
+	}
 }
