@@ -37,11 +37,10 @@ func NewIntegrations(st *store.Store, secretKey, siteName string, now func() tim
 	// unsubscribe links' POST acts: mail clients POST to them on their own,
 	// RFC 8058, so upstream exempts them from CSRF).
 	return &Integrations{links: newLinkTable(
-		// Overdue confirms the address on any method, POST included,
-		// where Django's CSRF middleware would answer POST with its 403
-		// (the view is not csrf_exempt): the token is the credential
-		// either way.
-		&linkRoute{pattern: "/integrations/{code}/verify/{token}/", serve: verifyEmail(st, secretKey, siteName, log)},
+		// The verify view is not csrf_exempt: Django's CSRF middleware
+		// answers a POST (or any unsafe method) with its 403 before the
+		// view runs, so only a GET or HEAD confirms the address.
+		&linkRoute{pattern: "/integrations/{code}/verify/{token}/", methods: []string{http.MethodGet}, csrf: true, serve: verifyEmail(st, secretKey, siteName, log)},
 		&linkRoute{pattern: "/integrations/{code}/unsub/{signed_token}/", serve: unsubscribe(st, secretKey, siteName, now, log)},
 		&linkRoute{pattern: "/accounts/unsubscribe_reports/{signed_username}/", serve: unsubscribeReports(st, secretKey, siteName, now, log)},
 	)}

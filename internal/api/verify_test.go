@@ -68,15 +68,23 @@ func TestEmailVerificationLink(t *testing.T) {
 			if ch, _ := st.ChannelByCode(ctx, mail.Code); ch.EmailVerified {
 				t.Fatalf("a bad link verified the channel")
 			}
-			// Any method works, as upstream's view does not restrict them.
-			req, err := http.NewRequest(http.MethodPost, a.URL+email.VerifyURL("", mail.Code, email.VerifyToken(secret, mail.Code)), nil)
+			// A POST of the good link is refused by the CSRF rule, as
+			// Django's middleware refuses it (the view is not csrf_exempt),
+			// and confirms nothing; a GET of the same link confirms.
+			good := email.VerifyURL("", mail.Code, email.VerifyToken(secret, mail.Code))
+			req, err := http.NewRequest(http.MethodPost, a.URL+good, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			req.Header.Set("Content-Type", "text/plain")
 			resp, body := client.Do(req)
-			code := resp.StatusCode
-			if code != 200 || !strings.Contains(body, "Alerts will now be sent to new@example.org") {
+			if resp.StatusCode != 403 || !strings.Contains(body, "CSRF verification failed") {
+				t.Errorf("POST of the good link: %d %q, want Django's CSRF 403", resp.StatusCode, body)
+			}
+			if ch, _ := st.ChannelByCode(ctx, mail.Code); ch.EmailVerified {
+				t.Fatalf("a POST verified the channel")
+			}
+			if code, body := get(good); code != 200 || !strings.Contains(body, "Alerts will now be sent to new@example.org") {
 				t.Errorf("good link: %d %q", code, body)
 			}
 			if ch, _ := st.ChannelByCode(ctx, mail.Code); !ch.EmailVerified {
