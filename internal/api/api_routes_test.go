@@ -24,21 +24,7 @@ func TestRoutesListWhatIsServed(t *testing.T) {
 	}
 	fill := strings.NewReplacer("{check}", "0f3b2f6e-6c1d-4c55-9a5a-1c1e2d3f4a5b", "{notification}", "0f3b2f6e-6c1d-4c55-9a5a-1c1e2d3f4a5b",
 		"{unique_key}", strings.Repeat("a", 40), "{n}", "1")
-	seen := map[string]bool{}
-	for _, p := range routes {
-		method, path, ok := strings.Cut(p, " ")
-		if !ok {
-			method, path = http.MethodOptions, p
-		}
-		if seen[p] {
-			t.Errorf("%s listed twice", p)
-		}
-		seen[p] = true
-		target := fill.Replace(path)
-		if strings.Contains(target, "{") {
-			t.Errorf("%s: a parameter the test does not know", p)
-			continue
-		}
+	walkRoutes(t, routes, fill, http.MethodOptions, func(p, method, target string) {
 		for _, tc := range []struct {
 			path     string
 			notFound bool
@@ -50,5 +36,31 @@ func TestRoutesListWhatIsServed(t *testing.T) {
 				t.Errorf("%s %s: %d %q, want the 404 page: %v", method, tc.path, rec.Code, rec.Body.String(), tc.notFound)
 			}
 		}
+	})
+}
+
+// walkRoutes calls visit for each listed route ("METHOD /path" or a bare
+// path, which is given anyMethod) with its parameters filled in, after
+// checking that no route is listed twice and that fill knows every
+// parameter. It returns the routes seen.
+func walkRoutes(t *testing.T, routes []string, fill *strings.Replacer, anyMethod string, visit func(p, method, target string)) map[string]bool {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, p := range routes {
+		method, path, ok := strings.Cut(p, " ")
+		if !ok {
+			method, path = anyMethod, p
+		}
+		if seen[p] {
+			t.Errorf("%s listed twice", p)
+		}
+		seen[p] = true
+		target := fill.Replace(path)
+		if strings.Contains(target, "{") {
+			t.Errorf("%s: a parameter the test does not know", p)
+			continue
+		}
+		visit(p, method, target)
 	}
+	return seen
 }

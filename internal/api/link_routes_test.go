@@ -40,21 +40,7 @@ func TestLinkRoutesAreMountedAndListed(t *testing.T) {
 		}
 		all = append(all, routes...)
 	}
-	seen := map[string]bool{}
-	for _, p := range all {
-		method, path, ok := strings.Cut(p, " ")
-		if !ok {
-			method, path = http.MethodGet, p
-		}
-		if seen[p] {
-			t.Errorf("%s listed twice", p)
-		}
-		seen[p] = true
-		target := fill.Replace(path)
-		if strings.Contains(target, "{") {
-			t.Errorf("%s: a parameter the test does not know", p)
-			continue
-		}
+	seen := walkRoutes(t, all, fill, http.MethodGet, func(p, method, target string) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
 		if rec.Code == ui {
@@ -65,7 +51,7 @@ func TestLinkRoutesAreMountedAndListed(t *testing.T) {
 		if rec.Code != http.StatusNotFound {
 			t.Errorf("%s with a segment too many: %d, want the 404 page", p, rec.Code)
 		}
-	}
+	})
 	for _, want := range []string{"GET /badge/{badge_key}/{signature}/{tag}.{fmt}", "GET /b/{states}/{badge_uuid}.{fmt}",
 		"GET /projects/{code}/metrics/{key}", "GET /projects/{code}/metrics/", "/integrations/{code}/unsub/{signed_token}/",
 		"/accounts/unsubscribe_reports/{signed_username}/"} {
