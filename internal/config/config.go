@@ -440,13 +440,17 @@ func declared(vars []variable, settings []Setting) ([]Setting, error) {
 	seen := map[string]Setting{}
 	for _, s := range settings {
 		if v, ok := inTable[s.Name]; ok {
-			if s.Secret != v.secret || s.Secret && !v.file {
+			// A secret setting must be a secret with a _FILE form in the table; a plain one, plain.
+			if s.Secret && !(v.secret && v.file) || !s.Secret && v.secret {
 				return nil, fmt.Errorf("the setting %s is declared with another secrecy than the configuration table's", s.Name)
 			}
 			continue
 		}
 		if prev, ok := seen[s.Name]; ok {
-			if prev.Default != s.Default || prev.Secret != s.Secret {
+			// The same declaration but for its help line.
+			a, b := prev, s
+			a.Help, b.Help = "", ""
+			if a != b {
 				return nil, fmt.Errorf("the setting %s is declared twice with different defaults or secrecy", s.Name)
 			}
 			continue
