@@ -137,7 +137,7 @@ func cmdSendAlerts(ctx context.Context, args []string, e env) int {
 func buildTransports(cfg config.Config, getenv config.Env, st *store.Store) (notify.Registry, error) {
 	return kinds.New().Transports(notify.Deps{
 		Client:    notify.NewClient(notify.ClientOptions{AllowPrivate: cfg.IntegrationsAllowPrivateIPs}),
-		Getenv:    getenv,
+		Getenv:    cfg.Env(getenv),
 		Mailer:    newMailer(cfg),
 		SecretKey: cfg.SecretKey,
 		Overview:  alerts.ProjectsOverview(st, cfg.SiteRoot),

@@ -19,7 +19,7 @@ import (
 	"github.com/overdue/overdue/internal/api"
 	"github.com/overdue/overdue/internal/auth"
 	"github.com/overdue/overdue/internal/config"
-
+	"github.com/overdue/overdue/internal/notify"
 	"github.com/overdue/overdue/internal/notify/kinds"
 	"github.com/overdue/overdue/internal/ping"
 	"github.com/overdue/overdue/internal/schedule"
@@ -60,8 +60,10 @@ func withDefault(e env, name, value string) env {
 	return e
 }
 
+// loadConfig reads the configuration table and every integration's own
+// settings (so that their secrets accept NAME_FILE and are in the dump).
 func loadConfig(e env) (config.Config, bool) {
-	cfg, err := config.Load(e.getenv)
+	cfg, err := config.Load(e.getenv, notify.Settings(kinds.All())...)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "overdue: %v.\n", strings.TrimSuffix(err.Error(), "."))
 		return config.Config{}, false
@@ -405,7 +407,7 @@ func newWeb(cfg config.Config, getenv config.Env, st *store.Store, cache *schedu
 	}
 	reg := kinds.New()
 	return web.New(web.Deps{Store: st, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, PingEndpoint: cfg.PingEndpoint, PingEmailDomain: cfg.PingEmailDomain, Cache: cache, Log: log,
-		Kinds: reg, Getenv: getenv, Accounts: acc, RegistrationOpen: cfg.RegistrationOpen, RemoteUserHeader: cfg.RemoteUserHeader, SecretKey: cfg.SecretKey,
+		Kinds: reg, Getenv: cfg.Env(getenv), Accounts: acc, RegistrationOpen: cfg.RegistrationOpen, RemoteUserHeader: cfg.RemoteUserHeader, SecretKey: cfg.SecretKey,
 		Tester: &alerts.Tester{Store: st, Transports: transports, Events: reg.Events, SiteRoot: cfg.SiteRoot, SiteName: cfg.SiteName, Now: time.Now}})
 }
 

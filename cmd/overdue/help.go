@@ -90,6 +90,13 @@ func commandTable() []command {
 			about: "Recovery for a user who lost their authenticator app or security keys: removes\n" +
 				"every second factor, so that the password or a login link alone logs them in.",
 			env: dbEnv, run: cmdRemoveFactors},
+		{name: "user", summary: "manage users (subcommand: limits)"},
+		{name: "user limits", summary: "show or change a user's check, ping log, SMS and call limits",
+			about: "Prints a user's limits, or changes the ones given (upstream's Limits in Django admin):\n" +
+				"--check-limit and --sms-limit / --call-limit (a month) from 0 to 1000000, --ping-log-limit\n" +
+				"from 1. A value out of range changes nothing. Lowering a limit removes nothing: it stops\n" +
+				"new checks or sends until the user is under it. (Upstream v4.1 dropped team limits.)",
+			env: dbEnv, run: cmdUserLimits},
 		{name: "settelegramwebhook", summary: "tell Telegram where the bot's webhook is", about: "Calls Telegram's setWebhook with SITE_ROOT/integrations/telegram/bot/, as upstream's `manage.py settelegramwebhook`.", env: []string{"TELEGRAM_TOKEN  the bot's token (required)", "SITE_ROOT       the public https URL"}, run: cmdSetTelegramWebhook},
 		{name: "integration", summary: "manage a project's integrations (subcommand: add)"},
 		{name: "integration add", summary: "add an email or webhook integration to every check of a project",

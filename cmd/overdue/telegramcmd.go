@@ -35,13 +35,14 @@ func setTelegramWebhook(ctx context.Context, args []string, e env, api string) i
 	if code, ok := fs.parse(args); !ok {
 		return code
 	}
-	token, _ := e.getenv("TELEGRAM_TOKEN")
-	if token == "" {
-		fmt.Fprintln(e.stderr, "overdue settelegramwebhook: TELEGRAM_TOKEN is not set: give it the bot's token from @BotFather.")
-		return exitError
-	}
 	cfg, ok := loadConfig(e)
 	if !ok {
+		return exitError
+	}
+	// Through the configuration, which reads TELEGRAM_TOKEN_FILE too.
+	token, _ := cfg.Env(e.getenv)("TELEGRAM_TOKEN")
+	if token == "" {
+		fmt.Fprintln(e.stderr, "overdue settelegramwebhook: TELEGRAM_TOKEN is not set: give it the bot's token from @BotFather.")
 		return exitError
 	}
 	hook := cfg.SiteRoot + telegramBotPath

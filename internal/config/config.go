@@ -99,6 +99,33 @@ type Config struct {
 	// LogFormat is LOG_FORMAT (ours): "text" (logfmt-style lines, the
 	// default) or "json" (one JSON object per line, for log collectors).
 	LogFormat string
+
+	// settings are the variables declared outside the table (the
+	// integrations' own, given to Load), without repeats, as Load read
+	// them; Env answers them and Redacted lists them.
+	settings []settingValue
+}
+
+// Setting is an operator variable that a part outside this table declares
+// and reads itself (an integration's TELEGRAM_TOKEN, TWILIO_FROM, ...), by
+// upstream's name. Load reads it by the table's rules for a string, so it
+// is in the redacted dump and a Secret one accepts NAME_FILE.
+type Setting struct {
+	Name    string
+	Default string
+	// Secret settings are masked in the dump and never logged, and accept
+	// NAME_FILE as the table's secrets do: upstream reads each of them
+	// with envsecret.
+	Secret bool
+	// Help is one line for the README and `overdue help`.
+	Help string
+}
+
+// settingValue is a Setting as Load read it.
+type settingValue struct {
+	Setting
+	value string
+	set   bool
 }
 
 // Env looks up one variable; os.LookupEnv in production, a map in tests.
@@ -334,13 +361,14 @@ func choice(name string, get func(c *Config) string, choices ...string) func(c *
 	}
 }
 
-// Load reads and validates the configuration. The error is one sentence that
-// names the variable and what it accepts.
-func Load(env Env) (Config, error) {
-	return load(env, os.ReadFile)
+// Load reads and validates the configuration, the table's variables and
+// the settings other parts declare (the integrations'). The error is one
+// sentence that names the variable and what it accepts.
+func Load(env Env, settings ...Setting) (Config, error) {
+	return load(env, os.ReadFile, settings...)
 }
 
-func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
+func load(env Env, readFile func(string) ([]byte, error), settings ...Setting) (Config, error) {
 	var c Config
 	var first error
 	fail := func(err error) {
@@ -348,8 +376,9 @@ func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
 			first = err
 		}
 	}
-	for _, v := range variables() {
-		raw, set, err := lookup(v, env, readFile)
+	vars := variables()
+	for _, v := range vars {
+		raw, set, err := read(env, v.name, v.file, readFile)
 		if err != nil {
 			fail(err)
 		}
@@ -380,27 +409,94 @@ func load(env Env, readFile func(string) ([]byte, error)) (Config, error) {
 	if (c.SMTPDTLSCert == "") != (c.SMTPDTLSKey == "") {
 		fail(errors.New("SMTPD_TLS_CERT and SMTPD_TLS_KEY must be set together"))
 	}
+	list, err := declared(vars, settings)
+	if err != nil {
+		fail(err)
+	}
+	for _, s := range list {
+		raw, set, err := read(env, s.Name, s.Secret, readFile)
+		if err != nil {
+			fail(err)
+		}
+		c.settings = append(c.settings, settingValue{Setting: s, value: raw, set: set})
+	}
 	if first != nil {
 		return Config{}, first
 	}
 	return c, nil
 }
 
-// lookup returns the variable's text and whether it was given: from
-// NAME_FILE when the variable accepts one and it is not empty (the file's
-// content stripped as Python's str.strip() does, as upstream), else NAME.
-func lookup(v variable, env Env, readFile func(string) ([]byte, error)) (string, bool, error) {
-	if v.file {
-		if path, ok := env(v.name + "_FILE"); ok && path != "" {
+// declared is settings without repeats (the Twilio ones are declared by
+// three kinds) and without the table's own variables (WEBHOOKS_ENABLED),
+// which the table reads. Two declarations of one name that disagree on
+// the default or the secrecy are a programming error, refused here so that
+// no build starts with a secret that is dumped or read from the wrong place.
+func declared(vars []variable, settings []Setting) ([]Setting, error) {
+	inTable := make(map[string]variable, len(vars))
+	for _, v := range vars {
+		inTable[v.name] = v
+	}
+	var out []Setting
+	seen := map[string]Setting{}
+	for _, s := range settings {
+		if v, ok := inTable[s.Name]; ok {
+			// A secret setting must be a secret with a _FILE form in the table; a plain one, plain.
+			if s.Secret && !(v.secret && v.file) || !s.Secret && v.secret {
+				return nil, fmt.Errorf("the setting %s is declared with another secrecy than the configuration table's", s.Name)
+			}
+			continue
+		}
+		if prev, ok := seen[s.Name]; ok {
+			// The same declaration but for its help line.
+			a, b := prev, s
+			a.Help, b.Help = "", ""
+			if a != b {
+				return nil, fmt.Errorf("the setting %s is declared twice with different defaults or secrecy", s.Name)
+			}
+			continue
+		}
+		seen[s.Name] = s
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// read is the one rule by which a variable is read: upstream's
+// os.getenv, or with file its envsecret, where NAME_FILE, when set and not
+// empty, names a file whose content (stripped as Python's str.strip()
+// does) is the value, whatever NAME says. A NAME_FILE that cannot be read
+// is an error naming it, never a fall back to NAME. It returns the text
+// and whether it was given.
+func read(env Env, name string, file bool, readFile func(string) ([]byte, error)) (string, bool, error) {
+	if file {
+		if path, ok := env(name + "_FILE"); ok && path != "" {
 			b, err := readFile(path)
 			if err != nil {
-				return "", false, fmt.Errorf("%s_FILE names a file that cannot be read: %w", v.name, err)
+				return "", false, fmt.Errorf("%s_FILE names a file that cannot be read: %w", name, err)
 			}
 			return pycompat.Strip(string(b)), true, nil
 		}
 	}
-	raw, ok := env(v.name)
+	raw, ok := env(name)
 	return raw, ok, nil
+}
+
+// Env is raw with the settings given to Load answered as Load read them
+// (a secret's NAME_FILE content as NAME), for the parts that look their
+// settings up by name: the integrations. Other names are raw's.
+func (c *Config) Env(raw Env) Env {
+	settings := c.settings
+	return func(name string) (string, bool) {
+		for _, s := range settings {
+			if s.Name == name {
+				return s.value, s.set
+			}
+		}
+		if raw == nil {
+			return "", false
+		}
+		return raw(name)
+	}
 }
 
 // set parses raw into the variable's field.
@@ -472,10 +568,7 @@ func (v variable) show(c *Config) string {
 	case *[]string:
 		s = strings.Join(*p, ",")
 	}
-	if v.secret && s != "" {
-		return "********"
-	}
-	return s
+	return mask(s, v.secret)
 }
 
 // HostAllowed reports whether a request's Host header (with or without port)
@@ -502,16 +595,31 @@ func (c *Config) HostAllowed(hostport string) bool {
 	return false
 }
 
-// Redacted lists every variable of the table as NAME=value lines, in
-// table order, with secrets masked, for `overdue serve` start-up logs and
-// bug reports.
+// Redacted lists every variable of the table, then every setting given to
+// Load (a value not set shows its default), as NAME=value lines with
+// secrets masked, for `overdue serve` start-up logs and bug reports.
 func (c *Config) Redacted() []string {
 	vars := variables()
-	out := make([]string, len(vars))
-	for i, v := range vars {
-		out[i] = v.name + "=" + v.show(c)
+	out := make([]string, 0, len(vars)+len(c.settings))
+	for _, v := range vars {
+		out = append(out, v.name+"="+v.show(c))
+	}
+	for _, s := range c.settings {
+		v := s.value
+		if !s.set {
+			v = s.Default
+		}
+		out = append(out, s.Name+"="+mask(v, s.Secret))
 	}
 	return out
+}
+
+// mask is the dump's form of a value: a secret's is stars unless empty.
+func mask(s string, secret bool) string {
+	if secret && s != "" {
+		return "********"
+	}
+	return s
 }
 
 // validHeaderName: letters, digits, '-' and '_' (RFC 9110 allows more,

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/overdue/overdue/internal/config"
 	"github.com/overdue/overdue/internal/mailer"
 	"github.com/overdue/overdue/internal/model"
 )
@@ -31,14 +32,20 @@ type Kind string
 // one set to the empty string (upstream reads WEBHOOKS_ENABLED= as False).
 type Env func(name string) string
 
-// Setting is one operator environment variable an integration reads.
-type Setting struct {
-	Name    string
-	Default string
-	// Secret settings are redacted in the configuration dump and never logged.
-	Secret bool
-	// Help is one line for `overdue serve --help` and the README.
-	Help string
+// Setting is one operator environment variable an integration reads. It
+// is the configuration table's own type: main gives every kind's Settings
+// to config.Load, so that they are in the redacted dump and a Secret one
+// accepts NAME_FILE by the table's one rule (upstream's envsecret).
+type Setting = config.Setting
+
+// Settings are the Settings of every integration in list, in order (with
+// repeats: config.Load folds them), for config.Load.
+func Settings(list []Integration) []Setting {
+	var out []Setting
+	for _, in := range list {
+		out = append(out, in.Settings...)
+	}
+	return out
 }
 
 // FieldType is how a form field is shown and read.
@@ -153,8 +160,9 @@ type Mailer interface {
 type Deps struct {
 	// Client is the SSRF-safe HTTP client every HTTP integration must use.
 	Client *Client
-	// Getenv looks up the operator's environment (os.LookupEnv in
-	// production); nil reads every variable as unset.
+	// Getenv looks up the operator's environment: in production the
+	// loaded configuration's Env (config.Config.Env), which answers a
+	// secret setting from its NAME_FILE; nil reads every variable as unset.
 	Getenv func(name string) (string, bool)
 	// Env reads the operator's settings for this kind, with its Settings'
 	// defaults; Integration.Transport sets it from Getenv.
@@ -234,8 +242,11 @@ func DownOnly(string) (up, down bool) { return false, true }
 // has a form and a transport.
 func (in Integration) Addable() bool { return in.FromForm != nil && in.New != nil }
 
-// EnvFrom is the kind's Env over a raw lookup: a variable that is not set
-// reads as its Setting's Default.
+// EnvFrom is the kind's Env over a lookup: a variable that is not set
+// reads as its Setting's Default. getenv is the loaded configuration's Env
+// (config.Config.Env), which has read each secret's NAME_FILE at start-up,
+// so that a file that cannot be read stopped the start and is never read
+// again at a send or a page.
 func (in Integration) EnvFrom(getenv func(name string) (string, bool)) Env {
 	return func(name string) string {
 		if getenv != nil {
