@@ -99,6 +99,23 @@ func openConfigured(ctx context.Context, e env) (config.Config, *store.Store, bo
 	return cfg, st, ok
 }
 
+// openAccounts is openConfigured followed by the accounts rules over the
+// store, for the commands that change users and projects; an error is
+// printed as "overdue <command>: ...". closeStore closes the store.
+func openAccounts(ctx context.Context, e env, command string) (acc *accounts.Accounts, closeStore func(), ok bool) {
+	cfg, st, ok := openConfigured(ctx, e)
+	if !ok {
+		return nil, nil, false
+	}
+	acc, err := newAccounts(cfg, st)
+	if err != nil {
+		st.Close()
+		fmt.Fprintf(e.stderr, "overdue %s: %v.\n", command, err)
+		return nil, nil, false
+	}
+	return acc, func() { st.Close() }, true
+}
+
 // openStore opens and migrates the database named by the configuration.
 func openStore(ctx context.Context, cfg config.Config, e env) (*store.Store, bool) {
 	return openStoreAs(ctx, cfg, e, "hc")
@@ -366,15 +383,12 @@ func cmdCreateSuperuser(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "overdue createsuperuser: %v.\n", err)
 		return exitError
 	}
-	cfg, st, ok := openConfigured(ctx, e)
+	acc, closeStore, ok := openAccounts(ctx, e, "createsuperuser")
 	if !ok {
 		return exitError
 	}
-	defer st.Close()
-	acc, err := newAccounts(cfg, st)
-	if err == nil {
-		_, _, err = acc.CreateSuperuser(ctx, *email, pw)
-	}
+	defer closeStore()
+	_, _, err := acc.CreateSuperuser(ctx, *email, pw)
 	if errors.Is(err, accounts.ErrUserExists) {
 		fmt.Fprintf(e.stderr, "overdue createsuperuser: a user with the email %s already exists.\n", *email)
 		return exitError
@@ -436,16 +450,12 @@ func cmdProjectCreate(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "overdue project create: --name is required and must be at most 200 characters")
 		return exitUsage
 	}
-	cfg, st, ok := openConfigured(ctx, e)
+	acc, closeStore, ok := openAccounts(ctx, e, "project create")
 	if !ok {
 		return exitError
 	}
-	defer st.Close()
-	acc, err := newAccounts(cfg, st)
-	var np accounts.NewProject
-	if err == nil {
-		np, err = acc.CreateProject(ctx, *owner, *name)
-	}
+	defer closeStore()
+	np, err := acc.CreateProject(ctx, *owner, *name)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "overdue project create: %v.\n", err)
 		return exitError

@@ -50,19 +50,15 @@ func cmdUserLimits(ctx context.Context, args []string, e env) int {
 			strings.ReplaceAll(le.Field, "_", "-"), le.Min, le.Max, le.Value)
 		return exitUsage
 	}
-	cfg, st, ok := openConfigured(ctx, e)
+	acc, closeStore, ok := openAccounts(ctx, e, "user limits")
 	if !ok {
 		return exitError
 	}
-	defer st.Close()
-	acc, err := newAccounts(cfg, st)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "overdue user limits: %v.\n", err)
-		return exitError
-	}
+	defer closeStore()
 	var (
 		email         string
 		before, after store.UserLimits
+		err           error
 	)
 	if change == (accounts.LimitChange{}) {
 		email, after, err = acc.Limits(ctx, *addr)
