@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -83,9 +84,12 @@ func testAPIPingDurationLookBack(t *testing.T, engine string) {
 	}
 }
 
-// addPings stores pings numbered from 1 for c, oldest first.
+// addPings stores pings numbered from 1 for c, oldest first. It numbers a
+// copy: callers share one case table between engine subtests that run in
+// parallel.
 func (e *apiEnv) addPings(c model.Check, pings []model.Ping) {
 	e.t.Helper()
+	pings = slices.Clone(pings)
 	for i := range pings {
 		pings[i].CheckID, pings[i].N, pings[i].Scheme = c.ID, int64(i+1), "http"
 	}
