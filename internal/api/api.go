@@ -247,8 +247,9 @@ func contains(list []string, s string) bool {
 // nil. The patterns do not overlap (a UUID is never a unique_key), so the
 // first match is the only one.
 func (a *API) match(rest string) (*apiRoute, pathParams) {
+	segs := strings.Split(rest, "/")
 	for _, rt := range a.routes {
-		if p, ok := rt.pat.match(rest); ok {
+		if p, ok := rt.pat.match(segs); ok {
 			return rt, p
 		}
 	}

@@ -68,10 +68,10 @@ func compilePattern(p string) pathPattern {
 	return out
 }
 
-// match reports whether path (decoded, as Django matches it) fits the
-// pattern, and its parameters.
-func (pp pathPattern) match(path string) (pathParams, bool) {
-	segs := strings.Split(path, "/")
+// match reports whether a path (decoded, as Django matches it), split at
+// "/" once by the caller for the whole table, fits the pattern, and its
+// parameters.
+func (pp pathPattern) match(segs []string) (pathParams, bool) {
 	if len(segs) != len(pp) {
 		return nil, false
 	}
@@ -148,8 +148,9 @@ func newLinkTable(routes ...*linkRoute) linkTable {
 }
 
 func (t linkTable) match(path string) (*linkRoute, pathParams) {
+	segs := strings.Split(path, "/")
 	for _, rt := range t {
-		if p, ok := rt.pat.match(path); ok {
+		if p, ok := rt.pat.match(segs); ok {
 			return rt, p
 		}
 	}

@@ -33,9 +33,9 @@ func NewIntegrations(st *store.Store, secretKey, siteName string, now func() tim
 	if now == nil {
 		now = time.Now
 	}
-	// Upstream's views answer any method (GET shows a page, the
-	// unsubscribe links' POST acts: mail clients POST to them on their own,
-	// RFC 8058, so upstream exempts them from CSRF).
+	// The unsubscribe views answer any method (GET shows a confirmation
+	// page, POST acts: mail clients POST to them on their own, RFC 8058,
+	// so upstream exempts them from CSRF).
 	return &Integrations{links: newLinkTable(
 		// The verify view is not csrf_exempt: Django's CSRF middleware
 		// answers a POST (or any unsafe method) with its 403 before the
