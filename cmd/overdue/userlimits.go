@@ -81,19 +81,12 @@ func cmdUserLimits(ctx context.Context, args []string, e env) int {
 // printLimits writes one line per limit, with the old value of a changed one.
 func printLimits(e env, email string, before, after store.UserLimits) {
 	fmt.Fprintf(e.stdout, "Limits of %s:\n", email)
-	for _, l := range []struct {
-		name      string
-		old, curr int
-	}{
-		{"check_limit", before.Checks, after.Checks},
-		{"ping_log_limit", before.PingLog, after.PingLog},
-		{"sms_limit", before.SMS, after.SMS},
-		{"call_limit", before.Calls, after.Calls},
-	} {
-		if l.old != l.curr {
-			fmt.Fprintf(e.stdout, "  %-15s %d (was %d)\n", l.name, l.curr, l.old)
+	old := accounts.ListLimits(before)
+	for i, l := range accounts.ListLimits(after) {
+		if was := old[i].Value; was != l.Value {
+			fmt.Fprintf(e.stdout, "  %-15s %d (was %d)\n", l.Field, l.Value, was)
 		} else {
-			fmt.Fprintf(e.stdout, "  %-15s %d\n", l.name, l.curr)
+			fmt.Fprintf(e.stdout, "  %-15s %d\n", l.Field, l.Value)
 		}
 	}
 }

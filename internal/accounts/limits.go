@@ -56,6 +56,23 @@ func limitRules() []limitRule {
 	}
 }
 
+// Limit is one of a user's limits by upstream's profile field name.
+type Limit struct {
+	Field string
+	Value int
+}
+
+// ListLimits is l as its fields, in upstream's order (the order of
+// Django admin's "Limits" section), for printing.
+func ListLimits(l store.UserLimits) []Limit {
+	rules := limitRules()
+	out := make([]Limit, len(rules))
+	for i, r := range rules {
+		out[i] = Limit{Field: r.field, Value: *r.set(&l)}
+	}
+	return out
+}
+
 // CheckLimits refuses the first limit of c out of its range, as a
 // *LimitError, before anything is read or written.
 func CheckLimits(c LimitChange) error {
